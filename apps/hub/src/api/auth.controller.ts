@@ -1,0 +1,61 @@
+import type {} from '@fastify/cookie';
+import { DomainError, RateLimiter, type Viewer } from '@leadline/core';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CurrentViewer, Public, SESSION_COOKIE } from '../auth/auth.decorators';
+import { tokenOf } from '../auth/auth.guard';
+import { SessionsService } from '../auth/sessions.service';
+import type { HubConfig } from '../config/config.schema';
+import { HUB_CONFIG } from '../config/load-config';
+import { loginSchema } from './schemas';
+
+// Ten tries a minute per client address and email: enough for typos, too few for guessing.
+const LOGIN_ATTEMPTS_PER_MINUTE = 10;
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  private readonly limiter = new RateLimiter();
+
+  constructor(
+    private readonly sessions: SessionsService,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+  ) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  async login(@Body({ schema: loginSchema }) body: z.infer<typeof loginSchema>, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const retryAfter = this.limiter.hit(`${req.ip}|${body.email.toLowerCase()}`, LOGIN_ATTEMPTS_PER_MINUTE);
+    if (retryAfter) {
+      reply.header('Retry-After', String(retryAfter));
+      reply.status(429);
+      return { error: 'rate_limited', message: `too many login attempts, retry in ${retryAfter} s` };
+    }
+    const session = await this.sessions.login(body.email, body.password);
+    reply.setCookie(SESSION_COOKIE, session.token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.COOKIE_SECURE,
+      path: '/',
+      expires: session.expiresAt,
+    });
+    return { token: session.token, expiresAt: session.expiresAt.toISOString(), user: session.viewer };
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const token = tokenOf(req);
+    if (!token) throw DomainError.invalid('no session');
+    await this.sessions.logout(token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+  }
+
+  @Get('me')
+  me(@CurrentViewer() viewer: Viewer): Viewer {
+    return viewer;
+  }
+}

@@ -1,0 +1,41 @@
+import { DealsService, type Viewer } from '@leadline/core';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { CurrentViewer } from '../auth/auth.decorators';
+import { changeStageSchema, listDealsQuery } from './schemas';
+
+@ApiTags('deals')
+@Controller('api')
+export class DealsController {
+  constructor(private readonly deals: DealsService) {}
+
+  @Get('deals')
+  list(@CurrentViewer() viewer: Viewer, @Query({ schema: listDealsQuery }) q: z.infer<typeof listDealsQuery>) {
+    return this.deals.list(viewer, q);
+  }
+
+  @Get('deals/:id')
+  get(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string) {
+    return this.deals.get(viewer, id);
+  }
+
+  /** Move along the pipeline; `lost` needs `lostReason`. */
+  @Patch('deals/:id')
+  changeStage(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: changeStageSchema }) body: z.infer<typeof changeStageSchema>) {
+    return this.deals.changeStage(viewer, id, body.stage, body.lostReason);
+  }
+
+  /** Unassigned open deals, oldest first. */
+  @Get('queue')
+  queue() {
+    return this.deals.queue();
+  }
+
+  /** First taker wins; a later taker gets 409. */
+  @Post('queue/:dealId/take')
+  @HttpCode(200)
+  take(@CurrentViewer() viewer: Viewer, @Param('dealId', ParseUUIDPipe) dealId: string) {
+    return this.deals.take(viewer, dealId);
+  }
+}

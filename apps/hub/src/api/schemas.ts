@@ -1,0 +1,57 @@
+import { DEAL_STAGES } from '@leadline/core';
+import { z } from 'zod';
+
+const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+const limit = z.coerce.number().int().min(1).max(500).optional();
+
+export const loginSchema = z.object({ email: z.string().min(3).max(254), password: z.string().min(1).max(200) });
+
+export const listContactsQuery = z.object({ search: z.string().max(200).optional(), cursor: z.string().max(500).optional(), limit });
+export const pageQuery = z.object({ cursor: z.string().max(500).optional(), limit });
+
+export const listDealsQuery = z.object({
+  stage: z.enum(DEAL_STAGES).optional(),
+  ownerId: z.uuid().optional(),
+  status: z.enum(['open', 'closed']).optional(),
+  cursor: z.string().max(500).optional(),
+  limit,
+});
+export const changeStageSchema = z.object({ stage: z.enum(DEAL_STAGES), lostReason: z.string().max(1000).nullish() });
+
+export const listTasksQuery = z.object({
+  mine: boolish.optional(),
+  overdue: boolish.optional(),
+  status: z.enum(['open', 'done', 'cancelled']).optional(),
+  assigneeId: z.uuid().optional(),
+  limit,
+});
+
+const managerFields = {
+  name: z.string().trim().min(1).max(200),
+  email: z.string().trim().max(254),
+  role: z.enum(['admin', 'manager']),
+  password: z.string().min(8, 'at least 8 characters').max(200),
+  phone: z.string().max(40).nullable(),
+  active: z.boolean(),
+  available: z.boolean(),
+  capacity: z.number().int().min(0).max(100_000).nullable(),
+  weight: z.number().int().min(1).max(100),
+  timezone: z.string().max(64),
+  locale: z.enum(['en', 'ru']),
+};
+export const createManagerSchema = z.object({
+  ...managerFields,
+  role: managerFields.role.default('manager'),
+  password: managerFields.password.optional(),
+}).partial({ phone: true, active: true, available: true, capacity: true, weight: true, timezone: true, locale: true });
+export const updateManagerSchema = z.object(managerFields).partial();
+
+const formFields = {
+  name: z.string().trim().min(1).max(200),
+  active: z.boolean(),
+  allowedOrigins: z.array(z.string().max(300)).max(50),
+  honeypotField: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/),
+  rateLimitPerMinute: z.number().int().min(1).max(10_000),
+};
+export const createFormSchema = z.object(formFields).partial({ active: true, allowedOrigins: true, honeypotField: true, rateLimitPerMinute: true });
+export const updateFormSchema = z.object(formFields).partial();

@@ -1,0 +1,83 @@
+import { assertTimezone, parseBusinessHours } from '@leadline/core';
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import { z } from 'zod';
+
+const int = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max} (got "${v}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const bool = (name: string, fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      if (/^(1|true|yes|on)$/i.test(v)) return true;
+      if (/^(0|false|no|off)$/i.test(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got "${v}")` });
+      return z.NEVER;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** Every environment variable the hub reads. `.env.example` documents each one; keep them in step. */
+export const envSchema = z
+  .object({
+    PORT: int('PORT', 1, 65535, 3000),
+    HOST: optionalString.transform((v) => v ?? '0.0.0.0'),
+    PUBLIC_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), 'PUBLIC_URL must be an http(s) URL such as https://crm.example.com'),
+    DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'DATABASE_URL must start with postgres:// or postgresql://'),
+    DB_POOL_SIZE: int('DB_POOL_SIZE', 1, 200, 10),
+    PGLITE_DATA_DIR: optionalString.transform((v) => v ?? './data/pglite'),
+    ADMIN_EMAIL: optionalString
+      .transform((v) => (v ?? 'admin@leadline.local').toLowerCase())
+      .refine((v) => /^[^\s@]+@[^\s@]+$/.test(v), 'ADMIN_EMAIL must be an email address'),
+    ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, 'ADMIN_PASSWORD must be at least 8 characters'),
+    SESSION_TTL_HOURS: int('SESSION_TTL_HOURS', 1, 24 * 90, 24 * 7),
+    COOKIE_SECURE: bool('COOKIE_SECURE', false),
+    TRUST_PROXY: bool('TRUST_PROXY', false),
+    DEFAULT_PHONE_REGION: optionalString
+      .transform((v) => (v ?? 'RU').toUpperCase())
+      .refine((v) => isSupportedCountry(v as never), 'DEFAULT_PHONE_REGION must be a two-letter country code such as RU, UZ, KZ, AZ'),
+    CALLBACK_SLA_MINUTES: int('CALLBACK_SLA_MINUTES', 1, 7 * 24 * 60, 15),
+    BUSINESS_HOURS: optionalString.transform((v) => v ?? '24/7'),
+    BUSINESS_TIMEZONE: optionalString.transform((v) => v ?? 'UTC'),
+    BUSINESS_HOLIDAYS: optionalString.transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+    SUBMISSION_DEDUPE_SECONDS: int('SUBMISSION_DEDUPE_SECONDS', 0, 86_400, 300),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' })
+      .optional()
+      .transform((v) => v ?? 'info'),
+  })
+  .transform((env, ctx) => {
+    try {
+      assertTimezone(env.BUSINESS_TIMEZONE);
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['BUSINESS_TIMEZONE'], message: `BUSINESS_TIMEZONE must be an IANA timezone such as Europe/Moscow (got "${env.BUSINESS_TIMEZONE}")` });
+      return z.NEVER;
+    }
+    let businessHours;
+    try {
+      businessHours = parseBusinessHours(env.BUSINESS_HOURS, env.BUSINESS_TIMEZONE, env.BUSINESS_HOLIDAYS);
+    } catch (e) {
+      const path = /holiday/.test((e as Error).message) ? 'BUSINESS_HOLIDAYS' : 'BUSINESS_HOURS';
+      ctx.addIssue({ code: 'custom', path: [path], message: `${path}: ${(e as Error).message}` });
+      return z.NEVER;
+    }
+    return { ...env, PUBLIC_URL: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''), businessHours };
+  });
+
+export type HubConfig = z.output<typeof envSchema>;

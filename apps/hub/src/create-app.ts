@@ -1,0 +1,62 @@
+import fastifyCookie from '@fastify/cookie';
+import { FORM_BODY_LIMIT, FORM_ROUTE, requestAnnotations } from '@leadline/channels';
+import type { Clock } from '@leadline/core';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { SESSION_COOKIE } from './auth/auth.decorators';
+import type { HubConfig } from './config/config.schema';
+import { PinoNestLogger } from './logging/logger';
+
+export function createFastifyAdapter(config: HubConfig): FastifyAdapter {
+  return new FastifyAdapter({ logger: false, trustProxy: config.TRUST_PROXY, bodyLimit: 1024 * 1024 });
+}
+
+/**
+ * Everything the app needs beyond its modules: cookie parsing, per-route body limits, the access
+ * log line, OpenAPI. Shared by `main.ts` and the tests so both run the same HTTP stack.
+ */
+export async function configureApp(app: NestFastifyApplication, logger: Logger): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  await app.register(fastifyCookie as never);
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === FORM_ROUTE && route.method === 'POST') route.bodyLimit = FORM_BODY_LIMIT;
+  });
+  fastify.addHook('onResponse', (req, reply, done) => {
+    const line = {
+      method: req.method,
+      path: req.url.split('?')[0],
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      ip: req.ip,
+      ...requestAnnotations(req),
+    };
+    if (line.path === '/health') logger.debug(line, 'request');
+    else logger.info(line, 'request');
+    done();
+  });
+  const doc = SwaggerModule.createDocument(
+    app as unknown as INestApplication,
+    new DocumentBuilder()
+      .setTitle('Leadline hub API')
+      .setDescription('Leads from every channel, one contact/deal database, callback tasks, timeline.')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .addCookieAuth(SESSION_COOKIE)
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app as unknown as INestApplication, doc, { jsonDocumentUrl: 'api/docs/json' });
+}
+
+/** Builds the hub (not listening yet). `clock` replaces the system clock (tests place leads at night). */
+export async function createHubApp(config: HubConfig, logger: Logger, options: { clock?: Clock } = {}): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), createFastifyAdapter(config), {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  await configureApp(app, logger);
+  return app;
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
+
+/** In order. A new migration is appended here as well as added as a file. */
+export const MIGRATIONS = [InitialSchema1763900000000];

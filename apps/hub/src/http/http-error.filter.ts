@@ -1,0 +1,77 @@
+import { DomainError, ErrorCode, isDatabaseUnavailable } from '@leadline/core';
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+
+const STATUS: Record<ErrorCode, number> = {
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.Invalid]: 400,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.Unauthorized]: 401,
+  [ErrorCode.Unavailable]: 503,
+};
+
+export interface ErrorBody {
+  error: string;
+  message: string;
+  fields?: Record<string, string>;
+}
+
+/** One mapping from errors to HTTP: domain codes, framework HTTP errors, and "database down" → 503. */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly log = new Logger('Http');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body, headers } = this.describe(err);
+    if (status >= 500 && status !== 503) this.log.error(err instanceof Error ? err : String(err));
+    for (const [k, v] of Object.entries(headers ?? {})) reply.header(k, v);
+    reply.status(status).send(body);
+  }
+
+  describe(err: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
+    if (err instanceof DomainError) {
+      const headers: Record<string, string> | undefined = err.code === ErrorCode.Unavailable ? { 'Retry-After': '5' } : undefined;
+      return { status: STATUS[err.code], body: { error: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) }, headers };
+    }
+    if (isDatabaseUnavailable(err)) {
+      return { status: 503, body: { error: 'unavailable', message: 'database unavailable, retry later' }, headers: { 'Retry-After': '5' } };
+    }
+    if (err instanceof HttpException) {
+      const status = err.getStatus();
+      const res = err.getResponse() as string | { message?: unknown };
+      const raw = typeof res === 'string' ? res : res?.message;
+      const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : err.message;
+      return { status, body: { error: errorName(status), message } };
+    }
+    const fastifyStatus = (err as { statusCode?: number })?.statusCode;
+    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+      return { status: fastifyStatus, body: { error: errorName(fastifyStatus), message: (err as Error).message } };
+    }
+    return { status: 500, body: { error: 'internal', message: 'internal error' } };
+  }
+}
+
+function errorName(status: number): string {
+  switch (status) {
+    case 400:
+      return 'invalid';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'payload_too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    default:
+      return status >= 500 ? 'internal' : 'bad_request';
+  }
+}

@@ -1,0 +1,148 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { isAdmin, type Viewer } from '../access/viewer';
+import { CORE_OPTIONS, type CoreOptions } from '../core-options';
+import { DomainError } from '../errors/domain-error';
+import { normalizeEmail } from '../identity/email';
+import { looksLikePhone, normalizePhone } from '../identity/phone';
+import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
+
+export interface ContactSummary {
+  id: string;
+  name: string | null;
+  ownerId: string | null;
+  identities: Array<{ kind: string; value: string }>;
+  lastActivityAt: string;
+  createdAt: string;
+}
+
+export interface TimelineEntry {
+  id: string;
+  kind: string;
+  channel: string | null;
+  dealId: string | null;
+  actorId: string | null;
+  occurredAt: string;
+  payload: Record<string, unknown>;
+}
+
+/** Reading contacts and their timelines, scoped to what the viewer may see. */
+@Injectable()
+export class ContactsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
+  ) {}
+
+  /** A manager sees contacts they own or where they own a deal. */
+  private scope(viewer: Viewer, params: unknown[], alias = 'c'): string {
+    if (isAdmin(viewer)) return 'TRUE';
+    params.push(viewer.id);
+    const p = `$${params.length}`;
+    return `(${alias}.owner_id = ${p} OR EXISTS (SELECT 1 FROM deal d WHERE d.contact_id = ${alias}.id AND d.owner_id = ${p}))`;
+  }
+
+  async list(viewer: Viewer, q: { search?: string; cursor?: string; limit?: number }): Promise<Page<ContactSummary>> {
+    const limit = clampLimit(q.limit);
+    const params: unknown[] = [];
+    const where: string[] = ['c.merged_into_id IS NULL', this.scope(viewer, params)];
+    const search = q.search?.trim();
+    if (search) {
+      const phone = looksLikePhone(search) ? normalizePhone(search, this.options.defaultPhoneRegion) : null;
+      const email = normalizeEmail(search);
+      if (phone || email) {
+        params.push(phone ? 'phone' : 'email', phone ?? email);
+        where.push(`EXISTS (SELECT 1 FROM contact_identity i WHERE i.contact_id = c.id AND i.kind = $${params.length - 1} AND i.value = $${params.length})`);
+      } else if (looksLikePhone(search)) {
+        // A partial number: match the digits anywhere in stored E.164 values.
+        params.push(`%${search.replace(/\D/g, '')}%`);
+        where.push(`EXISTS (SELECT 1 FROM contact_identity i WHERE i.contact_id = c.id AND i.kind = 'phone' AND i.value LIKE $${params.length})`);
+      } else {
+        params.push(`%${escapeLike(search.toLowerCase())}%`);
+        const p = `$${params.length}`;
+        where.push(`(lower(c.name) LIKE ${p} OR EXISTS (SELECT 1 FROM contact_identity i WHERE i.contact_id = c.id AND i.value LIKE ${p}))`);
+      }
+    }
+    const cursor = decodeCursor(q.cursor);
+    if (cursor) {
+      params.push(cursor.at, cursor.id);
+      where.push(`(c.last_activity_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(limit + 1);
+    const rows = await this.db.query(
+      `SELECT c.id, c.name, c.owner_id, c.last_activity_at, c.created_at,
+              COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'value', i.value) ORDER BY i.created_at)
+                          FROM contact_identity i WHERE i.contact_id = c.id), '[]') AS identities
+         FROM contact c WHERE ${where.join(' AND ')}
+        ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const items = rows.slice(0, limit).map(toSummary);
+    const last = rows.length > limit ? rows[limit - 1] : null;
+    return { items, nextCursor: last ? encodeCursor(last.last_activity_at, last.id) : null };
+  }
+
+  async get(viewer: Viewer, id: string): Promise<ContactSummary & { deals: unknown[] }> {
+    const params: unknown[] = [id];
+    const [row] = await this.db.query(
+      `SELECT c.id, c.name, c.owner_id, c.last_activity_at, c.created_at,
+              COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'value', i.value) ORDER BY i.created_at)
+                          FROM contact_identity i WHERE i.contact_id = c.id), '[]') AS identities
+         FROM contact c WHERE c.id = $1 AND ${this.scope(viewer, params)}`,
+      params,
+    );
+    if (!row) throw DomainError.notFound('contact');
+    const deals = await this.db.query(
+      `SELECT id, title, stage, owner_id AS "ownerId", source_channel AS "sourceChannel", source, amount,
+              first_response_at AS "firstResponseAt", closed_at AS "closedAt", created_at AS "createdAt"
+         FROM deal WHERE contact_id = $1 ORDER BY created_at DESC`,
+      [id],
+    );
+    return { ...toSummary(row), deals };
+  }
+
+  async timeline(viewer: Viewer, contactId: string, q: { cursor?: string; limit?: number }): Promise<Page<TimelineEntry>> {
+    await this.get(viewer, contactId);
+    const limit = clampLimit(q.limit);
+    const params: unknown[] = [contactId];
+    let where = 'a.contact_id = $1';
+    const cursor = decodeCursor(q.cursor);
+    if (cursor) {
+      params.push(cursor.at, cursor.id);
+      where += ` AND (a.occurred_at, a.id) < ($2::timestamptz, $3::uuid)`;
+    }
+    params.push(limit + 1);
+    const rows = await this.db.query(
+      `SELECT a.id, a.kind, a.channel, a.deal_id, a.actor_id, a.occurred_at, a.payload
+         FROM activity a WHERE ${where} ORDER BY a.occurred_at DESC, a.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const items: TimelineEntry[] = rows.slice(0, limit).map((r: any) => ({
+      id: r.id,
+      kind: r.kind,
+      channel: r.channel,
+      dealId: r.deal_id,
+      actorId: r.actor_id,
+      occurredAt: new Date(r.occurred_at).toISOString(),
+      payload: r.payload,
+    }));
+    const last = rows.length > limit ? rows[limit - 1] : null;
+    return { items, nextCursor: last ? encodeCursor(last.occurred_at, last.id) : null };
+  }
+}
+
+function toSummary(r: any): ContactSummary {
+  return {
+    id: r.id,
+    name: r.name,
+    ownerId: r.owner_id,
+    identities: typeof r.identities === 'string' ? JSON.parse(r.identities) : r.identities,
+    lastActivityAt: new Date(r.last_activity_at).toISOString(),
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

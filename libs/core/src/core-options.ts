@@ -1,0 +1,25 @@
+import type { BusinessHoursSpec } from './business-hours/business-hours';
+
+/** Settings the domain needs; the hub builds them from its validated configuration. */
+export interface CoreOptions {
+  /** Minutes of business time within which a new lead must be called back. */
+  callbackSlaMinutes: number;
+  businessHours: BusinessHoursSpec;
+  /** ISO 3166 region for numbers typed without a country code. */
+  defaultPhoneRegion: string;
+  /** Identical submissions without an idempotency key within this window count as one. */
+  submissionDedupeSeconds: number;
+}
+
+export const CORE_OPTIONS = Symbol('CORE_OPTIONS');
+
+/** Time source; tests replace it through DI to place leads at 23:00 or on a holiday. */
+export abstract class Clock {
+  abstract now(): Date;
+}
+
+export class SystemClock extends Clock {
+  now(): Date {
+    return new Date();
+  }
+}

@@ -1,0 +1,42 @@
+import { Global, Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
+import { AssignmentService } from './assignment/assignment.service';
+import { ContactResolver } from './contacts/contact-resolver';
+import { ContactsService } from './contacts/contacts.service';
+import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
+import { DealsService } from './deals/deals.service';
+import { WebFormsService } from './forms/web-forms.service';
+import { IntakeService } from './intake/intake.service';
+import { ManagersService } from './managers/managers.service';
+import { OutboxService } from './outbox/outbox.service';
+import { InboundReplayRegistry } from './receipts/inbound-replay.registry';
+import { ReceiptsService } from './receipts/receipts.service';
+import { TasksService } from './tasks/tasks.service';
+import { TimelineService } from './timeline/timeline.service';
+
+const SERVICES = [
+  AssignmentService,
+  ContactResolver,
+  ContactsService,
+  DealsService,
+  WebFormsService,
+  IntakeService,
+  ManagersService,
+  OutboxService,
+  InboundReplayRegistry,
+  ReceiptsService,
+  TasksService,
+  TimelineService,
+];
+
+/** The domain. Needs a TypeORM DataSource (TypeOrmModule.forRoot) and its options from the host. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(options: Omit<FactoryProvider<CoreOptions>, 'provide'>, clock: Clock = new SystemClock()): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [{ ...options, provide: CORE_OPTIONS }, { provide: Clock, useValue: clock }, ...SERVICES],
+      exports: [CORE_OPTIONS, Clock, ...SERVICES],
+    };
+  }
+}

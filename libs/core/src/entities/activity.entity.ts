@@ -1,0 +1,36 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export type ActivityKind =
+  | 'lead'
+  | 'repeat_lead'
+  | 'message_in'
+  | 'message_out'
+  | 'call_in'
+  | 'call_out'
+  | 'call_missed'
+  | 'recording'
+  | 'task_created'
+  | 'task_done'
+  | 'task_overdue'
+  | 'assigned'
+  | 'unassigned'
+  | 'stage_changed'
+  | 'identity_conflict'
+  | 'identity_added'
+  | 'merged'
+  | 'note';
+
+/** One entry of a contact's timeline. `payload` holds what the kind needs to be shown. */
+@Entity('activity')
+export class Activity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ name: 'contact_id', type: 'uuid' }) contactId: string;
+  @Column({ name: 'deal_id', type: 'uuid', nullable: true }) dealId: string | null;
+  @Column({ type: 'text' }) kind: ActivityKind;
+  @Column({ type: 'text', nullable: true }) channel: string | null;
+  /** Manager who did it; null for the system or the client. */
+  @Column({ name: 'actor_id', type: 'uuid', nullable: true }) actorId: string | null;
+  @Column({ name: 'occurred_at', type: 'timestamptz' }) occurredAt: Date;
+  @Column({ type: 'jsonb', default: {} }) payload: Record<string, unknown>;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}

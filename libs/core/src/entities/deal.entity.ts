@@ -1,0 +1,28 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { DealStage } from '../deals/pipeline';
+
+export interface DealSource {
+  formId?: string;
+  formName?: string;
+  utm?: Record<string, string>;
+  referrer?: string;
+  page?: string;
+  campaign?: string;
+}
+
+@Entity('deal')
+export class Deal {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ name: 'contact_id', type: 'uuid' }) contactId: string;
+  @Column({ name: 'owner_id', type: 'uuid', nullable: true }) ownerId: string | null;
+  @Column({ type: 'text', nullable: true }) title: string | null;
+  @Column({ type: 'text', default: 'new' }) stage: DealStage;
+  @Column({ name: 'source_channel', type: 'text' }) sourceChannel: string;
+  @Column({ type: 'jsonb', default: {} }) source: DealSource;
+  @Column({ type: 'numeric', precision: 14, scale: 2, nullable: true }) amount: string | null;
+  @Column({ name: 'lost_reason', type: 'text', nullable: true }) lostReason: string | null;
+  @Column({ name: 'first_response_at', type: 'timestamptz', nullable: true }) firstResponseAt: Date | null;
+  @Column({ name: 'closed_at', type: 'timestamptz', nullable: true }) closedAt: Date | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}

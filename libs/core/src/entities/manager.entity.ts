@@ -1,0 +1,29 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export type ManagerRole = 'admin' | 'manager';
+
+@Entity('manager')
+export class Manager {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ type: 'text' }) role: ManagerRole;
+  @Column({ type: 'text' }) name: string;
+  @Column({ type: 'text', unique: true }) email: string;
+  @Column({ name: 'password_hash', type: 'text', nullable: true, select: false }) passwordHash: string | null;
+  /** E.164, used for call forwarding. */
+  @Column({ type: 'text', nullable: true }) phone: string | null;
+  @Column({ name: 'telegram_user_id', type: 'text', nullable: true }) telegramUserId: string | null;
+  @Column({ name: 'telegram_chat_id', type: 'text', nullable: true }) telegramChatId: string | null;
+  /** Inactive managers (left the company) get nothing, not even sticky contacts. */
+  @Column({ type: 'boolean', default: true }) active: boolean;
+  /** Paused / off shift: no new round-robin leads, sticky contacts still come back. */
+  @Column({ type: 'boolean', default: true }) available: boolean;
+  /** Max open deals for round robin; null = no limit. */
+  @Column({ type: 'integer', nullable: true }) capacity: number | null;
+  @Column({ type: 'integer', default: 1 }) weight: number;
+  @Column({ type: 'text', default: 'UTC' }) timezone: string;
+  @Column({ type: 'text', default: 'en' }) locale: string;
+  /** Smooth weighted round-robin running score (see round-robin.strategy.ts). */
+  @Column({ name: 'rr_score', type: 'integer', default: 0, select: false }) rrScore: number;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}

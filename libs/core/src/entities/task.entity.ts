@@ -1,0 +1,22 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export type TaskKind = 'callback' | 'follow_up' | 'custom';
+export type TaskStatus = 'open' | 'done' | 'cancelled';
+
+@Entity('task')
+export class Task {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column({ name: 'deal_id', type: 'uuid' }) dealId: string;
+  @Column({ name: 'contact_id', type: 'uuid' }) contactId: string;
+  @Column({ name: 'assignee_id', type: 'uuid', nullable: true }) assigneeId: string | null;
+  @Column({ type: 'text' }) kind: TaskKind;
+  @Column({ type: 'text' }) title: string;
+  @Column({ name: 'due_at', type: 'timestamptz' }) dueAt: Date;
+  @Column({ type: 'text', default: 'open' }) status: TaskStatus;
+  @Column({ name: 'reminded_at', type: 'timestamptz', nullable: true }) remindedAt: Date | null;
+  @Column({ name: 'overdue_at', type: 'timestamptz', nullable: true }) overdueAt: Date | null;
+  @Column({ name: 'escalated_at', type: 'timestamptz', nullable: true }) escalatedAt: Date | null;
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true }) completedAt: Date | null;
+  @Column({ name: 'completed_by_id', type: 'uuid', nullable: true }) completedById: string | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}

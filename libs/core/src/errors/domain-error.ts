@@ -1,0 +1,58 @@
+/** Codes the HTTP layer maps to status codes; one enum for the whole domain keeps the mapping in one place. */
+export enum ErrorCode {
+  NotFound = 'not_found',
+  Conflict = 'conflict',
+  Invalid = 'invalid',
+  Forbidden = 'forbidden',
+  Unauthorized = 'unauthorized',
+  Unavailable = 'unavailable',
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Field name → what is wrong with it (for `invalid`). */
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  static notFound(what: string): DomainError {
+    return new DomainError(ErrorCode.NotFound, `${what} not found`);
+  }
+  static conflict(message: string): DomainError {
+    return new DomainError(ErrorCode.Conflict, message);
+  }
+  static invalid(message: string, fields?: Record<string, string>): DomainError {
+    return new DomainError(ErrorCode.Invalid, message, fields);
+  }
+}
+
+/** The database could not be reached: callers answer 503 so providers retry. */
+export class DatabaseUnavailableError extends DomainError {
+  constructor(readonly cause?: unknown) {
+    super(ErrorCode.Unavailable, 'database unavailable');
+  }
+}
+
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+/**
+ * True when an error means "cannot talk to the database" rather than "our code or data is wrong".
+ * SQLSTATE class 08 is connection exception; 57P01–57P03 are admin shutdown / cannot connect now.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  if (e.driverError && isDatabaseUnavailable(e.driverError)) return true;
+  if (e instanceof DatabaseUnavailableError) return true;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (UNAVAILABLE_NODE_CODES.has(code)) return true;
+  if (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|server closed the connection|Connection is closed/i.test(
+    message,
+  );
+}

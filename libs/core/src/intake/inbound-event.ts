@@ -1,0 +1,47 @@
+import type { DealSource } from '../entities';
+
+export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone';
+
+/** What every channel adapter turns provider traffic into. Provider-neutral and JSON-serialisable. */
+export interface InboundEvent {
+  channel: ChannelKind;
+  /** Dedupe key within the channel (Idempotency-Key, Message-ID, update_id, CallSid:event). */
+  externalId: string;
+  /**
+   * Content key for senders that give no id: the same key seen within `CoreOptions.submissionDedupeSeconds`
+   * is the same submission. Optional.
+   */
+  dedupeKey?: string;
+  occurredAt?: Date;
+  contact: {
+    name?: string | null;
+    phones?: string[];
+    emails?: string[];
+    telegram?: { userId: string; username?: string | null } | null;
+  };
+  message?: { subject?: string | null; text?: string | null } | null;
+  source?: DealSource;
+  /** Every other field the sender gave us, kept for the timeline. */
+  fields?: Record<string, unknown>;
+}
+
+export interface IngestResult {
+  /** The inbound receipt: one per lead event. */
+  leadId: string;
+  contactId: string;
+  dealId: string;
+  /** The open callback task for this deal (new or the one already open). */
+  taskId: string | null;
+  ownerId: string | null;
+  /** True when this exact event was already processed; ids are those of the first time. */
+  duplicate: boolean;
+  /** True when the lead joined an open deal of a known contact. */
+  repeatLead: boolean;
+}
+
+/** The sender must not be answered 2xx-with-ids: we kept the payload as a failed receipt for replay. */
+export interface IngestFailure {
+  failed: true;
+  receiptId: string;
+  error: string;
+}

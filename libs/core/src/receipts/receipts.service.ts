@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../errors/domain-error';
+import type { IngestFailure, IngestResult } from '../intake/inbound-event';
+import { IntakeService } from '../intake/intake.service';
+import { clampLimit } from '../pagination/cursor';
+import { InboundReplayRegistry } from './inbound-replay.registry';
+
+export interface FailedReceiptView {
+  id: string;
+  channel: string;
+  externalId: string;
+  error: string | null;
+  attempts: number;
+  receivedAt: string;
+  raw: unknown;
+}
+
+/** Failed inbound payloads: listed for admins and replayed once the bug is fixed. */
+@Injectable()
+export class ReceiptsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly intake: IntakeService,
+    private readonly registry: InboundReplayRegistry,
+  ) {}
+
+  async listFailed(limit?: number): Promise<FailedReceiptView[]> {
+    const rows = await this.db.query(
+      `SELECT id, channel, external_id, error, attempts, received_at, raw FROM inbound_receipt
+        WHERE status = 'failed' ORDER BY received_at DESC LIMIT $1`,
+      [clampLimit(limit, 500, 100)],
+    );
+    return rows.map((r: any) => ({
+      id: r.id,
+      channel: r.channel,
+      externalId: r.external_id,
+      error: r.error,
+      attempts: r.attempts,
+      receivedAt: new Date(r.received_at).toISOString(),
+      raw: r.raw,
+    }));
+  }
+
+  async replay(id: string): Promise<IngestResult | IngestFailure> {
+    const [row] = await this.db.query(`SELECT id, channel, external_id, status, raw FROM inbound_receipt WHERE id = $1`, [id]);
+    if (!row) throw DomainError.notFound('receipt');
+    if (row.status !== 'failed') throw DomainError.conflict('receipt was already processed');
+    const remap = this.registry.get(row.channel);
+    if (!remap) throw DomainError.conflict(`no mapper registered for channel ${row.channel}`);
+    let event;
+    try {
+      event = await remap(row.raw);
+    } catch (err) {
+      return this.intake.recordFailure(row.channel, row.external_id, row.raw, err);
+    }
+    // The stored receipt is keyed by its original external id; the replay must land on it.
+    return this.intake.ingest({ ...event, externalId: row.external_id }, row.raw);
+  }
+}
