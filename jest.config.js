@@ -1,0 +1,24 @@
+/**
+ * One suite for unit tests (*.spec.ts beside the code) and integration/HTTP tests (test/**).
+ * DATABASE_URL set → integration tests use that PostgreSQL server (a fresh database per file);
+ * unset → an in-memory PGlite per file. NestJS 12 ships ESM only; jest runs CommonJS, so
+ * test/support/esm-to-cjs.transform.js compiles ESM files from node_modules on the fly.
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    '^.+\\.m?js$': '<rootDir>/test/support/esm-to-cjs.transform.js',
+  },
+  transformIgnorePatterns: [],
+  moduleNameMapper: {
+    '^@leadline/core$': '<rootDir>/libs/core/src',
+    '^@leadline/core/(.*)$': '<rootDir>/libs/core/src/$1',
+    '^@leadline/channels$': '<rootDir>/libs/channels/src',
+    '^@leadline/channels/(.*)$': '<rootDir>/libs/channels/src/$1',
+  },
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};
