@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../core-options';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
 import { TimelineService } from '../timeline/timeline.service';
-import { pickSmoothWeighted } from './round-robin.strategy';
+import { pickByCounter } from './round-robin.strategy';
 
 export type AssignmentRule = 'sticky' | 'round_robin' | 'queue' | 'taken' | 'manual';
 
@@ -22,15 +22,17 @@ interface ManagerRow {
   available: boolean;
   capacity: number | null;
   weight: number;
-  rr_score: number;
+  /** Counted only for managers with a capacity limit. */
+  open_deals: string | number;
 }
 
 /**
  * Who gets a lead: (1) the contact's active owner, (2) weighted round robin among active, available
  * managers under capacity, (3) nobody: the deal waits in the unassigned queue and admins are told.
  *
- * Round robin locks every active manager row (in id order, so concurrent intakes cannot deadlock)
- * for the rest of the transaction; this serialises picks and keeps them fair under concurrency.
+ * Round robin draws its turn from a database sequence (see round-robin.strategy.ts), so concurrent
+ * intakes never wait for each other. Only a manager with a capacity limit is locked (its row, until
+ * commit) to re-check the limit: two simultaneous leads cannot both take their last free slot.
  */
 @Injectable()
 export class AssignmentService {
@@ -51,52 +53,45 @@ export class AssignmentService {
 
   async roundRobin(em: EntityManager): Promise<AssignmentDecision> {
     const managers: ManagerRow[] = await em.query(
-      `SELECT id, name, available, capacity, weight, rr_score FROM manager
-        WHERE active AND role = 'manager' ORDER BY id FOR UPDATE`,
+      `SELECT m.id, m.name, m.available, m.capacity, m.weight,
+              CASE WHEN m.capacity IS NULL THEN 0
+                   ELSE (SELECT count(*) FROM deal d WHERE d.owner_id = m.id AND d.closed_at IS NULL) END AS open_deals
+         FROM manager m WHERE m.active AND m.role = 'manager' ORDER BY m.id`,
     );
     if (managers.length === 0) {
       return { managerId: null, managerName: null, rule: 'queue', reason: 'no active managers: waiting in the unassigned queue' };
     }
-    const counts = new Map<string, number>();
-    const limited = managers.filter((m) => m.capacity !== null).map((m) => m.id);
-    if (limited.length > 0) {
-      const rows: Array<{ owner_id: string; open: string }> = await em.query(
-        `SELECT owner_id, count(*) AS open FROM deal WHERE closed_at IS NULL AND owner_id = ANY($1::uuid[]) GROUP BY owner_id`,
-        [limited],
-      );
-      for (const r of rows) counts.set(r.owner_id, Number(r.open));
+    const excluded = new Map<string, string>();
+    for (const m of managers) {
+      if (!m.available) excluded.set(m.id, `${m.name} paused`);
+      else if (m.capacity !== null && Number(m.open_deals) >= m.capacity) excluded.set(m.id, `${m.name} at capacity`);
     }
-    const excluded: string[] = [];
-    const eligible = managers.filter((m) => {
-      if (!m.available) {
-        excluded.push(`${m.name} paused`);
-        return false;
+    let eligible = managers.filter((m) => !excluded.has(m.id));
+    while (eligible.length > 0) {
+      const [{ turn }] = await em.query(`SELECT nextval('assignment_turn_seq') AS turn`);
+      const chosen = pickByCounter(eligible, BigInt(turn))!;
+      if (chosen.capacity === null || (await this.claimCapacity(em, chosen))) {
+        const why = explainExcluded(excluded);
+        return {
+          managerId: chosen.id,
+          managerName: chosen.name,
+          rule: 'round_robin',
+          reason: `round robin, ${eligible.length} eligible of ${managers.length}${why}`,
+        };
       }
-      if (m.capacity !== null && (counts.get(m.id) ?? 0) >= m.capacity) {
-        excluded.push(`${m.name} at capacity`);
-        return false;
-      }
-      return true;
-    });
-    const why = excluded.length ? `: ${excluded.join(', ')}` : '';
-    const pick = pickSmoothWeighted(eligible.map((m) => ({ id: m.id, weight: m.weight, current: m.rr_score })));
-    if (!pick) {
-      return { managerId: null, managerName: null, rule: 'queue', reason: `no eligible manager${why}; waiting in the unassigned queue` };
+      // Filled up by a concurrent lead since we looked.
+      excluded.set(chosen.id, `${chosen.name} at capacity`);
+      eligible = eligible.filter((m) => m.id !== chosen.id);
     }
-    // Managers out of the rotation restart from zero, so a returning manager is not owed a burst of leads.
-    const ids = managers.map((m) => m.id);
-    const scores = managers.map((m) => pick.scores.get(m.id) ?? 0);
-    await em.query(
-      `UPDATE manager SET rr_score = s.score FROM unnest($1::uuid[], $2::int[]) AS s(id, score) WHERE manager.id = s.id`,
-      [ids, scores],
-    );
-    const chosen = eligible.find((m) => m.id === pick.chosenId)!;
-    return {
-      managerId: chosen.id,
-      managerName: chosen.name,
-      rule: 'round_robin',
-      reason: `round robin, ${eligible.length} eligible of ${managers.length}${why}`,
-    };
+    const why = explainExcluded(excluded);
+    return { managerId: null, managerName: null, rule: 'queue', reason: `no eligible manager${why}; waiting in the unassigned queue` };
+  }
+
+  /** Locks the manager row (until commit) and re-counts open deals: true when a slot is free. */
+  private async claimCapacity(em: EntityManager, m: ManagerRow): Promise<boolean> {
+    await em.query(`SELECT id FROM manager WHERE id = $1 FOR UPDATE`, [m.id]);
+    const [{ n }] = await em.query(`SELECT count(*) AS n FROM deal WHERE owner_id = $1 AND closed_at IS NULL`, [m.id]);
+    return Number(n) < (m.capacity ?? Infinity);
   }
 
   /**
@@ -184,4 +179,9 @@ export class AssignmentService {
     }
     return assigned;
   }
+}
+
+/** "B paused, C at capacity", in name order so the sentence reads the same every time. */
+function explainExcluded(excluded: Map<string, string>): string {
+  return excluded.size ? `: ${[...excluded.values()].sort((a, b) => a.localeCompare(b)).join(', ')}` : '';
 }

@@ -22,8 +22,6 @@ export class Manager {
   @Column({ type: 'integer', default: 1 }) weight: number;
   @Column({ type: 'text', default: 'UTC' }) timezone: string;
   @Column({ type: 'text', default: 'en' }) locale: string;
-  /** Smooth weighted round-robin running score (see round-robin.strategy.ts). */
-  @Column({ name: 'rr_score', type: 'integer', default: 0, select: false }) rrScore: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

@@ -23,7 +23,7 @@ export interface ManagerInput {
   locale?: string;
 }
 
-export type ManagerView = Omit<Manager, 'passwordHash' | 'rrScore'> & { openDeals: number };
+export type ManagerView = Omit<Manager, 'passwordHash'> & { openDeals: number };
 
 @Injectable()
 export class ManagersService {

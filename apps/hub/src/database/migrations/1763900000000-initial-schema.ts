@@ -21,11 +21,12 @@ export class InitialSchema1763900000000 implements MigrationInterface {
         weight integer NOT NULL DEFAULT 1 CHECK (weight >= 1),
         timezone text NOT NULL DEFAULT 'UTC',
         locale text NOT NULL DEFAULT 'en',
-        rr_score integer NOT NULL DEFAULT 0,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT uq_manager_email UNIQUE (email)
       )`);
+    // Round-robin turns: nextval() is never rolled back and takes no lock, so concurrent intakes don't queue.
+    await q.query(`CREATE SEQUENCE assignment_turn_seq`);
     await q.query(`
       CREATE TABLE contact (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -161,6 +162,7 @@ export class InitialSchema1763900000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP SEQUENCE IF EXISTS assignment_turn_seq`);
     for (const table of ['auth_session', 'web_form', 'outbox', 'inbound_receipt', 'activity', 'task', 'deal', 'contact_identity', 'contact', 'manager']) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }

@@ -1,0 +1,69 @@
+import { addBusinessMinutes, isOpen, parseBusinessHours } from './business-hours';
+
+const moscow = parseBusinessHours('Mon-Fri 09:00-19:00; Sat 10:00-16:00', 'Europe/Moscow', ['2026-12-31']);
+// Europe/Moscow is UTC+3 all year.
+const msk = (local: string) => new Date(`${local}+03:00`);
+
+describe('business hours', () => {
+  it('adds minutes inside opening hours', () => {
+    expect(addBusinessMinutes(moscow, msk('2026-11-23T10:00:00'), 15)).toEqual(msk('2026-11-23T10:15:00'));
+  });
+
+  it('a lead at 23:00 is due 15 minutes after the next opening', () => {
+    expect(addBusinessMinutes(moscow, msk('2026-11-23T23:00:00'), 15)).toEqual(msk('2026-11-24T09:15:00'));
+  });
+
+  it('stops the clock at closing: 18:55 + 15 min = 09:10 next working day', () => {
+    expect(addBusinessMinutes(moscow, msk('2026-11-23T18:55:00'), 15)).toEqual(msk('2026-11-24T09:10:00'));
+  });
+
+  it('Friday evening rolls to Saturday opening, Saturday evening to Monday', () => {
+    expect(addBusinessMinutes(moscow, msk('2026-11-27T20:00:00'), 15)).toEqual(msk('2026-11-28T10:15:00'));
+    expect(addBusinessMinutes(moscow, msk('2026-11-28T17:00:00'), 15)).toEqual(msk('2026-11-30T09:15:00'));
+  });
+
+  it('skips holidays', () => {
+    // 2026-12-31 is a Thursday and a holiday.
+    expect(addBusinessMinutes(moscow, msk('2026-12-30T18:50:00'), 15)).toEqual(msk('2027-01-01T09:05:00'));
+  });
+
+  it('before opening the clock starts at opening', () => {
+    expect(addBusinessMinutes(moscow, msk('2026-11-24T07:30:00'), 15)).toEqual(msk('2026-11-24T09:15:00'));
+  });
+
+  it('knows when it is open', () => {
+    expect(isOpen(moscow, msk('2026-11-23T12:00:00'))).toBe(true);
+    expect(isOpen(moscow, msk('2026-11-23T19:00:00'))).toBe(false);
+    expect(isOpen(moscow, msk('2026-11-29T12:00:00'))).toBe(false); // Sunday
+  });
+
+  it('24/7 is plain wall-clock time', () => {
+    const always = parseBusinessHours('24/7', 'UTC');
+    expect(addBusinessMinutes(always, new Date('2026-11-23T23:00:00Z'), 15)).toEqual(new Date('2026-11-23T23:15:00Z'));
+  });
+
+  it('handles DST: New York opening after the November change', () => {
+    const ny = parseBusinessHours('Mon-Fri 09:00-17:00', 'America/New_York');
+    // Saturday 2026-10-31 → Monday 2026-11-02 09:00 EST (UTC-5) after DST ended on Nov 1.
+    expect(addBusinessMinutes(ny, new Date('2026-10-31T12:00:00Z'), 15)).toEqual(new Date('2026-11-02T14:15:00Z'));
+  });
+
+  it('splits ranges within a day', () => {
+    const lunch = parseBusinessHours('Mon-Fri 09:00-13:00,14:00-18:00', 'UTC');
+    expect(addBusinessMinutes(lunch, new Date('2026-11-23T12:50:00Z'), 15)).toEqual(new Date('2026-11-23T14:05:00Z'));
+  });
+
+  it.each([
+    ['Mon-Fri 9-19', /not like 09:00-19:00/],
+    ['Funday 09:00-10:00', /not like|not a day/],
+    ['Mon 19:00-09:00', /not a valid opening range/],
+    ['Mon 09:00-25:00', /not a valid opening range/],
+  ])('rejects %p', (spec, message) => {
+    expect(() => parseBusinessHours(spec, 'UTC')).toThrow(message);
+  });
+
+  it('rejects bad timezones and holidays', () => {
+    expect(() => parseBusinessHours('24/7', 'Mars/Olympus')).toThrow(/IANA/);
+    expect(() => parseBusinessHours('24/7', 'UTC', ['31.12.2026'])).toThrow(/YYYY-MM-DD/);
+  });
+});
