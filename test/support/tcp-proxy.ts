@@ -42,6 +42,6 @@ export class TcpProxy {
 
   /** Accepts connections again on the same port. */
   async restore(): Promise<void> {
-    await this.start(this.port);
+    if (!this.server) await this.start(this.port);
   }
 }

@@ -38,14 +38,16 @@ export class TestHub {
     readonly formKey: string,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<TestHub> {
+  /** `routeDatabaseUrl` lets a test put something (a proxy) between the hub and PostgreSQL. */
+  static async start(env: Record<string, string> = {}, routeDatabaseUrl?: (url: string) => string): Promise<TestHub> {
     const db = await createTestDatabase();
+    const dbEnv = db.env.DATABASE_URL && routeDatabaseUrl ? { DATABASE_URL: routeDatabaseUrl(db.env.DATABASE_URL) } : db.env;
     const config = parseConfig({
       ADMIN_EMAIL,
       ADMIN_PASSWORD,
       LOG_LEVEL: 'silent',
       DEFAULT_PHONE_REGION: 'RU',
-      ...db.env,
+      ...dbEnv,
       ...env,
     });
     const clock = new TestClock();

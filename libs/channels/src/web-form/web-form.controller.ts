@@ -1,5 +1,6 @@
 import {
   CORE_OPTIONS,
+  Clock,
   IntakeService,
   RateLimiter,
   WebFormsService,
@@ -31,6 +32,7 @@ export class WebFormController {
     private readonly forms: WebFormsService,
     private readonly intake: IntakeService,
     @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
+    private readonly clock: Clock,
   ) {}
 
   /** CORS preflight for browser posts from the form's allowed origins. */
@@ -106,7 +108,7 @@ export class WebFormController {
       honeypotField: form.honeypotField,
       body: fields,
       referrer: typeof req.headers.referer === 'string' ? req.headers.referer : null,
-      receivedAt: new Date().toISOString(),
+      receivedAt: this.clock.now().toISOString(),
     };
     let event;
     try {

@@ -1,0 +1,116 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The README's `npm start` path: the built hub on a fresh embedded database prints an admin login
+ * and a working curl example; a second start keeps the data; a wrong setting stops it in one line.
+ */
+const root = join(__dirname, '..', '..');
+const main = join(root, 'dist', 'apps', 'hub', 'src', 'main.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Running {
+  child: ChildProcess;
+  stdout: () => string;
+}
+
+function startHub(env: Record<string, string>): Promise<Running> {
+  const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...env };
+  delete childEnv.DATABASE_URL;
+  delete childEnv.ADMIN_PASSWORD;
+  const child = spawn(process.execPath, [main], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hub did not start in time:\n${out}\n${err}`)), 60_000);
+    child.on('exit', (code) => reject(new Error(`hub exited with ${code}:\n${out}\n${err}`)));
+    const poll = setInterval(() => {
+      if (out.includes('Try it:')) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve({ child, stdout: () => out });
+      }
+    }, 100);
+  });
+}
+
+function stop(r: Running | undefined): Promise<void> {
+  if (!r || r.child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    r.child.on('exit', () => resolve());
+    r.child.kill('SIGTERM');
+  });
+}
+
+describe('npm start (built hub, embedded database)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadline-start-'));
+  let hub: Running | undefined;
+
+  beforeAll(() => {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
+  }, 120_000);
+  afterAll(async () => {
+    await stop(hub);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints a generated admin password and a curl example that creates a lead', async () => {
+    const port = await freePort();
+    hub = await startHub({ PORT: String(port), PGLITE_DATA_DIR: join(dataDir, 'pglite'), LOG_LEVEL: 'warn' });
+    const out = hub.stdout();
+    const password = /Password:\s+(\S+)\s+\(generated now/.exec(out)?.[1];
+    expect(password).toBeDefined();
+    expect(out).toContain('Admin:      admin@leadline.local');
+    const endpoint = new RegExp(`curl -sS -X POST (http://localhost:${port}/api/inbound/forms/f_[\\w-]+)`).exec(out)?.[1];
+    expect(endpoint).toBeDefined();
+    const body = /-d '(\{.*\})'/.exec(out)?.[1];
+    expect(body).toBeDefined();
+
+    const lead = await fetch(endpoint!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body! });
+    expect(lead.status).toBe(201);
+    const ids = await lead.json();
+    const login = await fetch(`http://localhost:${port}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@leadline.local', password }),
+    });
+    expect(login.status).toBe(200);
+    const { token } = await login.json();
+    const contact = await fetch(`http://localhost:${port}/api/contacts/${ids.contactId}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await contact.json()).toMatchObject({ name: 'Anna Petrova', identities: expect.arrayContaining([{ kind: 'phone', value: '+79991234567' }]) });
+    expect((await fetch(`http://localhost:${port}/health`)).status).toBe(200);
+  }, 90_000);
+
+  it('keeps the data and the admin on a second start, without printing a password again', async () => {
+    await stop(hub);
+    const port = await freePort();
+    hub = await startHub({ PORT: String(port), PGLITE_DATA_DIR: join(dataDir, 'pglite'), LOG_LEVEL: 'warn' });
+    expect(hub.stdout()).toContain('account exists; password unchanged');
+    expect(hub.stdout()).not.toContain('generated now');
+  }, 90_000);
+
+  it('stops with one line naming a wrong variable', () => {
+    let failure: { status: number; stderr: string } | undefined;
+    try {
+      execFileSync(process.execPath, [main], { cwd: root, env: { ...process.env, PORT: 'eighty' }, stdio: 'pipe' });
+    } catch (e) {
+      const err = e as { status: number; stderr: Buffer };
+      failure = { status: err.status, stderr: err.stderr.toString() };
+    }
+    expect(failure).toEqual({ status: 1, stderr: 'Invalid configuration: PORT must be a whole number from 1 to 65535 (got "eighty")\n' });
+  });
+});
