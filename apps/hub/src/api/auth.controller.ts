@@ -28,7 +28,8 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   async login(@Body({ schema: loginSchema }) body: z.infer<typeof loginSchema>, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const retryAfter = this.limiter.hit(`${req.ip}|${body.email.toLowerCase()}`, LOGIN_ATTEMPTS_PER_MINUTE);
+    // Keyed like the account lookup normalises the email, so ' A@x.com' cannot buy ten more guesses.
+    const retryAfter = this.limiter.hit(`${req.ip}|${body.email.trim().toLowerCase()}`, LOGIN_ATTEMPTS_PER_MINUTE);
     if (retryAfter) {
       reply.header('Retry-After', String(retryAfter));
       reply.status(429);

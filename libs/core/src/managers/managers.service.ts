@@ -64,7 +64,8 @@ export class ManagersService {
     const values = this.validate(input);
     const exists = await this.db.getRepository(Manager).findOne({ where: { email: values.email! } });
     if (exists) throw DomainError.conflict('a manager with this email already exists');
-    const res = await this.db.getRepository(Manager).insert(values);
+    // The check above is for the common case; two simultaneous creates meet at the unique index.
+    const res = await this.db.getRepository(Manager).insert(values).catch(rethrowDuplicateEmail);
     const id = res.identifiers[0].id as string;
     await this.assignment.drainQueue();
     return this.get(id);
@@ -78,7 +79,7 @@ export class ManagersService {
       const other = await this.db.getRepository(Manager).findOne({ where: { email: values.email } });
       if (other && other.id !== id) throw DomainError.conflict('a manager with this email already exists');
     }
-    if (Object.keys(values).length) await this.db.getRepository(Manager).update({ id }, values);
+    if (Object.keys(values).length) await this.db.getRepository(Manager).update({ id }, values).catch(rethrowDuplicateEmail);
     if (input.available !== undefined || input.capacity !== undefined || input.active !== undefined || input.role !== undefined) {
       await this.assignment.drainQueue();
     }
@@ -130,4 +131,11 @@ export class ManagersService {
     );
     return new Map(rows.map((r) => [r.owner_id, Number(r.n)]));
   }
+}
+
+/** A unique violation on manager.email (lost race with a concurrent create/update) is a 409, not a 500. */
+function rethrowDuplicateEmail(err: unknown): never {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } };
+  if ((e?.code ?? e?.driverError?.code) === '23505') throw DomainError.conflict('a manager with this email already exists');
+  throw err;
 }
