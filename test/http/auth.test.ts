@@ -211,6 +211,15 @@ describe('auth and roles (HTTP)', () => {
       expect(bystander.status).toBe(201);
       expect((await login('bystander@test.local', 'bystander-pass-1')).status).toBe(200);
     });
+
+    it('does not count successful logins', async () => {
+      const admin = await hub.adminToken();
+      const created = await hub.request({ method: 'POST', url: '/api/managers', token: admin, body: { name: 'Busy', email: 'busy@test.local', password: 'busy-pass-1' } });
+      expect(created.status).toBe(201);
+      for (let i = 0; i < 12; i++) expect((await login('busy@test.local', 'busy-pass-1')).status).toBe(200);
+      for (let i = 0; i < 10; i++) expectError(await login('busy@test.local', `guess-${i}`), 401, 'unauthorized');
+      expectError(await login('busy@test.local', 'busy-pass-1'), 429, 'rate_limited');
+    });
   });
 
   describe('passwords are never returned', () => {

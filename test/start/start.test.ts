@@ -82,14 +82,14 @@ describe('npm start (built hub, embedded database)', () => {
 
     const lead = await fetch(endpoint!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body! });
     expect(lead.status).toBe(201);
-    const ids = await lead.json();
+    const ids = (await lead.json()) as { contactId: string };
     const login = await fetch(`http://localhost:${port}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'admin@leadline.local', password }),
     });
     expect(login.status).toBe(200);
-    const { token } = await login.json();
+    const { token } = (await login.json()) as { token: string };
     const contact = await fetch(`http://localhost:${port}/api/contacts/${ids.contactId}`, { headers: { authorization: `Bearer ${token}` } });
     expect(await contact.json()).toMatchObject({ name: 'Anna Petrova', identities: expect.arrayContaining([{ kind: 'phone', value: '+79991234567' }]) });
     expect((await fetch(`http://localhost:${port}/health`)).status).toBe(200);

@@ -11,7 +11,7 @@ import type { HubConfig } from '../config/config.schema';
 import { HUB_CONFIG } from '../config/load-config';
 import { loginSchema } from './schemas';
 
-// Ten tries a minute per client address and email: enough for typos, too few for guessing.
+// Ten failed tries a minute per client address and email: enough for typos, too few for guessing.
 const LOGIN_ATTEMPTS_PER_MINUTE = 10;
 
 @ApiTags('auth')
@@ -29,13 +29,16 @@ export class AuthController {
   @HttpCode(200)
   async login(@Body({ schema: loginSchema }) body: z.infer<typeof loginSchema>, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     // Keyed like the account lookup normalises the email, so ' A@x.com' cannot buy ten more guesses.
-    const retryAfter = this.limiter.hit(`${req.ip}|${body.email.trim().toLowerCase()}`, LOGIN_ATTEMPTS_PER_MINUTE);
+    // Counted before checking (so parallel guesses cannot slip through) and taken back on success.
+    const key = `${req.ip}|${body.email.trim().toLowerCase()}`;
+    const retryAfter = this.limiter.hit(key, LOGIN_ATTEMPTS_PER_MINUTE);
     if (retryAfter) {
       reply.header('Retry-After', String(retryAfter));
       reply.status(429);
       return { error: 'rate_limited', message: `too many login attempts, retry in ${retryAfter} s` };
     }
     const session = await this.sessions.login(body.email, body.password);
+    this.limiter.undo(key);
     reply.setCookie(SESSION_COOKIE, session.token, {
       httpOnly: true,
       sameSite: 'lax',

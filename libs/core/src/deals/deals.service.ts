@@ -25,13 +25,6 @@ export interface DealView {
   createdAt: string;
 }
 
-/**
- * Page position of a deal. created_at is set by the database (microseconds) but a cursor holds
- * milliseconds, so order and compare on the millisecond: otherwise deals sharing the millisecond of
- * a page's last row (a burst of leads) would be skipped by the next page.
- */
-const PAGE_AT = `date_trunc('milliseconds', d.created_at)`;
-
 const DEAL_COLUMNS = `d.id, d.contact_id, c.name AS contact_name, d.owner_id, d.title, d.stage, d.source_channel, d.source, d.amount,
   d.lost_reason, d.first_response_at, d.closed_at, d.created_at`;
 
@@ -65,16 +58,16 @@ export class DealsService {
     const cursor = decodeCursor(q.cursor);
     if (cursor) {
       params.push(cursor.at, cursor.id);
-      where.push(`(${PAGE_AT}, d.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      where.push(`(d.created_at, d.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     params.push(limit + 1);
     const rows = await this.db.query(
-      `SELECT ${DEAL_COLUMNS}, ${PAGE_AT} AS page_at FROM deal d JOIN contact c ON c.id = d.contact_id
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${PAGE_AT} DESC, d.id DESC LIMIT $${params.length}`,
+      `SELECT ${DEAL_COLUMNS} FROM deal d JOIN contact c ON c.id = d.contact_id
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.created_at DESC, d.id DESC LIMIT $${params.length}`,
       params,
     );
     const last = rows.length > limit ? rows[limit - 1] : null;
-    return { items: rows.slice(0, limit).map(toDealView), nextCursor: last ? encodeCursor(last.page_at, last.id) : null };
+    return { items: rows.slice(0, limit).map(toDealView), nextCursor: last ? encodeCursor(last.created_at, last.id) : null };
   }
 
   /** Open deals nobody owns, oldest first: any manager may take one. */

@@ -4,6 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 export class InitialSchema1763900000000 implements MigrationInterface {
   name = 'InitialSchema1763900000000';
 
+  // Columns that list cursors point into are timestamptz(3): a cursor carries a JavaScript Date
+  // (milliseconds), and with microseconds stored, rows sharing a millisecond would be skipped.
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE TABLE manager (
@@ -33,7 +35,7 @@ export class InitialSchema1763900000000 implements MigrationInterface {
         name text,
         owner_id uuid REFERENCES manager(id) ON DELETE SET NULL,
         merged_into_id uuid REFERENCES contact(id),
-        last_activity_at timestamptz NOT NULL DEFAULT now(),
+        last_activity_at timestamptz(3) NOT NULL DEFAULT now(),
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
@@ -65,7 +67,7 @@ export class InitialSchema1763900000000 implements MigrationInterface {
         lost_reason text,
         first_response_at timestamptz,
         closed_at timestamptz,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX ix_deal_contact ON deal (contact_id, created_at DESC)`);
@@ -102,7 +104,7 @@ export class InitialSchema1763900000000 implements MigrationInterface {
         kind text NOT NULL,
         channel text,
         actor_id uuid REFERENCES manager(id) ON DELETE SET NULL,
-        occurred_at timestamptz NOT NULL,
+        occurred_at timestamptz(3) NOT NULL,
         payload jsonb NOT NULL DEFAULT '{}',
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
