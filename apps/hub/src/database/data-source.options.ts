@@ -23,7 +23,7 @@ export async function dataSourceOptions(config: Pick<HubConfig, 'DATABASE_URL' |
     logging: false,
   };
   if (config.DATABASE_URL) {
-    return { ...common, url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, extra: { connectionTimeoutMillis: 10_000 } };
+    return { ...common, url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, extra: { connectionTimeoutMillis: 10_000, idleTimeoutMillis: 0 } };
   }
   const db = await openPglite(config.PGLITE_DATA_DIR);
   return { ...common, driver: pgliteDriverModule(db), poolSize: 1 };

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../core-options';
-import { OutboxKind, OutboxService } from '../outbox/outbox.service';
-import { TimelineService } from '../timeline/timeline.service';
+import { OutboxKind, OutboxService, type NewOutboxMessage } from '../outbox/outbox.service';
+import { TimelineService, type NewActivity } from '../timeline/timeline.service';
 import { pickByCounter } from './round-robin.strategy';
 
 export type AssignmentRule = 'sticky' | 'round_robin' | 'queue' | 'taken' | 'manual';
@@ -22,8 +22,9 @@ interface ManagerRow {
   available: boolean;
   capacity: number | null;
   weight: number;
-  /** Counted only for managers with a capacity limit. */
+  /** Counted only for managers with a capacity limit, and only up to it. */
   open_deals: string | number;
+  turn: string;
 }
 
 /**
@@ -43,19 +44,20 @@ export class AssignmentService {
     private readonly clock: Clock,
   ) {}
 
-  async decide(em: EntityManager, contactOwnerId: string | null): Promise<AssignmentDecision> {
-    if (contactOwnerId) {
-      const [owner] = await em.query(`SELECT id, name FROM manager WHERE id = $1 AND active`, [contactOwnerId]);
-      if (owner) return { managerId: owner.id, managerName: owner.name, rule: 'sticky', reason: 'sticky owner' };
-    }
+  /** `activeOwner`: the contact's owner when that manager is still active (the caller read it with the contact). */
+  async decide(em: EntityManager, activeOwner: { id: string; name: string } | null): Promise<AssignmentDecision> {
+    if (activeOwner) return { managerId: activeOwner.id, managerName: activeOwner.name, rule: 'sticky', reason: 'sticky owner' };
     return this.roundRobin(em);
   }
 
   async roundRobin(em: EntityManager): Promise<AssignmentDecision> {
+    // Open deals are counted only up to the capacity (all that matters is "full or not"), so the cost
+    // does not grow with the database. The turn is drawn in the same statement (an InitPlan, once).
     const managers: ManagerRow[] = await em.query(
       `SELECT m.id, m.name, m.available, m.capacity, m.weight,
-              CASE WHEN m.capacity IS NULL THEN 0
-                   ELSE (SELECT count(*) FROM deal d WHERE d.owner_id = m.id AND d.closed_at IS NULL) END AS open_deals
+              CASE WHEN m.capacity IS NULL THEN 0 ELSE (SELECT count(*) FROM (SELECT 1 FROM deal d
+                   WHERE d.owner_id = m.id AND d.closed_at IS NULL LIMIT m.capacity) AS open) END AS open_deals,
+              (SELECT nextval('assignment_turn_seq')) AS turn
          FROM manager m WHERE m.active AND m.role = 'manager' ORDER BY m.id`,
     );
     if (managers.length === 0) {
@@ -67,36 +69,72 @@ export class AssignmentService {
       else if (m.capacity !== null && Number(m.open_deals) >= m.capacity) excluded.set(m.id, `${m.name} at capacity`);
     }
     let eligible = managers.filter((m) => !excluded.has(m.id));
+    let turn: bigint = BigInt(managers[0].turn);
     while (eligible.length > 0) {
-      const [{ turn }] = await em.query(`SELECT nextval('assignment_turn_seq') AS turn`);
-      const chosen = pickByCounter(eligible, BigInt(turn))!;
+      const chosen = pickByCounter(eligible, turn)!;
       if (chosen.capacity === null || (await this.claimCapacity(em, chosen))) {
-        const why = explainExcluded(excluded);
         return {
           managerId: chosen.id,
           managerName: chosen.name,
           rule: 'round_robin',
-          reason: `round robin, ${eligible.length} eligible of ${managers.length}${why}`,
+          reason: `round robin, ${eligible.length} eligible of ${managers.length}${explainExcluded(excluded)}`,
         };
       }
       // Filled up by a concurrent lead since we looked.
       excluded.set(chosen.id, `${chosen.name} at capacity`);
       eligible = eligible.filter((m) => m.id !== chosen.id);
+      turn = BigInt((await em.query(`SELECT nextval('assignment_turn_seq') AS turn`))[0].turn);
     }
-    const why = explainExcluded(excluded);
-    return { managerId: null, managerName: null, rule: 'queue', reason: `no eligible manager${why}; waiting in the unassigned queue` };
+    return { managerId: null, managerName: null, rule: 'queue', reason: `no eligible manager${explainExcluded(excluded)}; waiting in the unassigned queue` };
   }
 
-  /** Locks the manager row (until commit) and re-counts open deals: true when a slot is free. */
+  /**
+   * Locks the manager row (until commit), then re-counts open deals: true when a slot is free. Two
+   * statements on purpose: a count in the locking statement would read the snapshot taken before the
+   * wait and miss the deal of the transaction it waited for.
+   */
   private async claimCapacity(em: EntityManager, m: ManagerRow): Promise<boolean> {
     await em.query(`SELECT id FROM manager WHERE id = $1 FOR UPDATE`, [m.id]);
-    const [{ n }] = await em.query(`SELECT count(*) AS n FROM deal WHERE owner_id = $1 AND closed_at IS NULL`, [m.id]);
+    const [{ n }] = await em.query(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM deal WHERE owner_id = $1 AND closed_at IS NULL LIMIT $2) AS open`,
+      [m.id, m.capacity],
+    );
     return Number(n) < (m.capacity ?? Infinity);
   }
 
   /**
-   * Gives a deal (and its open unassigned tasks, and an ownerless contact) to a manager and writes
-   * the "why" to the timeline. With no manager, parks it in the queue and notifies admins.
+   * What an assignment leaves behind besides the owner columns: the "why" on the timeline and a
+   * notice (to the new owner, or to admins when the deal waits in the queue).
+   */
+  effects(
+    deal: { id: string; contactId: string },
+    decision: AssignmentDecision,
+    actorId: string | null,
+    extra: Record<string, unknown> = {},
+  ): { activity: NewActivity; notice: NewOutboxMessage } {
+    const occurredAt = this.clock.now();
+    if (!decision.managerId) {
+      return {
+        activity: { contactId: deal.contactId, dealId: deal.id, kind: 'unassigned', occurredAt, actorId, payload: { rule: decision.rule, reason: decision.reason } },
+        notice: { kind: OutboxKind.NotifyAdmins, payload: { event: 'deal_unassigned', dealId: deal.id, contactId: deal.contactId, reason: decision.reason, ...extra } },
+      };
+    }
+    return {
+      activity: {
+        contactId: deal.contactId,
+        dealId: deal.id,
+        kind: 'assigned',
+        occurredAt,
+        actorId,
+        payload: { managerId: decision.managerId, managerName: decision.managerName, rule: decision.rule, reason: decision.reason },
+      },
+      notice: { kind: OutboxKind.NotifyManager, payload: { event: 'lead_assigned', managerId: decision.managerId, dealId: deal.id, contactId: deal.contactId, ...extra } },
+    };
+  }
+
+  /**
+   * Gives an existing deal (and its open tasks, and an ownerless contact) to a manager and writes the
+   * effects. With no manager, parks it in the queue and notifies admins.
    */
   async apply(
     em: EntityManager,
@@ -105,43 +143,19 @@ export class AssignmentService {
     actorId: string | null,
     extra: Record<string, unknown> = {},
   ): Promise<void> {
-    const now = this.clock.now();
-    if (!decision.managerId) {
-      await em.query(`UPDATE deal SET owner_id = NULL, updated_at = now() WHERE id = $1`, [deal.id]);
-      await this.timeline.record(em, {
-        contactId: deal.contactId,
-        dealId: deal.id,
-        kind: 'unassigned',
-        occurredAt: now,
-        actorId,
-        payload: { rule: decision.rule, reason: decision.reason },
-      });
-      await this.outbox.enqueue(em, OutboxKind.NotifyAdmins, { event: 'deal_unassigned', dealId: deal.id, contactId: deal.contactId, reason: decision.reason });
-      return;
-    }
     await em.query(`UPDATE deal SET owner_id = $2, updated_at = now() WHERE id = $1`, [deal.id, decision.managerId]);
-    // Open tasks follow the deal to its new owner.
-    await em.query(`UPDATE task SET assignee_id = $2 WHERE deal_id = $1 AND status = 'open'`, [deal.id, decision.managerId]);
-    await em.query(
-      `UPDATE contact SET owner_id = $2, updated_at = now() WHERE id = $1
-          AND (owner_id IS NULL OR owner_id = $2 OR NOT EXISTS (SELECT 1 FROM manager m WHERE m.id = contact.owner_id AND m.active))`,
-      [deal.contactId, decision.managerId],
-    );
-    await this.timeline.record(em, {
-      contactId: deal.contactId,
-      dealId: deal.id,
-      kind: 'assigned',
-      occurredAt: now,
-      actorId,
-      payload: { managerId: decision.managerId, managerName: decision.managerName, rule: decision.rule, reason: decision.reason },
-    });
-    await this.outbox.enqueue(em, OutboxKind.NotifyManager, {
-      event: 'lead_assigned',
-      managerId: decision.managerId,
-      dealId: deal.id,
-      contactId: deal.contactId,
-      ...extra,
-    });
+    if (decision.managerId) {
+      // Open tasks follow the deal to its new owner.
+      await em.query(`UPDATE task SET assignee_id = $2 WHERE deal_id = $1 AND status = 'open'`, [deal.id, decision.managerId]);
+      await em.query(
+        `UPDATE contact SET owner_id = $2, updated_at = now() WHERE id = $1
+            AND (owner_id IS NULL OR NOT EXISTS (SELECT 1 FROM manager m WHERE m.id = contact.owner_id AND m.active))`,
+        [deal.contactId, decision.managerId],
+      );
+    }
+    const { activity, notice } = this.effects(deal, decision, actorId, extra);
+    await this.timeline.record(em, activity);
+    await this.outbox.enqueue(em, notice);
   }
 
   /** A manager takes a deal from the unassigned queue; the first taker wins. */

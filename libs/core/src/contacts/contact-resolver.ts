@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { identityKeyString, type IdentityKey } from '../identity/identity-kind';
-import { TimelineService } from '../timeline/timeline.service';
+import type { LeadWrites } from '../intake/lead-writes';
+
+export type LeadIdentity = IdentityKey & { details?: Record<string, unknown> };
 
 export interface ResolvedContact {
   contactId: string;
   created: boolean;
-  ownerId: string | null;
+  /** The contact's owner while that manager is active (for the sticky-owner rule). */
+  activeOwner: { id: string; name: string } | null;
   /** Other contacts that matched some identity of the lead (recorded as a conflict, never dropped). */
   conflicts: string[];
 }
@@ -15,90 +19,67 @@ interface Match {
   contact_id: string;
   kind: string;
   value: string;
-  owner_id: string | null;
   created_at: Date;
 }
 
+/** Advisory-lock keys that serialise concurrent leads of the same person. */
+export function identityLockKeys(identities: LeadIdentity[]): string[] {
+  return identities.map(identityKeyString);
+}
+
 /**
- * Finds the person behind a lead by its identities, creating the contact when nobody matches.
- * Must run inside the intake transaction.
+ * Finds the person behind a lead by its identities, or plans a new contact when nobody matches.
+ * Runs inside the intake transaction after the identity locks are taken; writes go to `writes`.
  */
 @Injectable()
 export class ContactResolver {
-  constructor(private readonly timeline: TimelineService) {}
-
-  async resolve(
-    em: EntityManager,
-    identities: Array<IdentityKey & { details?: Record<string, unknown> }>,
-    name: string | null,
-    occurredAt: Date,
-    channel: string,
-  ): Promise<ResolvedContact> {
-    // Serialise concurrent leads of the same person (per identity, sorted: no deadlocks).
-    const keys = [...new Set(identities.map(identityKeyString))].sort();
-    for (const key of keys) {
-      await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [key]);
-    }
+  async resolve(em: EntityManager, identities: LeadIdentity[], name: string | null, at: Date, channel: string, writes: LeadWrites): Promise<ResolvedContact> {
     const matches: Match[] = identities.length
       ? await em.query(
-          `SELECT ci.contact_id, ci.kind, ci.value, c.owner_id, c.created_at
+          `SELECT ci.contact_id, ci.kind, ci.value, c.created_at
              FROM contact_identity ci JOIN contact c ON c.id = ci.contact_id
             WHERE (ci.kind, ci.value) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
           [identities.map((i) => i.kind), identities.map((i) => i.value)],
         )
       : [];
 
-    let contactId: string;
-    let ownerId: string | null = null;
-    let created = false;
-    const contactIds = [...new Set(matches.map((m) => m.contact_id))];
-    if (contactIds.length === 0) {
-      const [row] = await em.query(`INSERT INTO contact (name, last_activity_at) VALUES ($1, $2) RETURNING id`, [name, occurredAt]);
-      contactId = row.id;
-      created = true;
-    } else {
-      // A phone is the strongest signal for a sales team that calls; then the oldest contact.
-      const primary = [...matches].sort(
-        (a, b) => rank(a.kind) - rank(b.kind) || new Date(a.created_at).getTime() - new Date(b.created_at).getTime(),
-      )[0];
-      contactId = primary.contact_id;
-      ownerId = primary.owner_id;
-      await em.query(`UPDATE contact SET name = COALESCE(name, $2), last_activity_at = GREATEST(last_activity_at, $3), updated_at = now() WHERE id = $1`, [
-        contactId,
-        name,
-        occurredAt,
-      ]);
+    if (matches.length === 0) {
+      const contactId = randomUUID();
+      writes.newContact = { id: contactId, name, ownerId: null, at };
+      writes.identities.push(...identities.map((i) => ({ contactId, kind: i.kind, value: i.value, details: i.details ?? {} })));
+      return { contactId, created: true, activeOwner: null, conflicts: [] };
     }
+
+    // A phone is the strongest signal for a sales team that calls; then the oldest contact.
+    const primary = [...matches].sort((a, b) => rank(a.kind) - rank(b.kind) || new Date(a.created_at).getTime() - new Date(b.created_at).getTime())[0];
+    const contactId = primary.contact_id;
+    // One intake at a time per contact decides "new deal or join the open one".
+    const [row] = await em.query(
+      `SELECT m.id AS owner_id, m.name AS owner_name FROM contact c LEFT JOIN manager m ON m.id = c.owner_id AND m.active
+        WHERE c.id = $1 FOR UPDATE OF c`,
+      [contactId],
+    );
+    writes.knownContact = { id: contactId, name, at, ownerId: null };
 
     const known = new Set(matches.map((m) => `${m.kind}:${m.value}`));
     const fresh = identities.filter((i) => !known.has(identityKeyString(i)));
-    for (const identity of fresh) {
-      await em.query(`INSERT INTO contact_identity (contact_id, kind, value, details) VALUES ($1, $2, $3, $4)`, [
-        contactId,
-        identity.kind,
-        identity.value,
-        JSON.stringify(identity.details ?? {}),
-      ]);
-    }
-    if (!created && fresh.length > 0) {
-      await this.timeline.record(em, {
-        contactId,
-        kind: 'identity_added',
-        channel,
-        occurredAt,
-        payload: { identities: fresh.map(({ kind, value }) => ({ kind, value })) },
-      });
+    if (fresh.length > 0) {
+      writes.identities.push(...fresh.map((i) => ({ contactId, kind: i.kind, value: i.value, details: i.details ?? {} })));
+      writes.activities.push({ contactId, kind: 'identity_added', channel, occurredAt: at, payload: { identities: fresh.map(({ kind, value }) => ({ kind, value })) } });
     }
 
-    const conflicts = contactIds.filter((id) => id !== contactId);
+    const conflicts = [...new Set(matches.map((m) => m.contact_id))].filter((id) => id !== contactId);
     for (const other of conflicts) {
-      const theirs = matches.filter((m) => m.contact_id === other).map(({ kind, value }) => ({ kind, value }));
-      const ours = matches.filter((m) => m.contact_id === contactId).map(({ kind, value }) => ({ kind, value }));
-      const payload = { attachedToContactId: contactId, otherContactId: other, matchedHere: ours, matchedThere: theirs };
-      await this.timeline.record(em, { contactId, kind: 'identity_conflict', channel, occurredAt, payload });
-      await this.timeline.record(em, { contactId: other, kind: 'identity_conflict', channel, occurredAt, payload });
+      const payload = {
+        attachedToContactId: contactId,
+        otherContactId: other,
+        matchedHere: matches.filter((m) => m.contact_id === contactId).map(({ kind, value }) => ({ kind, value })),
+        matchedThere: matches.filter((m) => m.contact_id === other).map(({ kind, value }) => ({ kind, value })),
+      };
+      writes.activities.push({ contactId, kind: 'identity_conflict', channel, occurredAt: at, payload });
+      writes.activities.push({ contactId: other, kind: 'identity_conflict', channel, occurredAt: at, payload });
     }
-    return { contactId, created, ownerId, conflicts };
+    return { contactId, created: false, activeOwner: row?.owner_id ? { id: row.owner_id, name: row.owner_name } : null, conflicts };
   }
 }
 

@@ -13,9 +13,15 @@ export interface WebFormInput {
   rateLimitPerMinute?: number;
 }
 
+// Forms change rarely and are read on every post: keep them briefly. Changes made through this
+// process are seen at once; another hub process sees them within this time.
+const FORM_CACHE_MS = 5_000;
+
 /** Web forms: each has a public key used in its endpoint URL. */
 @Injectable()
 export class WebFormsService {
+  private readonly byKey = new Map<string, { form: WebForm | null; until: number }>();
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   list(): Promise<WebForm[]> {
@@ -28,25 +34,36 @@ export class WebFormsService {
     return f;
   }
 
-  findActiveByKey(key: string): Promise<WebForm | null> {
-    return this.db.getRepository(WebForm).findOne({ where: { key, active: true } });
+  async findActiveByKey(key: string): Promise<WebForm | null> {
+    const now = Date.now();
+    const cached = this.byKey.get(key);
+    if (cached && cached.until > now) return cached.form;
+    const form = await this.db.getRepository(WebForm).findOne({ where: { key, active: true } });
+    // Unknown keys are cached too (briefly), so a flood of bad keys does not reach the database.
+    if (this.byKey.size > 10_000) this.byKey.clear();
+    this.byKey.set(key, { form, until: now + FORM_CACHE_MS });
+    return form;
   }
 
   async create(input: WebFormInput & { name: string }): Promise<WebForm> {
-    const res = await this.db.getRepository(WebForm).insert({ ...this.clean(input), key: newFormKey() });
+    const key = newFormKey();
+    const res = await this.db.getRepository(WebForm).insert({ ...this.clean(input), key });
+    this.byKey.delete(key);
     return this.get(res.identifiers[0].id as string);
   }
 
   async update(id: string, input: WebFormInput): Promise<WebForm> {
-    await this.get(id);
+    const form = await this.get(id);
     const values = this.clean(input);
     if (Object.keys(values).length) await this.db.getRepository(WebForm).update({ id }, values);
+    this.byKey.delete(form.key);
     return this.get(id);
   }
 
   async remove(id: string): Promise<void> {
-    const res = await this.db.getRepository(WebForm).delete({ id });
-    if (!res.affected) throw DomainError.notFound('web form');
+    const form = await this.get(id);
+    await this.db.getRepository(WebForm).delete({ id });
+    this.byKey.delete(form.key);
   }
 
   private clean(input: WebFormInput): Partial<WebForm> {

@@ -1,17 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AssignmentService } from '../assignment/assignment.service';
 import { addBusinessMinutes } from '../business-hours/business-hours';
-import { ContactResolver } from '../contacts/contact-resolver';
+import { ContactResolver, identityLockKeys, type LeadIdentity } from '../contacts/contact-resolver';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
-import type { IdentityKey } from '../identity/identity-kind';
 import { normalizePhone } from '../identity/phone';
-import { OutboxKind, OutboxService } from '../outbox/outbox.service';
-import { TimelineService } from '../timeline/timeline.service';
+import { OutboxKind } from '../outbox/outbox.service';
 import type { IngestFailure, IngestResult, InboundEvent } from './inbound-event';
+import { LeadWrites } from './lead-writes';
 
 interface ReceiptRow {
   id: string;
@@ -35,8 +35,6 @@ export class IntakeService {
     private readonly clock: Clock,
     private readonly contacts: ContactResolver,
     private readonly assignment: AssignmentService,
-    private readonly timeline: TimelineService,
-    private readonly outbox: OutboxService,
   ) {}
 
   /**
@@ -78,104 +76,114 @@ export class IntakeService {
   }
 
   private async ingestInTransaction(em: EntityManager, event: InboundEvent, raw: unknown): Promise<IngestResult> {
-    const occurredAt = event.occurredAt ? new Date(event.occurredAt) : this.clock.now();
-
-    if (event.dedupeKey) {
-      await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`receipt:${event.channel}:${event.dedupeKey}`]);
-      const [recent] = await em.query(
-        `SELECT id, status, result FROM inbound_receipt
-          WHERE channel = $1 AND dedupe_key = $2 AND status = 'processed' AND received_at > now() - make_interval(secs => $3)
-          ORDER BY received_at DESC LIMIT 1`,
-        [event.channel, event.dedupeKey, this.options.submissionDedupeSeconds],
-      );
-      if (recent?.result) return { ...(recent.result as IngestResult), duplicate: true };
-    }
-
-    const receiptId = await this.claimReceipt(em, event, raw);
-    if (typeof receiptId !== 'string') return receiptId;
-
+    const at = event.occurredAt ? new Date(event.occurredAt) : this.clock.now();
     const identities = this.identitiesOf(event);
     const name = event.contact.name?.trim() || null;
-    const contact = await this.contacts.resolve(em, identities, name, occurredAt, event.channel);
-    // One intake at a time per contact decides "new deal or join the open one".
-    await em.query(`SELECT id FROM contact WHERE id = $1 FOR UPDATE`, [contact.contactId]);
 
-    const [openDeal] = await em.query(
-      `SELECT d.id, d.owner_id, m.active AS owner_active FROM deal d LEFT JOIN manager m ON m.id = d.owner_id
-        WHERE d.contact_id = $1 AND d.closed_at IS NULL ORDER BY d.created_at DESC LIMIT 1`,
-      [contact.contactId],
-    );
-    let dealId: string;
-    let ownerId: string | null;
-    const repeatLead = !!openDeal;
-    const leadPayload = {
-      receiptId,
-      name,
-      message: event.message?.text ?? null,
-      subject: event.message?.subject ?? null,
-      identities: identities.map(({ kind, value }) => ({ kind, value })),
-      source: event.source ?? {},
-      fields: event.fields ?? {},
-    };
-    if (openDeal) {
-      dealId = openDeal.id;
-      ownerId = openDeal.owner_active ? openDeal.owner_id : null;
-      await this.timeline.record(em, { contactId: contact.contactId, dealId, kind: 'repeat_lead', channel: event.channel, occurredAt, payload: leadPayload });
-    } else {
-      const [deal] = await em.query(
-        `INSERT INTO deal (contact_id, stage, source_channel, source, title) VALUES ($1, 'new', $2, $3, $4) RETURNING id`,
-        [contact.contactId, event.channel, JSON.stringify(event.source ?? {}), dealTitle(event, name)],
-      );
-      dealId = deal.id;
-      ownerId = null;
-      await this.timeline.record(em, { contactId: contact.contactId, dealId, kind: 'lead', channel: event.channel, occurredAt, payload: leadPayload });
+    // All advisory locks in one statement and one global order (no deadlocks): the submission's
+    // dedupe key and every identity, so concurrent leads of one person or one submission queue up.
+    const lockKeys = [...(event.dedupeKey ? [`receipt:${event.channel}:${event.dedupeKey}`] : []), ...identityLockKeys(identities)].sort();
+    if (lockKeys.length) {
+      await em.query(`SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM (SELECT unnest($1::text[]) AS k ORDER BY 1) AS keys`, [lockKeys]);
     }
 
-    let taskId: string | null = null;
-    const [openCallback] = await em.query(`SELECT id FROM task WHERE deal_id = $1 AND kind = 'callback' AND status = 'open'`, [dealId]);
-    if (openCallback) {
-      taskId = openCallback.id;
+    const claim = await this.claimReceipt(em, event, raw);
+    if (typeof claim !== 'string') return claim;
+    const receiptId = claim;
+
+    const writes = new LeadWrites();
+    const contact = await this.contacts.resolve(em, identities, name, at, event.channel, writes);
+    const contactId = contact.contactId;
+
+    // A brand-new contact has no deal yet: nothing to look up.
+    const [openDeal] = contact.created
+      ? []
+      : await em.query(
+          `SELECT d.id, m.id AS owner_id, (SELECT t.id FROM task t WHERE t.deal_id = d.id AND t.kind = 'callback' AND t.status = 'open') AS callback_id
+             FROM deal d LEFT JOIN manager m ON m.id = d.owner_id AND m.active
+            WHERE d.contact_id = $1 AND d.closed_at IS NULL ORDER BY d.created_at DESC LIMIT 1`,
+          [contactId],
+        );
+    const dealId: string = openDeal?.id ?? randomUUID();
+    const repeatLead = !!openDeal;
+    let ownerId: string | null = openDeal?.owner_id ?? null;
+    const taskId: string = openDeal?.callback_id ?? randomUUID();
+    const newTask = !openDeal?.callback_id;
+
+    // Decide the owner before writing, so deal and task are written with it.
+    const decision = ownerId ? null : await this.assignment.decide(em, contact.activeOwner);
+    if (decision) ownerId = decision.managerId;
+
+    if (openDeal) {
+      if (decision) writes.dealOwner = { id: dealId, ownerId };
     } else {
-      const dueAt = addBusinessMinutes(this.options.businessHours, occurredAt, this.options.callbackSlaMinutes);
-      const [task] = await em.query(
-        `INSERT INTO task (deal_id, contact_id, assignee_id, kind, title, due_at) VALUES ($1, $2, $3, 'callback', $4, $5) RETURNING id`,
-        [dealId, contact.contactId, ownerId, `Call back ${name ?? 'the client'}`, dueAt],
-      );
-      taskId = task.id;
-      await this.timeline.record(em, {
-        contactId: contact.contactId,
+      writes.newDeal = { id: dealId, contactId, ownerId, channel: event.channel, source: event.source ?? {}, title: dealTitle(event, name) };
+    }
+    if (writes.newContact) writes.newContact.ownerId = ownerId;
+    if (writes.knownContact) writes.knownContact.ownerId = ownerId;
+    writes.activities.push({
+      contactId,
+      dealId,
+      kind: repeatLead ? 'repeat_lead' : 'lead',
+      channel: event.channel,
+      occurredAt: at,
+      payload: {
+        receiptId,
+        name,
+        message: event.message?.text ?? null,
+        subject: event.message?.subject ?? null,
+        identities: identities.map(({ kind, value }) => ({ kind, value })),
+        source: event.source ?? {},
+        fields: event.fields ?? {},
+      },
+    });
+    if (newTask) {
+      const dueAt = addBusinessMinutes(this.options.businessHours, at, this.options.callbackSlaMinutes);
+      writes.newTask = { id: taskId, dealId, contactId, assigneeId: ownerId, title: `Call back ${name ?? 'the client'}`, dueAt };
+      writes.activities.push({
+        contactId,
         dealId,
         kind: 'task_created',
-        occurredAt,
+        occurredAt: at,
         payload: { taskId, kind: 'callback', dueAt: dueAt.toISOString(), slaMinutes: this.options.callbackSlaMinutes },
       });
     }
-
-    if (!ownerId) {
-      const decision = await this.assignment.decide(em, contact.ownerId);
-      await this.assignment.apply(em, { id: dealId, contactId: contact.contactId }, decision, null, { taskId, leadId: receiptId });
-      ownerId = decision.managerId;
+    if (decision) {
+      const { activity, notice } = this.assignment.effects({ id: dealId, contactId }, decision, null, { taskId, leadId: receiptId });
+      writes.activities.push(activity);
+      writes.outbox.push(notice);
     } else {
-      await this.outbox.enqueue(em, OutboxKind.NotifyManager, { event: 'repeat_lead', managerId: ownerId, dealId, contactId: contact.contactId, taskId, leadId: receiptId });
+      writes.outbox.push({ kind: OutboxKind.NotifyManager, payload: { event: 'repeat_lead', managerId: ownerId, dealId, contactId, taskId, leadId: receiptId } });
     }
 
-    const result: IngestResult = { leadId: receiptId, contactId: contact.contactId, dealId, taskId, ownerId, duplicate: false, repeatLead };
-    await em.query(`UPDATE inbound_receipt SET status = 'processed', result = $2, error = NULL, processed_at = now() WHERE id = $1`, [
-      receiptId,
-      JSON.stringify(result),
-    ]);
+    const result: IngestResult = { leadId: receiptId, contactId, dealId, taskId, ownerId, duplicate: false, repeatLead };
+    writes.receipt = { id: receiptId, result };
+    await writes.flush(em);
     return result;
   }
 
-  /** Inserts the receipt or finds the earlier one. Returns the receipt id to process, or the earlier result. */
+  /**
+   * Claims the receipt (idempotency on channel + external id) and, for senders without ids, finds
+   * the same submission within the dedupe window, in one statement. Returns the receipt id to
+   * process, or the earlier result.
+   */
   private async claimReceipt(em: EntityManager, event: InboundEvent, raw: unknown): Promise<string | IngestResult> {
-    const inserted: Array<{ id: string }> = await em.query(
-      `INSERT INTO inbound_receipt (channel, external_id, dedupe_key, status, raw, received_at)
-       VALUES ($1, $2, $3, 'processed', $4, now())
-       ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`,
-      [event.channel, event.externalId, event.dedupeKey ?? null, JSON.stringify(raw ?? null)],
+    const [row]: Array<{ receipt_id: string | null; recent_result: IngestResult | null }> = await em.query(
+      `WITH recent AS (
+         SELECT result FROM inbound_receipt
+          WHERE $3::text IS NOT NULL AND channel = $1 AND dedupe_key = $3 AND status = 'processed'
+            AND received_at > now() - make_interval(secs => $5)
+          ORDER BY received_at DESC LIMIT 1
+       ), claimed AS (
+         INSERT INTO inbound_receipt (channel, external_id, dedupe_key, status, raw, received_at)
+         SELECT $1, $2, $3, 'processed', $4, now() WHERE NOT EXISTS (SELECT 1 FROM recent)
+         ON CONFLICT (channel, external_id) DO NOTHING RETURNING id
+       )
+       SELECT (SELECT id FROM claimed) AS receipt_id, (SELECT result FROM recent) AS recent_result`,
+      [event.channel, event.externalId, event.dedupeKey ?? null, JSON.stringify(raw ?? null), this.options.submissionDedupeSeconds],
     );
-    if (inserted[0]) return inserted[0].id;
+    if (row.recent_result) return { ...row.recent_result, duplicate: true };
+    if (row.receipt_id) return row.receipt_id;
     // A concurrent twin waited on our unique key above; by now it has committed.
     const [existing]: ReceiptRow[] = await em.query(
       `SELECT id, status, result FROM inbound_receipt WHERE channel = $1 AND external_id = $2 FOR UPDATE`,
@@ -191,8 +199,8 @@ export class IntakeService {
     return existing.id;
   }
 
-  private identitiesOf(event: InboundEvent): Array<IdentityKey & { details?: Record<string, unknown> }> {
-    const out: Array<IdentityKey & { details?: Record<string, unknown> }> = [];
+  private identitiesOf(event: InboundEvent): LeadIdentity[] {
+    const out: LeadIdentity[] = [];
     for (const p of event.contact.phones ?? []) {
       const value = normalizePhone(p, this.options.defaultPhoneRegion);
       if (value) out.push({ kind: 'phone', value, details: { input: p } });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { ACTIVITY_COLUMNS, insertFromJson } from '../database/json-rows';
 import type { ActivityKind } from '../entities';
 
 export interface NewActivity {
@@ -12,14 +13,24 @@ export interface NewActivity {
   payload?: Record<string, unknown>;
 }
 
+/** Row shape of `activity` for insertFromJson. */
+export function activityRow(a: NewActivity): Record<string, unknown> {
+  return {
+    contact_id: a.contactId,
+    deal_id: a.dealId ?? null,
+    kind: a.kind,
+    channel: a.channel ?? null,
+    actor_id: a.actorId ?? null,
+    occurred_at: a.occurredAt.toISOString(),
+    payload: a.payload ?? {},
+  };
+}
+
 /** Writes timeline entries. Always inside the caller's transaction so the entry commits with its cause. */
 @Injectable()
 export class TimelineService {
-  async record(em: EntityManager, a: NewActivity): Promise<string> {
-    const [row] = await em.query(
-      `INSERT INTO activity (contact_id, deal_id, kind, channel, actor_id, occurred_at, payload) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [a.contactId, a.dealId ?? null, a.kind, a.channel ?? null, a.actorId ?? null, a.occurredAt, JSON.stringify(a.payload ?? {})],
-    );
-    return row.id;
+  async record(em: EntityManager, ...activities: NewActivity[]): Promise<void> {
+    if (activities.length === 0) return;
+    await em.query(insertFromJson('activity', ACTIVITY_COLUMNS, 1), [JSON.stringify(activities.map(activityRow))]);
   }
 }
