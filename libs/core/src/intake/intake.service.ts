@@ -45,7 +45,8 @@ export class IntakeService {
   async ingest(event: InboundEvent, raw: unknown): Promise<IngestResult | IngestFailure> {
     try {
       const result = await this.db.transaction((em) => this.ingestInTransaction(em, event, raw));
-      this.log.log({ msg: result.duplicate ? 'lead duplicate' : 'lead ingested', channel: event.channel, externalId: event.externalId, ...result });
+      // Debug only: the channel writes the one line per handled event (the HTTP access line carries these ids).
+      this.log.debug({ msg: result.duplicate ? 'lead duplicate' : 'lead ingested', channel: event.channel, externalId: event.externalId, ...result });
       return result;
     } catch (err) {
       if (isDatabaseUnavailable(err)) throw new DatabaseUnavailableError(err);
