@@ -6,12 +6,16 @@ export function createRootLogger(level: string, destination?: pino.DestinationSt
   return pino({ level, base: { service: 'leadline-hub' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }
 
+// Nest's start-up chatter (every module and route) is debug detail, not an event.
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
 /** Lets NestJS (and `new Logger(context)` in services) log through pino, keeping objects as fields. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly root: Logger) {}
 
   log(message: unknown, ...rest: unknown[]) {
-    this.write('info', message, rest);
+    const context = rest[rest.length - 1];
+    this.write(typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
   }
   error(message: unknown, ...rest: unknown[]) {
     this.write('error', message, rest);
