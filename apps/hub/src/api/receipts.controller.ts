@@ -3,7 +3,7 @@ import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@n
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { RequireRole } from '../auth/auth.decorators';
-import { pageQuery } from './schemas';
+import { limitQuery } from './schemas';
 
 @ApiTags('inbound')
 @RequireRole('admin')
@@ -13,7 +13,7 @@ export class ReceiptsController {
 
   /** Payloads our code failed to process, newest first, with the error. */
   @Get()
-  list(@Query({ schema: pageQuery }) q: z.infer<typeof pageQuery>) {
+  list(@Query({ schema: limitQuery }) q: z.infer<typeof limitQuery>) {
     return this.receipts.listFailed(q.limit);
   }
 

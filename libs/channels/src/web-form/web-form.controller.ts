@@ -9,7 +9,7 @@ import {
   type WebForm,
 } from '@leadline/core';
 import { Controller, Headers, HttpCode, Inject, Options, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Public } from '../shared/public-route';
@@ -59,6 +59,32 @@ export class WebFormController {
   @Public()
   @Post(':formKey')
   @HttpCode(201)
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key is the same lead (200 with the first ids).' })
+  @ApiBody({
+    description: 'JSON or application/x-www-form-urlencoded. Common site-builder field names are understood; every other field is kept.',
+    schema: {
+      type: 'object',
+      additionalProperties: true,
+      properties: {
+        name: { type: 'string' },
+        phone: { type: 'string', example: '+7 999 123-45-67' },
+        email: { type: 'string' },
+        message: { type: 'string' },
+        page: { type: 'string', description: 'Page URL; UTM tags in it are recorded' },
+        utm_source: { type: 'string' },
+        utm_medium: { type: 'string' },
+        utm_campaign: { type: 'string' },
+      },
+    },
+  })
+  @ApiResponse({ status: 201, description: 'New lead: {leadId, contactId, dealId, taskId}' })
+  @ApiResponse({ status: 200, description: 'Repeat of the same submission: the same ids (or a filled honeypot)' })
+  @ApiResponse({ status: 202, description: 'Kept as a failed receipt for replay: {status, receiptId}' })
+  @ApiResponse({ status: 400, description: 'Neither a valid phone nor email, malformed body' })
+  @ApiResponse({ status: 404, description: 'Unknown form key' })
+  @ApiResponse({ status: 413, description: 'Body over 64 KB' })
+  @ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' })
+  @ApiResponse({ status: 503, description: 'Database unreachable: retry (Retry-After)' })
   async submit(
     @Param('formKey') formKey: string,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
