@@ -1,4 +1,4 @@
-import { addBusinessMinutes, isOpen, parseBusinessHours } from './business-hours';
+import { addBusinessMinutes, isOpen, parseBusinessHours, subtractBusinessMinutes } from './business-hours';
 
 const moscow = parseBusinessHours('Mon-Fri 09:00-19:00; Sat 10:00-16:00', 'Europe/Moscow', ['2026-12-31']);
 // Europe/Moscow is UTC+3 all year.
@@ -65,5 +65,46 @@ describe('business hours', () => {
   it('rejects bad timezones and holidays', () => {
     expect(() => parseBusinessHours('24/7', 'Mars/Olympus')).toThrow(/IANA/);
     expect(() => parseBusinessHours('24/7', 'UTC', ['31.12.2026'])).toThrow(/YYYY-MM-DD/);
+  });
+
+  describe('subtractBusinessMinutes', () => {
+    it('subtracts inside opening hours', () => {
+      expect(subtractBusinessMinutes(moscow, msk('2026-11-23T10:15:00'), 5)).toEqual(msk('2026-11-23T10:10:00'));
+    });
+
+    it('5 minutes before 09:02 is 3 minutes before the previous closing', () => {
+      expect(subtractBusinessMinutes(moscow, msk('2026-11-24T09:02:00'), 5)).toEqual(msk('2026-11-23T18:57:00'));
+    });
+
+    it('from outside hours counts back from the last closing', () => {
+      expect(subtractBusinessMinutes(moscow, msk('2026-11-23T23:00:00'), 10)).toEqual(msk('2026-11-23T18:50:00'));
+      expect(subtractBusinessMinutes(moscow, msk('2026-11-24T09:00:00'), 10)).toEqual(msk('2026-11-23T18:50:00'));
+    });
+
+    it('Monday morning goes back to Saturday, skipping Sunday', () => {
+      expect(subtractBusinessMinutes(moscow, msk('2026-11-30T09:01:00'), 5)).toEqual(msk('2026-11-28T15:56:00'));
+    });
+
+    it('skips holidays', () => {
+      // 2026-12-31 (Thursday) is a holiday: Friday 09:01 − 5 min = Wednesday 18:56.
+      expect(subtractBusinessMinutes(moscow, msk('2027-01-01T09:01:00'), 5)).toEqual(msk('2026-12-30T18:56:00'));
+    });
+
+    it('splits ranges within a day', () => {
+      const lunch = parseBusinessHours('Mon-Fri 09:00-13:00,14:00-18:00', 'UTC');
+      expect(subtractBusinessMinutes(lunch, new Date('2026-11-23T14:03:00Z'), 5)).toEqual(new Date('2026-11-23T12:58:00Z'));
+    });
+
+    it('is the inverse of addBusinessMinutes for instants inside opening hours', () => {
+      const start = msk('2026-11-27T18:50:00');
+      const end = addBusinessMinutes(moscow, start, 30);
+      expect(end).toEqual(msk('2026-11-28T10:20:00'));
+      expect(subtractBusinessMinutes(moscow, end, 30)).toEqual(start);
+    });
+
+    it('24/7 is plain wall-clock time', () => {
+      const always = parseBusinessHours('24/7', 'UTC');
+      expect(subtractBusinessMinutes(always, new Date('2026-11-23T00:02:00Z'), 5)).toEqual(new Date('2026-11-22T23:57:00Z'));
+    });
   });
 });

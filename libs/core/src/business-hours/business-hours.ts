@@ -170,3 +170,44 @@ export function addBusinessMinutes(spec: BusinessHoursSpec, start: Date, minutes
   }
   return new Date(start.getTime() + minutes * MINUTE);
 }
+
+/** The last opening interval that starts before `t` (it may still be running at `t`). */
+function previousInterval(spec: BusinessHoursSpec, t: number): Interval | null {
+  const p = localParts(t, spec.timezone);
+  for (let d = 0; d < 370; d++) {
+    const date = new Date(Date.UTC(p.year, p.month - 1, p.day - d));
+    const y = date.getUTCFullYear();
+    const m = date.getUTCMonth() + 1;
+    const day = date.getUTCDate();
+    const key = `${y}-${String(m).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+    if (spec.holidays.has(key)) continue;
+    const ranges = spec.week[date.getUTCDay()];
+    for (let r = ranges.length - 1; r >= 0; r--) {
+      const open = zonedTime(y, m, day, ranges[r][0], spec.timezone);
+      if (open >= t) continue;
+      return { open, close: zonedTime(y, m, day, ranges[r][1], spec.timezone) };
+    }
+  }
+  return null;
+}
+
+/**
+ * `end` − `minutes` of open business time: the instant from which `minutes` of business time lead
+ * up to `end` (a reminder 5 minutes before a task due 2 minutes after opening falls 3 minutes before
+ * the previous closing). With no opening hours at all, falls back to wall-clock time.
+ */
+export function subtractBusinessMinutes(spec: BusinessHoursSpec, end: Date, minutes: number): Date {
+  if (spec.alwaysOpen) return new Date(end.getTime() - minutes * MINUTE);
+  let t = end.getTime();
+  let remaining = minutes * MINUTE;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const i = previousInterval(spec, t);
+    if (!i) break;
+    if (t > i.close) t = i.close;
+    const available = t - i.open;
+    if (remaining <= available) return new Date(t - remaining);
+    remaining -= available;
+    t = i.open;
+  }
+  return new Date(end.getTime() - minutes * MINUTE);
+}
