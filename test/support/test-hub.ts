@@ -47,6 +47,8 @@ export class TestHub {
       ADMIN_PASSWORD,
       LOG_LEVEL: 'silent',
       DEFAULT_PHONE_REGION: 'RU',
+      // Tests drive the outbox with runOnce() and the test clock; a background poller would race them.
+      OUTBOX_WORKER: 'off',
       ...dbEnv,
       ...env,
     });

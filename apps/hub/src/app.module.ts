@@ -1,5 +1,5 @@
 import { WebFormModule } from '@leadline/channels';
-import { CoreModule, type Clock, type CoreOptions } from '@leadline/core';
+import { CoreModule, OutboxModule, type Clock, type CoreOptions } from '@leadline/core';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -8,6 +8,7 @@ import { ContactsController } from './api/contacts.controller';
 import { DealsController } from './api/deals.controller';
 import { FormsController } from './api/forms.controller';
 import { ManagersController } from './api/managers.controller';
+import { OutboxController } from './api/outbox.controller';
 import { ReceiptsController } from './api/receipts.controller';
 import { TasksController } from './api/tasks.controller';
 import { AuthGuard } from './auth/auth.guard';
@@ -40,9 +41,15 @@ export class AppModule {
           useFactory: async () => ({ ...(await dataSourceOptions(config)), retryAttempts: 2, retryDelay: 1000 }),
         }),
         CoreModule.forRoot({ useFactory: () => coreOptionsFrom(config) }, options.clock),
+        OutboxModule.forRoot({
+          worker: config.OUTBOX_WORKER,
+          pollMs: config.OUTBOX_POLL_MS,
+          maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+          leaseSeconds: config.OUTBOX_LEASE_SECONDS,
+        }),
         WebFormModule,
       ],
-      controllers: [AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, HealthController],
+      controllers: [AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,

@@ -12,6 +12,7 @@ export const loginSchema = z.object({ email: z.string().min(3).max(254), passwor
 export const listContactsQuery = z.object({ search: z.string().max(200).optional(), cursor, limit });
 export const pageQuery = z.object({ cursor, limit });
 export const limitQuery = z.object({ limit });
+export const listOutboxQuery = z.object({ status: z.enum(['pending', 'processing', 'done', 'failed', 'dead']).optional(), limit });
 
 export const listDealsQuery = z.object({
   stage: z.enum(DEAL_STAGES).optional(),

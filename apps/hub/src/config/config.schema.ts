@@ -42,6 +42,10 @@ export const envSchema = z
     DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'DATABASE_URL must start with postgres:// or postgresql://'),
     DB_POOL_SIZE: int('DB_POOL_SIZE', 1, 200, 10),
     PGLITE_DATA_DIR: optionalString.transform((v) => v ?? './data/pglite'),
+    OUTBOX_WORKER: bool('OUTBOX_WORKER', true),
+    OUTBOX_POLL_MS: int('OUTBOX_POLL_MS', 50, 60_000, 1000),
+    OUTBOX_MAX_ATTEMPTS: int('OUTBOX_MAX_ATTEMPTS', 1, 100, 8),
+    OUTBOX_LEASE_SECONDS: int('OUTBOX_LEASE_SECONDS', 10, 86_400, 120),
     ADMIN_EMAIL: optionalString
       .transform((v) => (v ?? 'admin@leadline.local').toLowerCase())
       .refine((v) => /^[^\s@]+@[^\s@]+$/.test(v), 'ADMIN_EMAIL must be an email address'),

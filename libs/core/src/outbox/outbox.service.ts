@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../core-options';
 import { insertFromJson, OUTBOX_COLUMNS } from '../database/json-rows';
+import type { OutboxStatus } from '../entities';
+import { returnedRows } from '../database/returned-rows';
+import { DomainError } from '../errors/domain-error';
 
 /** Outbox message kinds written by the core. Handlers are registered by channels (SLA/outbox issue). */
 export const OutboxKind = {
@@ -21,11 +26,52 @@ export function outboxRow(m: NewOutboxMessage): Record<string, unknown> {
   return { kind: m.kind, payload: m.payload, next_attempt_at: (m.notBefore ?? new Date()).toISOString() };
 }
 
+/** An outbox row as the admin API shows it. */
+export interface OutboxView {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const VIEW_COLUMNS = `id, kind, payload, status, attempts, next_attempt_at AS "nextAttemptAt", last_error AS "lastError", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
 @Injectable()
 export class OutboxService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
   /** Adds side effects to run after the caller's transaction commits. */
   async enqueue(em: EntityManager, ...messages: NewOutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await em.query(insertFromJson('outbox', OUTBOX_COLUMNS, 1), [JSON.stringify(messages.map(outboxRow))]);
+  }
+
+  /** Rows in the given states, most recently changed first (default: the ones needing attention, failed and dead). */
+  async list(statuses: OutboxStatus[] = ['failed', 'dead'], limit = 100): Promise<OutboxView[]> {
+    return this.db.query(`SELECT ${VIEW_COLUMNS} FROM outbox WHERE status = ANY($1::text[]) ORDER BY updated_at DESC, id DESC LIMIT $2`, [statuses, limit]);
+  }
+
+  /** Puts a failed or dead message back in line now, with a fresh attempt budget. The last error is kept for reference. */
+  async retry(id: string): Promise<OutboxView> {
+    const rows = returnedRows<OutboxView>(
+      await this.db.query(
+        `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, claimed_at = NULL, claim_token = NULL, updated_at = now()
+          WHERE id = $1 AND status IN ('failed', 'dead')
+        RETURNING ${VIEW_COLUMNS}`,
+        [id, this.clock.now()],
+      ),
+    );
+    if (rows[0]) return rows[0];
+    const [existing] = await this.db.query(`SELECT status FROM outbox WHERE id = $1`, [id]);
+    if (!existing) throw DomainError.notFound('outbox message');
+    throw DomainError.conflict(`only failed or dead messages can be retried (this one is ${existing.status})`);
   }
 }

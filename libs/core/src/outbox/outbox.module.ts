@@ -1,0 +1,17 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { OutboxHandlerRegistry } from './outbox-handler';
+import { DEFAULT_OUTBOX_OPTIONS, OUTBOX_OPTIONS, type OutboxOptions } from './outbox-options';
+import { OutboxWorker } from './outbox.worker';
+
+/** The outbox worker and the handler registry channels add their kinds to. Needs CoreModule (Clock) and a DataSource. */
+@Global()
+@Module({})
+export class OutboxModule {
+  static forRoot(options: Partial<OutboxOptions> = {}): DynamicModule {
+    return {
+      module: OutboxModule,
+      providers: [{ provide: OUTBOX_OPTIONS, useValue: { ...DEFAULT_OUTBOX_OPTIONS, ...options } }, OutboxHandlerRegistry, OutboxWorker],
+      exports: [OutboxHandlerRegistry, OutboxWorker],
+    };
+  }
+}
