@@ -49,6 +49,8 @@ export class TestHub {
       DEFAULT_PHONE_REGION: 'RU',
       // Tests drive the outbox with runOnce() and the test clock; a background poller would race them.
       OUTBOX_WORKER: 'off',
+      // Tests drive the SLA clocks themselves: SlaService.tick() with hub.clock set.
+      SLA_SCHEDULER: 'off',
       ...dbEnv,
       ...env,
     });

@@ -20,6 +20,7 @@ import { dataSourceOptions } from './database/data-source.options';
 import { HealthController } from './health/health.controller';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { validationPipe } from './http/validation';
+import { SlaScheduler } from './sla/sla-scheduler';
 
 export function coreOptionsFrom(config: HubConfig): CoreOptions {
   return {
@@ -27,6 +28,7 @@ export function coreOptionsFrom(config: HubConfig): CoreOptions {
     businessHours: config.businessHours,
     defaultPhoneRegion: config.DEFAULT_PHONE_REGION,
     submissionDedupeSeconds: config.SUBMISSION_DEDUPE_SECONDS,
+    sla: { reminderMinutes: config.TASK_REMINDER_MINUTES, escalationMinutes: config.ESCALATION_MINUTES, escalationPolicy: config.ESCALATION_POLICY },
   };
 }
 
@@ -54,6 +56,7 @@ export class AppModule {
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,
         FirstStartService,
+        SlaScheduler,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_PIPE, useValue: validationPipe() },

@@ -9,6 +9,17 @@ export interface CoreOptions {
   defaultPhoneRegion: string;
   /** Identical submissions without an idempotency key within this window count as one. */
   submissionDedupeSeconds: number;
+  /** SLA clocks (business time): reminder this many minutes before due (0 = none), escalation this long after due. */
+  sla: SlaOptions;
+}
+
+export type EscalationPolicy = 'reassign' | 'notify';
+
+export interface SlaOptions {
+  reminderMinutes: number;
+  escalationMinutes: number;
+  /** reassign: the deal and its open tasks go to the next eligible manager; notify: admins are told again. */
+  escalationPolicy: EscalationPolicy;
 }
 
 export const CORE_OPTIONS = Symbol('CORE_OPTIONS');

@@ -21,6 +21,8 @@ export * from './outbox/outbox.service';
 export * from './pagination/cursor';
 export * from './receipts/inbound-replay.registry';
 export * from './receipts/receipts.service';
+export * from './sla/sla-schedule';
+export * from './sla/sla.service';
 export * from './tasks/tasks.service';
 export * from './timeline/timeline.service';
 export * from './rate-limit/rate-limiter';

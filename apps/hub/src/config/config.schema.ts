@@ -61,6 +61,13 @@ export const envSchema = z
     BUSINESS_TIMEZONE: optionalString.transform((v) => v ?? 'UTC'),
     BUSINESS_HOLIDAYS: optionalString.transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
     SUBMISSION_DEDUPE_SECONDS: int('SUBMISSION_DEDUPE_SECONDS', 0, 86_400, 300),
+    TASK_REMINDER_MINUTES: int('TASK_REMINDER_MINUTES', 0, 24 * 60, 5),
+    ESCALATION_MINUTES: int('ESCALATION_MINUTES', 1, 7 * 24 * 60, 10),
+    ESCALATION_POLICY: z
+      .enum(['reassign', 'notify'], { message: 'ESCALATION_POLICY must be reassign or notify' })
+      .optional()
+      .transform((v) => v ?? 'reassign'),
+    SLA_SCHEDULER: bool('SLA_SCHEDULER', true),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' })
       .optional()

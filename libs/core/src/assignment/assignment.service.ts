@@ -50,7 +50,8 @@ export class AssignmentService {
     return this.roundRobin(em);
   }
 
-  async roundRobin(em: EntityManager): Promise<AssignmentDecision> {
+  /** `exclude`: a manager who must not get the deal (the owner it is escalated away from). */
+  async roundRobin(em: EntityManager, exclude?: { id: string; reason: string }): Promise<AssignmentDecision> {
     // Open deals are counted only up to the capacity (all that matters is "full or not"), so the cost
     // does not grow with the database. The turn is drawn in the same statement (an InitPlan, once).
     const managers: ManagerRow[] = await em.query(
@@ -65,7 +66,8 @@ export class AssignmentService {
     }
     const excluded = new Map<string, string>();
     for (const m of managers) {
-      if (!m.available) excluded.set(m.id, `${m.name} paused`);
+      if (exclude && m.id === exclude.id) excluded.set(m.id, `${m.name} ${exclude.reason}`);
+      else if (!m.available) excluded.set(m.id, `${m.name} paused`);
       else if (m.capacity !== null && Number(m.open_deals) >= m.capacity) excluded.set(m.id, `${m.name} at capacity`);
     }
     let eligible = managers.filter((m) => !excluded.has(m.id));

@@ -12,6 +12,7 @@ export type ActivityKind =
   | 'task_created'
   | 'task_done'
   | 'task_overdue'
+  | 'task_escalated'
   | 'assigned'
   | 'unassigned'
   | 'stage_changed'

@@ -13,6 +13,9 @@ export class Task {
   @Column({ type: 'text' }) title: string;
   @Column({ name: 'due_at', type: 'timestamptz' }) dueAt: Date;
   @Column({ type: 'text', default: 'open' }) status: TaskStatus;
+  /** Precomputed SLA instants (business time), see sla/sla-schedule.ts. */
+  @Column({ name: 'remind_at', type: 'timestamptz', nullable: true }) remindAt: Date | null;
+  @Column({ name: 'escalate_at', type: 'timestamptz', nullable: true }) escalateAt: Date | null;
   @Column({ name: 'reminded_at', type: 'timestamptz', nullable: true }) remindedAt: Date | null;
   @Column({ name: 'overdue_at', type: 'timestamptz', nullable: true }) overdueAt: Date | null;
   @Column({ name: 'escalated_at', type: 'timestamptz', nullable: true }) escalatedAt: Date | null;

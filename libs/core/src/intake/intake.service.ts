@@ -10,6 +10,7 @@ import { DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/domai
 import { normalizeEmail } from '../identity/email';
 import { normalizePhone } from '../identity/phone';
 import { OutboxKind } from '../outbox/outbox.service';
+import { slaInstants } from '../sla/sla-schedule';
 import type { IngestFailure, IngestResult, InboundEvent } from './inbound-event';
 import { LeadWrites } from './lead-writes';
 
@@ -140,7 +141,9 @@ export class IntakeService {
     });
     if (newTask) {
       const dueAt = addBusinessMinutes(this.options.businessHours, at, this.options.callbackSlaMinutes);
-      writes.newTask = { id: taskId, dealId, contactId, assigneeId: ownerId, title: `Call back ${name ?? 'the client'}`, dueAt };
+      const { remindAt, escalateAt } = slaInstants(this.options.businessHours, this.options.sla, dueAt);
+      // created_at is the lead's time (the domain clock), so "called back after N min" counts from the lead.
+      writes.newTask = { id: taskId, dealId, contactId, assigneeId: ownerId, title: `Call back ${name ?? 'the client'}`, dueAt, remindAt, escalateAt, createdAt: at };
       writes.activities.push({
         contactId,
         dealId,

@@ -19,7 +19,7 @@ export class LeadWrites {
   newDeal?: { id: string; contactId: string; ownerId: string | null; channel: string; source: unknown; title: string };
   /** An existing open deal (from the queue, or whose owner left) gets an owner; its open tasks follow. */
   dealOwner?: { id: string; ownerId: string | null };
-  newTask?: { id: string; dealId: string; contactId: string; assigneeId: string | null; title: string; dueAt: Date };
+  newTask?: { id: string; dealId: string; contactId: string; assigneeId: string | null; title: string; dueAt: Date; remindAt: Date | null; escalateAt: Date; createdAt: Date };
   activities: NewActivity[] = [];
   outbox: NewOutboxMessage[] = [];
   receipt?: { id: string; result: unknown };
@@ -65,8 +65,8 @@ export class LeadWrites {
     if (this.newTask) {
       const t = this.newTask;
       parts.push(
-        `INSERT INTO task (id, deal_id, contact_id, assignee_id, kind, title, due_at)
-         VALUES (${p(t.id)}, ${p(t.dealId)}, ${p(t.contactId)}, ${p(t.assigneeId)}, 'callback', ${p(t.title)}, ${p(t.dueAt)})`,
+        `INSERT INTO task (id, deal_id, contact_id, assignee_id, kind, title, due_at, remind_at, escalate_at, created_at)
+         VALUES (${p(t.id)}, ${p(t.dealId)}, ${p(t.contactId)}, ${p(t.assigneeId)}, 'callback', ${p(t.title)}, ${p(t.dueAt)}, ${p(t.remindAt)}, ${p(t.escalateAt)}, ${p(t.createdAt)})`,
       );
     }
     if (this.activities.length) {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, type Viewer } from '../access/viewer';
 import { Clock } from '../core-options';
 import { DomainError } from '../errors/domain-error';
@@ -64,20 +64,7 @@ export class TasksService {
       const [task] = await em.query(`SELECT * FROM task WHERE id = $1${scope} FOR UPDATE`, params);
       if (!task) throw DomainError.notFound('task');
       if (task.status !== 'open') throw DomainError.conflict(`task is already ${task.status}`);
-      const now = this.clock.now();
-      await em.query(`UPDATE task SET status = 'done', completed_at = $2, completed_by_id = $3 WHERE id = $1`, [taskId, now, viewer.id]);
-      const minutes = Math.round((now.getTime() - new Date(task.created_at).getTime()) / 60_000);
-      await this.timeline.record(em, {
-        contactId: task.contact_id,
-        dealId: task.deal_id,
-        kind: 'task_done',
-        actorId: viewer.id,
-        occurredAt: now,
-        payload: { taskId, kind: task.kind, title: task.title, afterMinutes: minutes, late: now > new Date(task.due_at) },
-      });
-      if (task.kind === 'callback') {
-        await em.query(`UPDATE deal SET first_response_at = $2, updated_at = now() WHERE id = $1 AND first_response_at IS NULL`, [task.deal_id, now]);
-      }
+      await this.completeLocked(em, task, { at: this.clock.now(), actorId: viewer.id });
     });
     const [row] = await this.db.query(
       `SELECT t.*, c.name AS contact_name, false AS is_overdue FROM task t JOIN contact c ON c.id = t.contact_id WHERE t.id = $1`,
@@ -85,6 +72,68 @@ export class TasksService {
     );
     return toTaskView(row);
   }
+
+  /**
+   * An outbound call attempt or message to a contact (recorded by the telephony, email or Telegram
+   * channel): completes the open callback task of the contact's open deal ("called back after 7 min")
+   * and stores the deal's first response time. Runs in the caller's transaction when given one.
+   */
+  async recordOutboundContact(em: EntityManager | undefined, contact: OutboundContact): Promise<OutboundContactResult> {
+    if (!em) return this.db.transaction((tx) => this.recordOutboundContact(tx, contact));
+    const at = contact.at ?? this.clock.now();
+    const [deal] = await em.query(
+      `SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1 FOR UPDATE`,
+      [contact.contactId],
+    );
+    if (!deal) return { dealId: null, taskId: null, afterMinutes: null };
+    const [task] = await em.query(`SELECT * FROM task WHERE deal_id = $1 AND kind = 'callback' AND status = 'open' FOR UPDATE`, [deal.id]);
+    if (!task) {
+      await this.recordFirstResponse(em, deal.id, at);
+      return { dealId: deal.id, taskId: null, afterMinutes: null };
+    }
+    const afterMinutes = await this.completeLocked(em, task, { at, actorId: contact.actorId ?? null, via: contact.channel });
+    return { dealId: deal.id, taskId: task.id, afterMinutes };
+  }
+
+  /**
+   * The one way a task gets done (by hand or by an outbound contact): status, the timeline entry, and
+   * for the callback task the deal's first response time. `task` is the row, locked by the caller.
+   */
+  private async completeLocked(em: EntityManager, task: any, done: { at: Date; actorId: string | null; via?: OutboundChannel }): Promise<number> {
+    const { at, actorId, via } = done;
+    await em.query(`UPDATE task SET status = 'done', completed_at = $2, completed_by_id = $3 WHERE id = $1`, [task.id, at, actorId]);
+    const minutes = Math.max(0, Math.round((at.getTime() - new Date(task.created_at).getTime()) / 60_000));
+    const payload: Record<string, unknown> = { taskId: task.id, kind: task.kind, title: task.title, afterMinutes: minutes, late: at > new Date(task.due_at) };
+    if (via) {
+      payload.via = via;
+      payload.text = via === 'phone' ? `called back after ${minutes} min` : `answered by ${via} after ${minutes} min`;
+    }
+    await this.timeline.record(em, { contactId: task.contact_id, dealId: task.deal_id, kind: 'task_done', channel: via ?? null, actorId, occurredAt: at, payload });
+    if (task.kind === 'callback') await this.recordFirstResponse(em, task.deal_id, at);
+    return minutes;
+  }
+
+  private async recordFirstResponse(em: EntityManager, dealId: string, at: Date): Promise<void> {
+    await em.query(`UPDATE deal SET first_response_at = $2, updated_at = now() WHERE id = $1 AND first_response_at IS NULL`, [dealId, at]);
+  }
+}
+
+export type OutboundChannel = 'phone' | 'email' | 'telegram';
+
+export interface OutboundContact {
+  contactId: string;
+  channel: OutboundChannel;
+  /** When the call was placed or the message sent; default: the clock's now. */
+  at?: Date;
+  /** The manager who called or wrote, when known. */
+  actorId?: string | null;
+}
+
+export interface OutboundContactResult {
+  dealId: string | null;
+  /** The callback task completed by this contact, if one was open. */
+  taskId: string | null;
+  afterMinutes: number | null;
 }
 
 function toTaskView(r: any): TaskView {
