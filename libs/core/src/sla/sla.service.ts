@@ -112,7 +112,8 @@ export class SlaService {
       if (!t.assignee_id || dueAt <= now) continue;
       notices.push({
         kind: OutboxKind.NotifyManager,
-        payload: { event: 'task_reminder', managerId: t.assignee_id, ...refs(t), minutesLeft: Math.max(0, Math.round((dueAt.getTime() - now.getTime()) / 60_000)) },
+        // Business minutes: a reminder at 18:57 for a task due at 09:02 next morning has 5 minutes left.
+        payload: { event: 'task_reminder', managerId: t.assignee_id, ...refs(t), minutesLeft: this.options.sla.reminderMinutes },
       });
     }
     await this.outbox.enqueue(em, ...notices);
