@@ -20,6 +20,7 @@ import { dataSourceOptions } from './database/data-source.options';
 import { HealthController } from './health/health.controller';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { validationPipe } from './http/validation';
+import { NotificationsModule } from './notifications/notifications.module';
 import { SlaScheduler } from './sla/sla-scheduler';
 
 export function coreOptionsFrom(config: HubConfig): CoreOptions {
@@ -50,6 +51,7 @@ export class AppModule {
           leaseSeconds: config.OUTBOX_LEASE_SECONDS,
         }),
         WebFormModule,
+        NotificationsModule.forRoot(config),
       ],
       controllers: [AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController],
       providers: [

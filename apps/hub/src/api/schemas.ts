@@ -13,6 +13,7 @@ export const listContactsQuery = z.object({ search: z.string().max(200).optional
 export const pageQuery = z.object({ cursor, limit });
 export const limitQuery = z.object({ limit });
 export const listOutboxQuery = z.object({ status: z.enum(['pending', 'processing', 'done', 'failed', 'dead']).optional(), limit });
+export const listNotificationsQuery = z.object({ unread: boolish.optional(), limit });
 
 export const listDealsQuery = z.object({
   stage: z.enum(DEAL_STAGES).optional(),

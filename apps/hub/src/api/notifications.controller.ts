@@ -1,0 +1,25 @@
+import type { Viewer } from '@leadline/core';
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { CurrentViewer } from '../auth/auth.decorators';
+import { NotificationsService } from '../notifications/notifications.service';
+import { listNotificationsQuery } from './schemas';
+
+@ApiTags('notifications')
+@Controller('api/notifications')
+export class NotificationsController {
+  constructor(private readonly notifications: NotificationsService) {}
+
+  /** My notifications, newest first (`?unread=true` for the unread ones). */
+  @Get()
+  list(@CurrentViewer() viewer: Viewer, @Query({ schema: listNotificationsQuery }) q: z.infer<typeof listNotificationsQuery>) {
+    return this.notifications.list(viewer, q);
+  }
+
+  @Post(':id/read')
+  @HttpCode(200)
+  read(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string) {
+    return this.notifications.markRead(viewer, id);
+  }
+}

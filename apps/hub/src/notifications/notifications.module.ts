@@ -1,0 +1,32 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { EventsController } from '../api/events.controller';
+import { NotificationsController } from '../api/notifications.controller';
+import type { HubConfig } from '../config/config.schema';
+import { EventStreams } from './event-streams';
+import { InAppNotifier } from './in-app-notifier';
+import { LocalNotificationBus, NotificationBus, PgNotificationBus } from './notification-bus';
+import { NotificationsService } from './notifications.service';
+
+/** In-app notifications: the outbox handlers that store them, the list API and the live event stream. */
+@Module({})
+export class NotificationsModule {
+  static forRoot(config: Pick<HubConfig, 'DATABASE_URL'>): DynamicModule {
+    return {
+      module: NotificationsModule,
+      controllers: [NotificationsController, EventsController],
+      providers: [
+        {
+          provide: NotificationBus,
+          inject: [getDataSourceToken()],
+          useFactory: (db: DataSource) => (config.DATABASE_URL ? new PgNotificationBus(config.DATABASE_URL, db) : new LocalNotificationBus()),
+        },
+        NotificationsService,
+        InAppNotifier,
+        EventStreams,
+      ],
+      exports: [NotificationsService, NotificationBus, EventStreams],
+    };
+  }
+}

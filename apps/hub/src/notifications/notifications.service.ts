@@ -1,0 +1,77 @@
+import { Clock, DomainError, returnedRows, type Viewer } from '@leadline/core';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { NOTIFICATION_COLUMNS, type NotificationView } from './notification';
+import { NotificationBus } from './notification-bus';
+
+export interface NewNotice {
+  outboxId: string;
+  event: string;
+  payload: Record<string, unknown>;
+}
+
+/** In-app notices per manager: stored once per outbox message and recipient, listed, marked read, pushed live. */
+@Injectable()
+export class NotificationsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly clock: Clock,
+    private readonly bus: NotificationBus,
+  ) {}
+
+  /** A notice for one manager. Throws when the manager does not exist (the outbox retries, then parks it). */
+  async notifyManager(managerId: string, notice: NewNotice): Promise<NotificationView[]> {
+    const stored = await this.store(`m.id = $5`, [managerId], notice);
+    if (stored.length === 0) {
+      const [exists] = await this.db.query(`SELECT 1 FROM manager WHERE id = $1`, [managerId]);
+      if (!exists) throw new Error(`manager ${managerId} does not exist`);
+    }
+    return stored;
+  }
+
+  /** A notice for every active admin. */
+  notifyAdmins(notice: NewNotice): Promise<NotificationView[]> {
+    return this.store(`m.role = 'admin' AND m.active`, [], notice);
+  }
+
+  /**
+   * ON CONFLICT DO NOTHING on (outbox message, recipient): a message delivered again after a crash
+   * stores and pushes nothing new. Only rows actually inserted are announced on the bus.
+   */
+  private async store(recipients: string, params: unknown[], notice: NewNotice): Promise<NotificationView[]> {
+    const rows = returnedRows<NotificationView>(
+      await this.db.query(
+        `INSERT INTO notification (manager_id, outbox_id, event, payload, created_at)
+         SELECT m.id, $1, $2, $3::jsonb, $4 FROM manager m WHERE ${recipients}
+         ON CONFLICT (outbox_id, manager_id) DO NOTHING
+         RETURNING ${NOTIFICATION_COLUMNS}`,
+        [notice.outboxId, notice.event, JSON.stringify(notice.payload), this.clock.now(), ...params],
+      ),
+    );
+    await this.bus.publish(rows);
+    return rows;
+  }
+
+  /** The viewer's own notices, newest first. */
+  list(viewer: Viewer, q: { unread?: boolean; limit?: number }): Promise<NotificationView[]> {
+    return this.db.query(
+      `SELECT ${NOTIFICATION_COLUMNS} FROM notification
+        WHERE manager_id = $1 ${q.unread ? 'AND read_at IS NULL' : ''}
+        ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [viewer.id, q.limit ?? 50],
+    );
+  }
+
+  /** Marks one of the viewer's notices read (again is fine: the first read time is kept). */
+  async markRead(viewer: Viewer, id: string): Promise<NotificationView> {
+    const [row] = returnedRows<NotificationView>(
+      await this.db.query(
+        `UPDATE notification SET read_at = COALESCE(read_at, $3) WHERE id = $1 AND manager_id = $2 RETURNING ${NOTIFICATION_COLUMNS}`,
+        [id, viewer.id, this.clock.now()],
+      ),
+    );
+    if (!row) throw DomainError.notFound('notification');
+    return row;
+  }
+}
