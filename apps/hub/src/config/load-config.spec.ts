@@ -27,7 +27,19 @@ describe('configuration', () => {
     expect(c.businessHours.week[1]).toEqual([[540, 1080]]);
   });
 
+  it('SLA clocks: defaults and values', () => {
+    expect(parseConfig({})).toMatchObject({ TASK_REMINDER_MINUTES: 5, ESCALATION_MINUTES: 10, ESCALATION_POLICY: 'reassign', SLA_SCHEDULER: true });
+    expect(parseConfig({ TASK_REMINDER_MINUTES: '0', ESCALATION_MINUTES: '30', ESCALATION_POLICY: 'notify', SLA_SCHEDULER: 'off' })).toMatchObject({
+      TASK_REMINDER_MINUTES: 0,
+      ESCALATION_MINUTES: 30,
+      ESCALATION_POLICY: 'notify',
+      SLA_SCHEDULER: false,
+    });
+  });
+
   it.each([
+    [{ ESCALATION_POLICY: 'fire' }, 'Invalid configuration: ESCALATION_POLICY must be reassign or notify'],
+    [{ ESCALATION_MINUTES: '0' }, 'Invalid configuration: ESCALATION_MINUTES must be a whole number from 1 to 10080 (got "0")'],
     [{ PORT: 'abc' }, 'Invalid configuration: PORT must be a whole number from 1 to 65535 (got "abc")'],
     [{ CALLBACK_SLA_MINUTES: '0' }, 'Invalid configuration: CALLBACK_SLA_MINUTES must be a whole number from 1 to 10080 (got "0")'],
     [{ DATABASE_URL: 'mysql://x' }, 'Invalid configuration: DATABASE_URL must start with postgres:// or postgresql://'],
