@@ -180,6 +180,25 @@ describe('in-app notifications', () => {
       }
     });
 
+    (usingPostgres() ? it : it.skip)('keeps pushing after the LISTEN connection is cut (reconnects)', async () => {
+      const bus = hub.app.get(NotificationBus) as PgNotificationBus;
+      const waitListening = async () => {
+        for (let i = 0; i < 500 && !bus.listening; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(bus.listening).toBe(true);
+      };
+      await waitListening();
+      const [killed] = await hub.query(
+        `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`,
+      );
+      expect(killed?.ok).toBe(true);
+      for (let i = 0; i < 200 && bus.listening; i++) await new Promise((r) => setTimeout(r, 10));
+      await waitListening();
+      const tab = await stream(anna.token);
+      const lead = await leadFor(anna.id, 'After Reconnect');
+      await drain();
+      await tab.until(() => tab.events.some((e) => e.data.payload.dealId === lead.dealId));
+    });
+
     it('ends open streams when the app shuts down', async () => {
       const tab = await stream(anna.token);
       const closing = hub.close();

@@ -48,6 +48,7 @@ const RECONNECT_MAX_MS = 30_000;
 export class PgNotificationBus extends NotificationBus implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('NotificationBus');
   private client: Client | null = null;
+  private connecting: Client | null = null;
   private stopped = false;
   private retryMs = RECONNECT_MIN_MS;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -66,9 +67,11 @@ export class PgNotificationBus extends NotificationBus implements OnApplicationB
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    const client = this.client;
+    // A connection attempt under way is ended too, so shutdown does not wait for its timeout.
+    const clients = [this.client, this.connecting].filter((c): c is Client => c !== null);
     this.client = null;
-    await client?.end().catch(() => undefined);
+    this.connecting = null;
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   }
 
   async publish(notifications: NotificationView[]): Promise<void> {
@@ -91,12 +94,15 @@ export class PgNotificationBus extends NotificationBus implements OnApplicationB
     client.on('notification', (msg) => {
       if (msg.channel === NOTIFICATION_CHANNEL && msg.payload) void this.received(msg.payload);
     });
+    this.connecting = client;
     try {
       await client.connect();
       await client.query(`LISTEN ${NOTIFICATION_CHANNEL}`);
     } catch (err) {
       this.lost(client, err as Error);
       return;
+    } finally {
+      if (this.connecting === client) this.connecting = null;
     }
     if (this.stopped) {
       await client.end().catch(() => undefined);
