@@ -38,7 +38,8 @@ export class SseClient {
   /** Opens the stream; resolves once the response head arrived (any status). */
   static open(url: string, token?: string): Promise<SseClient> {
     return new Promise((resolve, reject) => {
-      const req = request(url, { headers: { accept: 'text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => resolve(new SseClient(req, res)));
+      // agent: false — no pooled keep-alive socket outlives the test.
+      const req = request(url, { agent: false, headers: { accept: 'text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => resolve(new SseClient(req, res)));
       req.on('error', reject);
       req.end();
     });
@@ -66,6 +67,7 @@ export class SseClient {
 
   close(): void {
     this.req.destroy();
+    this.res.destroy();
   }
 
   private parse(block: string): void {
