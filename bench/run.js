@@ -10,22 +10,28 @@
  *    warm-up, (a) autocannon at a fixed 300 req/s for latency, (a2) the same rate paced open-loop
  *    (see runPaced: autocannon's rate mode sends bursts), (b) autocannon unthrottled for leads/s;
  * 4. samples the hub's RSS and CPU, and counts its database round trips per lead (bench/pg-probe.cjs);
+ *    checks what landed in the database (one deal per receipt, no failed receipt, capacities kept);
  * 5. runs pgbench with bench/intake-transaction.pgbench.sql (the same SQL as one intake) on the
- *    same database: the database's own ceiling for this transaction;
+ *    same database: the database's own ceiling for this transaction (and compares its statements per
+ *    transaction with the hub's measured round trips per lead: the form lookup is cached in the hub);
  * 6. prints a summary and refreshes the generated block of docs/BENCHMARKS.md;
  * 7. always stops the hub and drops the database (also on failure, Ctrl-C or the watchdog).
  *
  * Knobs (environment): BENCH_DATABASE_URL (admin connection, default
  * postgres://postgres@127.0.0.1:5432/postgres), BENCH_DB_NAME (leadline_bench), DB_POOL_SIZE (hub
  * pool, default 10), BENCH_MANAGERS (4), BENCH_MANAGER_CAPACITY (100000; "none" = no capacity, which
- * skips round robin's open-deal counts and manager lock), BENCH_RATE (300), BENCH_RATE_SECONDS (20),
- * BENCH_RATE_CONNECTIONS (10), BENCH_PACED_SECONDS (15; 0 = no paced phase), BENCH_MAX_CONNECTIONS
+ * skips round robin's open-deal counts and manager lock; a small one, e.g. 50, fills the managers
+ * after managers × capacity leads and every later lead goes to the unassigned queue), BENCH_RATE
+ * (300), BENCH_RATE_SECONDS (20), BENCH_RATE_CONNECTIONS (10), BENCH_PACED_SECONDS (15; 0 = no paced phase), BENCH_MAX_CONNECTIONS
  * (20), BENCH_MAX_SECONDS (15), BENCH_WARMUP_SECONDS (3), BENCH_PGBENCH_CLIENTS (default min(DB_POOL_SIZE, BENCH_MAX_CONNECTIONS)),
  * BENCH_PGBENCH_SECONDS (15), BENCH_PGBENCH (path), BENCH_BUILD (auto|always|never),
  * BENCH_WRITE_DOCS (1; 0 = exploratory run, docs untouched), BENCH_PROBE (1; 0 = no query counting),
  * BENCH_TIMEOUT_SECONDS (175: hard cap for the whole run), BENCH_STRICT (1 = exit 2 on a missed target),
  * BENCH_KEEP_DB (1 = leave the database for inspection; the default drops it), BENCH_HUB_NODE_ARGS
- * (extra node flags for the hub, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * (extra node flags for the hub, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_HUB_WORKERS (0 =
+ * the hub runs with OUTBOX_WORKER=false and SLA_SCHEDULER=false, so only the intake path is measured,
+ * as the pgbench script models it; 1 = the hub's own defaults: it also delivers the outbox notices of
+ * the leads and runs the SLA tick, in the same process, during the load).
  */
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -85,6 +91,7 @@ function readConfig() {
     timeoutSeconds: envInt('BENCH_TIMEOUT_SECONDS', 175, 30, 3600),
     strict: envFlag('BENCH_STRICT', false),
     keepDb: envFlag('BENCH_KEEP_DB', false),
+    hubWorkers: envFlag('BENCH_HUB_WORKERS', false),
   };
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(cfg.dbName)) throw new Error(`BENCH_DB_NAME must be a plain lower-case identifier (got "${cfg.dbName}")`);
   if (!['auto', 'always', 'never'].includes(cfg.build)) throw new Error('BENCH_BUILD must be auto, always or never');
@@ -271,6 +278,66 @@ function loadAvg() {
   return os.loadavg().map((n) => round(n, 2));
 }
 
+/**
+ * CPU of every process on the machine by group while pgbench runs (its backends come and go, so
+ * they cannot be read once at the start and end): PostgreSQL processes, pgbench, everything else.
+ * Polls /proc every 500 ms; a process that exits loses at most its last half second.
+ */
+class ProcCpuSampler {
+  constructor(everyMs = 500) {
+    this.seen = new Map(); // pid -> { group, cpu }
+    this.total = { postgres: 0, pgbench: 0, other: 0 };
+    this.t0 = Date.now();
+    this.machine0 = machineCpu();
+    this.poll(true);
+    this.timer = setInterval(() => this.poll(false), everyMs);
+    this.timer.unref();
+  }
+  poll(first) {
+    let pids;
+    try {
+      pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+    } catch {
+      return;
+    }
+    for (const pid of pids) {
+      let stat;
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpu = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+      const prev = this.seen.get(pid);
+      if (prev) {
+        this.total[prev.group] += Math.max(0, cpu - prev.cpu);
+        prev.cpu = cpu;
+      } else {
+        // this process (idle while pgbench runs) counts with pgbench: the benchmark's own tooling
+        const group = comm === 'postgres' ? 'postgres' : comm === 'pgbench' || Number(pid) === process.pid ? 'pgbench' : 'other';
+        // a process started since the first poll: all its CPU time so far belongs to the phase
+        if (!first) this.total[group] += cpu;
+        this.seen.set(pid, { group, cpu });
+      }
+    }
+  }
+  stop() {
+    clearInterval(this.timer);
+    this.poll(false);
+    const secs = (Date.now() - this.t0) / 1000;
+    const m1 = machineCpu();
+    const pct = (x) => round((100 * x) / secs, 0);
+    return {
+      postgresPct: pct(this.total.postgres),
+      pgbenchPct: pct(this.total.pgbench),
+      otherPct: pct(this.total.other),
+      machineBusyPct: this.machine0 && m1 ? round((100 * (m1.busy - this.machine0.busy)) / (m1.total - this.machine0.total), 0) : null,
+    };
+  }
+}
+
 class Sampler {
   constructor(pid, everyMs = 250) {
     this.pid = pid;
@@ -359,6 +426,10 @@ async function startHub(state) {
     TRUST_PROXY: 'false',
     COOKIE_SECURE: 'false',
   };
+  // Background work of the hub (outbox delivery, SLA tick): off unless BENCH_HUB_WORKERS=1, so the
+  // load measures the intake path alone (what pgbench runs) and the round-trip count is the intake's.
+  if (!cfg.hubWorkers) Object.assign(env, { OUTBOX_WORKER: 'false', SLA_SCHEDULER: 'false' });
+  else for (const k of ['OUTBOX_WORKER', 'SLA_SCHEDULER']) delete env[k];
   delete env.NODE_OPTIONS;
   // e.g. BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the hub under load
   const args = (process.env.BENCH_HUB_NODE_ARGS || '').split(/\s+/).filter(Boolean);
@@ -762,7 +833,7 @@ function scriptStatements(vars) {
       active.push(Number(vars[m[1]]) !== 0);
     } else if (line === '\\else') active[active.length - 1] = !active[active.length - 1];
     else if (line === '\\endif') active.pop();
-    else if (line === '\\gset' || /\\gset\s*$/.test(line) || (!line.startsWith('\\') && line.endsWith(';'))) {
+    else if (/^\\[ga]set(\s+\w+)?$/.test(line) || (!line.startsWith('\\') && line.endsWith(';'))) {
       if (on) count++;
     }
   }
@@ -819,7 +890,15 @@ function verdicts(r) {
   });
   const non2xx = ['warmup', 'rate', 'paced', 'max'].reduce((n, k) => n + (r.phases[k] ? r.phases[k].non2xx : 0), 0);
   const errors = ['warmup', 'rate', 'max'].reduce((n, k) => n + (r.phases[k] ? r.phases[k].errors + r.phases[k].timeouts : 0), 0);
-  out.push({ name: 'non-2xx = 0 (and every response a 201 new lead)', met: non2xx === 0 && errors === 0 && r.allCreated, detail: `non-2xx ${non2xx}, socket errors/timeouts ${errors}, all 201: ${r.allCreated ? 'yes' : 'no'}` });
+  // 202 = our processing failed and the payload was kept as a failed receipt (e.g. a deadlock)
+  const not201 = ['warmup', 'rate', 'paced', 'max'].reduce((n, k) => n + (r.phases[k] ? r.phases[k].responses - r.phases[k].created : 0), 0);
+  out.push({
+    name: 'non-2xx = 0 (and every response a 201 new lead)',
+    met: non2xx === 0 && errors === 0 && r.allCreated,
+    detail:
+      `non-2xx ${non2xx}, socket errors/timeouts ${errors}, all 201: ${r.allCreated ? 'yes' : 'no'}` +
+      (r.allCreated ? '' : ` (${not201} answers other than 201, ${r.db.failedReceipts} failed receipts, ${r.db.receipts} receipts, ${r.db.deals} deals)`),
+  });
   if (r.pgbench) {
     out.push({ name: `intake leads/s ÷ pgbench tps ≥ ${TARGET_RATIO}`, met: r.ratio >= TARGET_RATIO, detail: `${r.phases.max.leadsPerSecond} ÷ ${r.pgbench.tps} = ${r.ratio}` });
   } else {
@@ -836,9 +915,10 @@ function printSummary(r) {
     '================ Leadline intake benchmark ================',
     `machine        ${r.machine.nproc} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, ${r.machine.os}`,
     `software       node ${r.machine.node}, PostgreSQL ${r.machine.postgres}`,
-    `setup          DB_POOL_SIZE=${r.config.poolSize}, ${r.config.managers} managers (capacity ${r.config.managerCapacity ?? 'none'}), LOG_LEVEL=warn`,
+    `setup          DB_POOL_SIZE=${r.config.poolSize}, ${r.config.managers} managers (capacity ${r.config.managerCapacity ?? 'none'}), LOG_LEVEL=warn, ${r.config.hubWorkers ? 'outbox worker and SLA scheduler on' : 'OUTBOX_WORKER=false SLA_SCHEDULER=false'}`,
     `load before    load average ${r.loadBefore.join(' ')}; CPU used by other processes during the run: ${b.cpu.otherPct}% of one core (max phase)`,
     '',
+    r.phases.warmup ? `warm-up        ${r.phases.warmup.responses} responses in ${r.phases.warmup.seconds} s, statuses ${JSON.stringify(r.phases.warmup.statuses)}` : null,
     `(a) ${a.targetRate} req/s   ${a.responsesPerSecond} req/s achieved over ${a.seconds} s, ${a.responses} responses`,
     `               latency p50 ${a.latencyMs.p50} ms, p90 ${a.latencyMs.p90} ms, p99 ${a.latencyMs.p99} ms, max ${a.latencyMs.max} ms  (target p99 < ${TARGET_P99_MS} ms)`,
     `               non-2xx ${a.non2xx}, errors ${a.errors}, timeouts ${a.timeouts}, statuses ${JSON.stringify(a.statuses)}`,
@@ -852,14 +932,15 @@ function printSummary(r) {
     `               non-2xx ${b.non2xx}, errors ${b.errors}, timeouts ${b.timeouts}, statuses ${JSON.stringify(b.statuses)}`,
     `               CPU: hub ${b.cpu.hubPct}%, postgres ${b.cpu.postgresPct}%, load generator ${b.cpu.loadGeneratorPct}%, other ${b.cpu.otherPct}% (machine ${b.cpu.machineBusyPct}% busy)`,
     r.probe
-      ? `               DB round trips per lead ${r.probe.roundTripsPerLead}${r.probe.pgbenchStatementsPlusFormLookup ? ` (pgbench script: ${r.probe.pgbenchStatementsPlusFormLookup - 1} + 1 form lookup${r.probe.inStep ? '' : ', OUT OF STEP'})` : ''}, mean wait for a pooled connection ${r.probe.poolWaitMsPerLead} ms`
+      ? `               DB round trips per lead ${r.probe.roundTripsPerLead}${r.probe.pgbenchStatements ? ` (pgbench script: ${r.probe.pgbenchStatements} per transaction${r.probe.inStep ? '' : ', OUT OF STEP'})` : ''}, of which form lookups ${r.probe.formLookupsPerLead}; mean wait for a pooled connection ${r.probe.poolWaitMsPerLead} ms`
       : null,
     `hub RSS        start ${r.rss.startMb} MB, peak ${r.rss.peakMb} MB, end ${r.rss.endMb} MB`,
     r.pgbench
-      ? `pgbench        ${r.pgbench.tps} tps (${r.pgbench.clients} clients, ${r.pgbench.seconds} s, avg latency ${r.pgbench.latencyAvgMs} ms, failed ${r.pgbench.failed})`
+      ? `pgbench        ${r.pgbench.tps} tps (${r.pgbench.clients} clients, ${r.pgbench.seconds} s, avg latency ${r.pgbench.latencyAvgMs} ms, failed ${r.pgbench.failed}; ${pgbenchPath(r)})\n` +
+        `               CPU: postgres ${r.pgbench.cpu.postgresPct}%, pgbench ${r.pgbench.cpu.pgbenchPct}%, other ${r.pgbench.cpu.otherPct}% (machine ${r.pgbench.cpu.machineBusyPct}% busy)`
       : `pgbench        skipped: ${r.pgbenchSkipped}`,
     r.pgbench ? `ratio          ${r.ratio} (intake leads/s ÷ pgbench tps; target ≥ ${TARGET_RATIO})` : null,
-    `database       ${r.db.receipts} receipts (${r.db.failedReceipts} failed), ${r.db.deals} deals; leads per manager ${r.db.perManager.join(' / ')}`,
+    `database       ${r.db.receipts} receipts (${r.db.failedReceipts} failed), ${r.db.deals} deals (${r.db.receiptsWithOwnDeal} receipts with their own deal, ${r.db.tasks} callback tasks); leads per manager ${r.db.perManager.join(' / ')}, unassigned queue ${r.db.unassigned}${r.db.capacityRespected === null ? '' : `; most open deals of one manager ${r.db.maxOpenPerManager} (capacity ${r.config.managerCapacity}${r.db.capacityRespected ? '' : ', EXCEEDED'})`}`,
     '',
     ...r.verdicts.map((v) => `${v.met ? 'MET   ' : 'MISSED'} ${v.name}: ${v.detail}`),
     '===========================================================',
@@ -881,10 +962,10 @@ function docsBlock(r) {
     '',
     '**Machine.** ' +
       `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB RAM, ${m.os}; Node ${m.node}; PostgreSQL ${m.postgres} on the same machine (${r.pgSettings}); ${m.pgbench || 'pgbench ?'}. ` +
-      `Load average before the run: ${r.loadBefore.join(' / ')}; other processes used ${a.cpu.otherPct}% / ${b.cpu.otherPct}% of one core during phases (a) / (b).`,
+      `Load average before the run: ${r.loadBefore.join(' / ')}; other processes used ${a.cpu.otherPct}% / ${r.phases.paced ? `${r.phases.paced.cpu.otherPct}% / ` : ''}${b.cpu.otherPct}%${r.pgbench ? ` / ${r.pgbench.cpu.otherPct}%` : ''} of one core during (a) / ${r.phases.paced ? '(a2) / ' : ''}(b)${r.pgbench ? ' / pgbench' : ''}.`,
     '',
     '**Setup.** ' +
-      `Fresh database, hub from \`dist/\` with \`DB_POOL_SIZE=${r.config.poolSize}\`, \`LOG_LEVEL=warn\`, ${r.config.managers} managers (role manager, capacity ${r.config.managerCapacity ?? 'none'}) in round robin, default form with \`rateLimitPerMinute\` ${r.config.rateLimit}. ` +
+      `Fresh database, hub from \`dist/\` with \`DB_POOL_SIZE=${r.config.poolSize}\`, \`LOG_LEVEL=warn\`, ${r.config.hubWorkers ? 'its outbox worker and SLA scheduler on (`BENCH_HUB_WORKERS=1`)' : '`OUTBOX_WORKER=false SLA_SCHEDULER=false` (the intake path alone)'}, ${r.config.managers} managers (role manager, capacity ${r.config.managerCapacity ?? 'none'}) in round robin, default form with \`rateLimitPerMinute\` ${r.config.rateLimit}. ` +
       `Every request is a new lead (unique phone \`+7 999 …\` and email) posted as JSON to \`POST /api/inbound/forms/:formKey\`; autocannon in the benchmark process on the same machine. ` +
       `Warm-up ${w ? `${w.seconds} s (${w.responses} leads)` : 'none'}.`,
     '',
@@ -907,15 +988,21 @@ function docsBlock(r) {
       '0',
     ),
     row('hub RSS', `start ${r.rss.startMb} MB, peak **${r.rss.peakMb} MB**, end ${r.rss.endMb} MB`, '—'),
-    row(`pgbench, same SQL as one intake (${r.pgbench ? `${r.pgbench.clients} clients, ${r.pgbench.seconds} s` : 'not run'})`, r.pgbench ? `**${r.pgbench.tps} tps** (avg latency ${r.pgbench.latencyAvgMs} ms, failed ${r.pgbench.failed})` : `skipped: ${r.pgbenchSkipped}`, '—'),
+    row(`pgbench, same SQL as one intake (${r.pgbench ? `${r.pgbench.clients} clients, ${r.pgbench.seconds} s` : 'not run'})`, r.pgbench ? `**${r.pgbench.tps} tps** (avg latency ${r.pgbench.latencyAvgMs} ms, failed ${r.pgbench.failed}; ${pgbenchPath(r)}; CPU, % of one core: PostgreSQL ${r.pgbench.cpu.postgresPct}, pgbench ${r.pgbench.cpu.pgbenchPct}, other ${r.pgbench.cpu.otherPct})` : `skipped: ${r.pgbenchSkipped}`, '—'),
     row('ratio intake leads/s ÷ pgbench tps', r.pgbench ? `**${r.ratio}**` : 'n/a', `≥ ${TARGET_RATIO}`),
     row('CPU during (b), % of one core', `hub ${b.cpu.hubPct}, PostgreSQL backends ${b.cpu.postgresPct}, autocannon ${b.cpu.loadGeneratorPct}, other ${b.cpu.otherPct} (machine ${b.cpu.machineBusyPct}% busy)`, '—'),
     row(
       'DB round trips per lead (measured in the hub)',
       r.probe
-        ? `${r.probe.roundTripsPerLead}${r.pgbench ? ` (pgbench script: ${r.pgbench.statementsPerTransaction} in the transaction + 1 form lookup${r.probe.inStep ? '' : ' — **out of step**'})` : ''}; mean wait for a pooled connection ${r.probe.poolWaitMsPerLead} ms per lead in (b)`
+        ? `${r.probe.roundTripsPerLead}${r.config.hubWorkers ? ' with the outbox worker and SLA tick' : ''}${r.pgbench ? ` (pgbench script: ${r.pgbench.statementsPerTransaction} per transaction${r.probe.inStep ? '' : ' — **out of step**'})` : ''}, of which form lookups ${r.probe.formLookupsPerLead} (cached); mean wait for a pooled connection ${r.probe.poolWaitMsPerLead} ms per lead in (b)`
         : 'not measured',
       '—',
+    ),
+    row(
+      'what the database holds afterwards',
+      `${r.db.receipts} receipts (${r.db.failedReceipts} failed), ${r.db.deals} deals, ${r.db.receiptsWithOwnDeal} receipts with their own deal, ${r.db.tasks} callback tasks; deals per manager ${r.db.perManager.join(' / ')}, unassigned queue ${r.db.unassigned}` +
+        (r.db.capacityRespected === null ? '' : `; most open deals of one manager ${r.db.maxOpenPerManager} (capacity ${r.config.managerCapacity}${r.db.capacityRespected ? '' : ', **exceeded**'})`),
+      'one deal per receipt',
     ),
     '',
     '**Where the targets stand.**',
@@ -925,6 +1012,11 @@ function docsBlock(r) {
     DOCS_END,
   ];
   return lines.join('\n');
+}
+/** Which path of the pgbench script ran (see its header). */
+function pgbenchPath(r) {
+  if (r.config.managerCapacity === null) return 'managers without capacity: no lock, no count';
+  return r.pgbench.full ? 'every manager at capacity: leads go to the unassigned queue' : 'chosen manager locked and its open deals re-counted';
 }
 function fmtStatuses(s) {
   return Object.entries(s)
@@ -1086,6 +1178,9 @@ async function main(state) {
         .map((s) => ({ text: s.text.slice(0, 140), perLead: round((s.count - (before.get(s.text) || 0)) / leads, 2) }))
         .filter((s) => s.perLead > 0),
     };
+    // WebFormsService.findActiveByKey (TypeORM; cached for a few seconds in the hub)
+    const formLookups = p1.statements.filter((s) => /FROM "web_form"/.test(s.text)).reduce((n, s) => n + s.count - (before.get(s.text) || 0), 0);
+    probe.formLookupsPerLead = round(formLookups / leads, 3);
   }
 
   // what landed in the database
@@ -1095,12 +1190,31 @@ async function main(state) {
     failedReceipts: Number((await q(`SELECT count(*)::int AS n FROM inbound_receipt WHERE status = 'failed'`))[0].n),
     deals: Number((await q(`SELECT count(*)::int AS n FROM deal`))[0].n),
     perManager: (await q(`SELECT count(d.id)::int AS n FROM manager m LEFT JOIN deal d ON d.owner_id = m.id WHERE m.role = 'manager' GROUP BY m.id ORDER BY m.id`)).map((x) => x.n),
+    unassigned: Number((await q(`SELECT count(*)::int AS n FROM deal WHERE owner_id IS NULL`))[0].n),
+    // each processed receipt points at its own, existing deal (a new lead never joins another's deal)
+    receiptsWithOwnDeal: Number(
+      (await q(`SELECT count(DISTINCT d.id)::int AS n FROM inbound_receipt r JOIN deal d ON d.id = (r.result->>'dealId')::uuid WHERE r.status = 'processed'`))[0].n,
+    ),
+    tasks: Number((await q(`SELECT count(*)::int AS n FROM task WHERE kind = 'callback'`))[0].n),
   };
+  if (cfg.managerCapacity !== null && managers.length > 0) {
+    // round robin must never give a manager more open deals than its capacity, whatever the concurrency
+    const [row] = await q(
+      `SELECT coalesce(max(n), 0)::int AS max_open, coalesce(min(n), 0)::int AS min_open FROM (SELECT count(d.id) AS n FROM manager m LEFT JOIN deal d ON d.owner_id = m.id AND d.closed_at IS NULL WHERE m.role = 'manager' AND m.active GROUP BY m.id) AS x`,
+    );
+    db.maxOpenPerManager = row.max_open;
+    db.minOpenPerManager = row.min_open;
+    db.capacityRespected = row.max_open <= cfg.managerCapacity;
+    if (!db.capacityRespected) log(`WARNING: a manager holds ${row.max_open} open deals, more than its capacity ${cfg.managerCapacity}`);
+  } else {
+    db.capacityRespected = null;
+  }
   const totalCreated = 1 + ['warmup', 'rate', 'paced', 'max'].reduce((n, k) => n + (phases[k] ? phases[k].created : 0), 0);
   const totalResponses = 1 + ['warmup', 'rate', 'paced', 'max'].reduce((n, k) => n + (phases[k] ? phases[k].responses : 0), 0);
   // Every response a 201, every receipt processed into its own new deal. (The database holds a few
   // more leads than responses: requests in flight when a phase ended were completed by the hub.)
-  const allCreated = totalCreated === totalResponses && db.failedReceipts === 0 && db.deals === db.receipts && db.receipts >= totalCreated;
+  const allCreated =
+    totalCreated === totalResponses && db.failedReceipts === 0 && db.deals === db.receipts && db.receiptsWithOwnDeal === db.receipts && db.tasks === db.deals && db.receipts >= totalCreated;
 
   sampler.stop();
   await stopHub(state);
@@ -1114,16 +1228,32 @@ async function main(state) {
   else {
     // Same order as the hub (ORDER BY m.id, compared by PostgreSQL's uuid ordering = lower-case hex).
     const mids = managers.map((m) => m.id.toLowerCase()).sort();
-    const vars = { formid: form.id, mids: `{${mids.join(',')}}`, nm: mids.length, capacity: cfg.managerCapacity === null ? 0 : 1, run: 0, k: 0 };
+    // full = 1: every manager is at capacity, so the hub (and the script) put each new lead in the
+    // unassigned queue without locking a manager. pgbench adds no assigned deals, so it stays so.
+    const full = cfg.managerCapacity !== null && db.minOpenPerManager >= cfg.managerCapacity ? 1 : 0;
+    if (cfg.managerCapacity !== null && !full && db.maxOpenPerManager >= cfg.managerCapacity) {
+      log('warning: some managers are at capacity and some are not: the pgbench script models either all or none');
+    }
+    const vars = { formid: form.id, mids: `{${mids.join(',')}}`, nm: mids.length, capacity: cfg.managerCapacity === null ? 0 : 1, full, run: 0, k: 0 };
     const cpuBefore = machineCpu();
-    pgbench = await runPgbench(state, vars);
+    const procCpu = new ProcCpuSampler();
+    try {
+      pgbench = await runPgbench(state, vars);
+    } catch (err) {
+      procCpu.stop();
+      throw err;
+    }
+    pgbench.cpu = procCpu.stop();
     pgbench.statementsPerTransaction = scriptStatements(vars);
+    pgbench.full = full;
     if (probe) {
-      // The hub also looks the form up (1 query) before its transaction.
-      probe.pgbenchStatementsPlusFormLookup = pgbench.statementsPerTransaction + 1;
-      probe.inStep = Math.abs(probe.roundTripsPerLead - probe.pgbenchStatementsPlusFormLookup) < 0.05;
+      // The hub looks the form up before its transaction, but caches it (WebFormsService, 5 s): under
+      // load that is ~0 round trips per lead, so round trips per lead = statements in the transaction.
+      probe.pgbenchStatements = pgbench.statementsPerTransaction;
+      // With BENCH_HUB_WORKERS=1 the count includes the outbox worker's and SLA tick's queries.
+      probe.inStep = cfg.hubWorkers || Math.abs(probe.roundTripsPerLead - probe.pgbenchStatements) < 0.05;
       if (!probe.inStep) {
-        log(`WARNING: the hub made ${probe.roundTripsPerLead} DB round trips per lead, the pgbench script ${pgbench.statementsPerTransaction} (+1 form lookup): ` +
+        log(`WARNING: the hub made ${probe.roundTripsPerLead} DB round trips per lead (${probe.formLookupsPerLead} form lookups), the pgbench script ${pgbench.statementsPerTransaction}: ` +
           `bench/intake-transaction.pgbench.sql is out of step with the intake path, the ratio compares different work`);
       }
     }
@@ -1138,7 +1268,7 @@ async function main(state) {
     machine: machineInfo(serverVersion, cfg.pgbench),
     pgSettings,
     loadBefore,
-    config: { poolSize: cfg.poolSize, managers: cfg.managers, managerCapacity: cfg.managerCapacity, rateLimit, pgbenchClients: cfg.pgbenchClients },
+    config: { poolSize: cfg.poolSize, managers: cfg.managers, managerCapacity: cfg.managerCapacity, rateLimit, pgbenchClients: cfg.pgbenchClients, hubWorkers: cfg.hubWorkers },
     phases,
     rss: { startMb: mb(rssStart), peakMb: mb(sampler.peakKb()), endMb: mb(rssEnd) },
     probe,
@@ -1156,7 +1286,7 @@ async function main(state) {
   const valid = result.verdicts[1].met;
   if (!valid) {
     log('some requests did not create a lead: the numbers are not valid, docs/BENCHMARKS.md left as it was');
-    for (const k of ['warmup', 'rate', 'max']) if (phases[k] && phases[k].bad.length) log(`${k}: ${phases[k].bad.join(' | ')}`);
+    for (const k of ['warmup', 'rate', 'paced', 'max']) if (phases[k] && phases[k].bad.length) log(`${k}: ${phases[k].bad.join(' | ')}`);
     return 1;
   }
   if (cfg.writeDocs) {
