@@ -96,12 +96,18 @@ export class AssignmentService {
    * wait and miss the deal of the transaction it waited for.
    */
   private async claimCapacity(em: EntityManager, m: ManagerRow): Promise<boolean> {
-    await em.query(`SELECT id FROM manager WHERE id = $1 FOR UPDATE`, [m.id]);
+    // A full manager's lock is given back (rollback to the savepoint) before the next one is tried:
+    // holding it while waiting for another manager's lock would deadlock with an intake that tried
+    // the two in the other order. NO KEY UPDATE: rows that merely reference the manager stay insertable.
+    await em.query(`SAVEPOINT claim_capacity`);
+    await em.query(`SELECT id FROM manager WHERE id = $1 FOR NO KEY UPDATE`, [m.id]);
     const [{ n }] = await em.query(
       `SELECT count(*) AS n FROM (SELECT 1 FROM deal WHERE owner_id = $1 AND closed_at IS NULL LIMIT $2) AS open`,
       [m.id, m.capacity],
     );
-    return Number(n) < (m.capacity ?? Infinity);
+    const free = Number(n) < (m.capacity ?? Infinity);
+    await em.query(free ? `RELEASE SAVEPOINT claim_capacity` : `ROLLBACK TO SAVEPOINT claim_capacity`);
+    return free;
   }
 
   /**

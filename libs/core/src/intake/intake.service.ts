@@ -45,13 +45,26 @@ export class IntakeService {
    */
   async ingest(event: InboundEvent, raw: unknown): Promise<IngestResult | IngestFailure> {
     try {
-      const result = await this.db.transaction((em) => this.ingestInTransaction(em, event, raw));
+      const result = await this.inTransactionWithRetry((em) => this.ingestInTransaction(em, event, raw));
       // Debug only: the channel writes the one line per handled event (the HTTP access line carries these ids).
       this.log.debug({ msg: result.duplicate ? 'lead duplicate' : 'lead ingested', channel: event.channel, externalId: event.externalId, ...result });
       return result;
     } catch (err) {
       if (isDatabaseUnavailable(err)) throw new DatabaseUnavailableError(err);
       return this.recordFailure(event.channel, event.externalId, raw, err);
+    }
+  }
+
+  /** Deadlocks and serialization failures are the database asking us to try again, not a bad payload. */
+  private async inTransactionWithRetry<T>(work: (em: EntityManager) => Promise<T>, attempts = 3): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(work);
+      } catch (err) {
+        const code = (err as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (err as { code?: string })?.code;
+        if (attempt >= attempts || (code !== '40P01' && code !== '40001')) throw err;
+        this.log.warn({ msg: 'intake transaction retried', code, attempt });
+      }
     }
   }
 
