@@ -35,7 +35,6 @@
  */
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -129,7 +128,7 @@ function isExecutable(p) {
 // ---------------------------------------------------------------------------------------------
 // small helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { sleep, freePort, tail } = require('./support');
 const log = (msg) => process.stdout.write(`[bench] ${msg}\n`);
 const round = (n, d = 1) => (n === null || n === undefined || Number.isNaN(n) ? null : Math.round(n * 10 ** d) / 10 ** d);
 const mb = (kb) => (kb === null ? null : round(kb / 1024, 1));
@@ -144,17 +143,6 @@ function percentile(sorted, p) {
   return sorted[i];
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function http(base, method, urlPath, { token, body, timeoutMs = 10_000 } = {}) {
   const headers = { accept: 'application/json' };
@@ -472,14 +460,6 @@ async function startHub(state) {
   return base;
 }
 
-function tail(file, bytes = 4000) {
-  try {
-    const buf = fs.readFileSync(file);
-    return buf.subarray(Math.max(0, buf.length - bytes)).toString('utf8');
-  } catch {
-    return '(no log)';
-  }
-}
 
 async function stopHub(state) {
   const child = state.hub;

@@ -22,7 +22,6 @@
  */
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -31,7 +30,7 @@ const MAIN_JS = path.join(ROOT, 'dist/apps/hub/src/main.js');
 const SLA_JS = path.join(ROOT, 'dist/libs/core/src/sla/sla.service.js');
 const TARGET_MS = 2000;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const { sleep, freePort, tail } = require('./support');
 const log = (msg) => process.stdout.write(`[bench:sla] ${msg}\n`);
 const envInt = (name, fallback) => {
   const v = process.env[name];
@@ -94,25 +93,7 @@ function ensureBuild() {
   if (res.status !== 0) throw new Error(`npm run build failed:\n${(res.stdout || '').slice(-3000)}${(res.stderr || '').slice(-2000)}`);
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
-function tail(file, bytes = 3000) {
-  try {
-    const buf = fs.readFileSync(file);
-    return buf.subarray(Math.max(0, buf.length - bytes)).toString('utf8');
-  } catch {
-    return '(no log)';
-  }
-}
 
 async function startHub(i) {
   const port = await freePort();
