@@ -1,4 +1,4 @@
-import { WebFormModule } from '@leadline/channels';
+import { TelephonyModule, WebFormModule, type TelephonyOptions } from '@leadline/channels';
 import { CoreModule, OutboxModule, type Clock, type CoreOptions } from '@leadline/core';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
@@ -33,6 +33,21 @@ export function coreOptionsFrom(config: HubConfig): CoreOptions {
   };
 }
 
+export function telephonyOptionsFrom(config: HubConfig): TelephonyOptions {
+  return {
+    publicUrl: config.PUBLIC_URL,
+    twilioAccounts: config.twilioAccounts,
+    twilioNumber: config.TWILIO_NUMBER ?? null,
+    twilioApiBaseUrl: config.TWILIO_API_BASE_URL ?? null,
+    ringSeconds: config.CALL_RING_SECONDS,
+    huntMax: config.CALL_HUNT_MAX,
+    record: config.CALL_RECORD,
+    voiceLocale: config.CALL_VOICE_LOCALE,
+    afterHoursMessage: config.CALL_AFTER_HOURS_MESSAGE ?? null,
+    genericWebhookSecret: config.TELEPHONY_WEBHOOK_SECRET ?? null,
+  };
+}
+
 /** The composition root: database, domain, channels, REST API. */
 @Module({})
 export class AppModule {
@@ -51,6 +66,7 @@ export class AppModule {
           leaseSeconds: config.OUTBOX_LEASE_SECONDS,
         }),
         WebFormModule,
+        TelephonyModule.forRoot(telephonyOptionsFrom(config)),
         NotificationsModule.forRoot(config),
       ],
       controllers: [AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController],

@@ -56,6 +56,8 @@ export async function createHubApp(config: HubConfig, logger: Logger, options: {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), createFastifyAdapter(config), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+    // req.rawBody: signed webhooks (generic telephony HMAC) verify the exact bytes received.
+    rawBody: true,
   });
   await configureApp(app, logger);
   return app;

@@ -3,3 +3,8 @@ export * from './shared/request-log';
 export * from './web-form/web-form.controller';
 export * from './web-form/web-form.mapper';
 export * from './web-form/web-form.module';
+export * from './telephony/telephony-options';
+export * from './telephony/telephony.module';
+export * from './telephony/twilio/twilio-signature';
+export * from './telephony/twilio/twilio-voice.mapper';
+export * from './telephony/generic/generic-call.mapper';

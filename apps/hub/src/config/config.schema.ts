@@ -68,6 +68,32 @@ export const envSchema = z
       .optional()
       .transform((v) => v ?? 'reassign'),
     SLA_SCHEDULER: bool('SLA_SCHEDULER', true),
+    // Telephony (issue 6): Twilio voice, click-to-call, the generic call webhook.
+    TWILIO_ACCOUNT_SID: optionalString.refine((v) => v === undefined || /^AC[0-9a-fA-F]{32}$/.test(v), 'TWILIO_ACCOUNT_SID must be an Account SID (AC followed by 32 hex digits)'),
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_ACCOUNTS: optionalString.transform((v, ctx) => {
+      const out: Array<{ sid: string; token: string }> = [];
+      for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+        const m = /^(AC[0-9a-fA-F]{32}):(\S+)$/.exec(item);
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: 'TWILIO_ACCOUNTS must be a comma-separated list of ACCOUNT_SID:AUTH_TOKEN' });
+          return z.NEVER;
+        }
+        out.push({ sid: m[1], token: m[2] });
+      }
+      return out;
+    }),
+    TWILIO_NUMBER: optionalString.refine((v) => v === undefined || /^\+[1-9]\d{5,14}$/.test(v), 'TWILIO_NUMBER must be a phone number in E.164, e.g. +74951234567'),
+    TWILIO_API_BASE_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^/]+\/?$/.test(v), 'TWILIO_API_BASE_URL must be an http(s) origin such as https://api.twilio.com'),
+    CALL_RING_SECONDS: int('CALL_RING_SECONDS', 5, 120, 20),
+    CALL_HUNT_MAX: int('CALL_HUNT_MAX', 0, 10, 3),
+    CALL_RECORD: bool('CALL_RECORD', false),
+    CALL_VOICE_LOCALE: z
+      .enum(['ru-RU', 'en-US'], { message: 'CALL_VOICE_LOCALE must be ru-RU or en-US' })
+      .optional()
+      .transform((v) => v ?? 'en-US'),
+    CALL_AFTER_HOURS_MESSAGE: optionalString,
+    TELEPHONY_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'TELEPHONY_WEBHOOK_SECRET must be at least 16 characters'),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' })
       .optional()
@@ -88,7 +114,18 @@ export const envSchema = z
       ctx.addIssue({ code: 'custom', path: [path], message: `${path}: ${(e as Error).message}` });
       return z.NEVER;
     }
-    return { ...env, PUBLIC_URL: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''), businessHours };
+    if (!!env.TWILIO_ACCOUNT_SID !== !!env.TWILIO_AUTH_TOKEN) {
+      const missing = env.TWILIO_ACCOUNT_SID ? 'TWILIO_AUTH_TOKEN' : 'TWILIO_ACCOUNT_SID';
+      ctx.addIssue({ code: 'custom', path: [missing], message: `${missing} must be set together with ${missing === 'TWILIO_AUTH_TOKEN' ? 'TWILIO_ACCOUNT_SID' : 'TWILIO_AUTH_TOKEN'}` });
+      return z.NEVER;
+    }
+    if (env.TWILIO_ACCOUNT_SID && !env.TWILIO_NUMBER) {
+      ctx.addIssue({ code: 'custom', path: ['TWILIO_NUMBER'], message: 'TWILIO_NUMBER must be set when Twilio is configured (the company caller id)' });
+      return z.NEVER;
+    }
+    // The main account first: it places outbound calls; every listed account may sign webhooks.
+    const twilioAccounts = env.TWILIO_ACCOUNT_SID ? [{ sid: env.TWILIO_ACCOUNT_SID, token: env.TWILIO_AUTH_TOKEN! }, ...env.TWILIO_ACCOUNTS.filter((a) => a.sid !== env.TWILIO_ACCOUNT_SID)] : [];
+    return { ...env, PUBLIC_URL: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''), businessHours, twilioAccounts };
   });
 
 export type HubConfig = z.output<typeof envSchema>;

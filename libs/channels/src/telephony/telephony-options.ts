@@ -1,0 +1,20 @@
+/** Telephony settings the hub builds from its configuration. */
+export interface TelephonyOptions {
+  /** Where providers reach the hub (webhook signatures are checked against it). */
+  publicUrl: string;
+  /** Twilio accounts whose webhooks are accepted; the first places outbound calls. Empty = Twilio off. */
+  twilioAccounts: Array<{ sid: string; token: string }>;
+  /** Company number (E.164): caller id of outbound calls and of forwarded withheld calls. */
+  twilioNumber: string | null;
+  /** Replaces https://api.twilio.com for the REST client (a local fake in tests). */
+  twilioApiBaseUrl: string | null;
+  ringSeconds: number;
+  huntMax: number;
+  record: boolean;
+  voiceLocale: 'ru-RU' | 'en-US';
+  afterHoursMessage: string | null;
+  /** Shared secret of the generic JSON webhook; null = endpoint off. */
+  genericWebhookSecret: string | null;
+}
+
+export const TELEPHONY_OPTIONS = Symbol('TELEPHONY_OPTIONS');
