@@ -1,9 +1,8 @@
-import { CallLogService, DomainError, type Viewer } from '@leadline/core';
+import { CALL_LAUNCHER, CallLogService, DomainError, type CallLauncher, type Viewer } from '@leadline/core';
 import { Body, Controller, Get, HttpCode, Inject, Optional, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CallRecordings } from './call-recordings';
-import { TwilioCallLauncher } from './twilio/twilio-call-launcher';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -19,7 +18,7 @@ export class CallsController {
   constructor(
     private readonly calls: CallLogService,
     private readonly recordings: CallRecordings,
-    @Optional() private readonly launcher?: TwilioCallLauncher,
+    @Optional() @Inject(CALL_LAUNCHER) private readonly launcher?: CallLauncher,
   ) {}
 
   /** Rings the manager's own phone, then connects them to the contact (company number as caller id). */

@@ -62,7 +62,10 @@ export class CallLogService {
         externalId: `${start.providerCallId}:incoming`,
         occurredAt: at,
         contact: { name: start.callerName?.trim() || null, phones: caller ? [caller] : [] },
-        message: { text: caller ? null : 'Incoming call from a withheld number' },
+        message: {
+          text: caller ? null : 'Incoming call from a withheld number',
+          details: { provider: start.provider, providerCallId: start.providerCallId, from: start.from, to: start.to },
+        },
         fields: { provider: start.provider, callId: start.providerCallId, from: start.from, to: start.to },
       },
       start.raw,

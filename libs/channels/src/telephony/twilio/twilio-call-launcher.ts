@@ -1,4 +1,4 @@
-import { CallLogService, type Viewer } from '@leadline/core';
+import { CallLogService, ChannelStatusRegistry, type CallLauncher, type Viewer } from '@leadline/core';
 import { BadGatewayException, Inject, Injectable, Logger } from '@nestjs/common';
 import { TELEPHONY_OPTIONS, type TelephonyOptions } from '../telephony-options';
 import { createTwilioRestClient, type TwilioRestClient } from './twilio-rest-client';
@@ -8,13 +8,14 @@ import { createTwilioRestClient, type TwilioRestClient } from './twilio-rest-cli
  * TwiML at /api/inbound/twilio/outbound dials the contact with the company number as caller id.
  */
 @Injectable()
-export class TwilioCallLauncher {
+export class TwilioCallLauncher implements CallLauncher {
   private readonly log = new Logger('Twilio');
   private readonly client: TwilioRestClient;
 
   constructor(
     @Inject(TELEPHONY_OPTIONS) private readonly options: TelephonyOptions,
     private readonly calls: CallLogService,
+    private readonly status: ChannelStatusRegistry,
   ) {
     const main = options.twilioAccounts[0];
     this.client = createTwilioRestClient(main.sid, main.token, options.twilioApiBaseUrl);
@@ -38,9 +39,13 @@ export class TwilioCallLauncher {
     } catch (err) {
       const message = describeTwilioError(err);
       this.log.warn({ msg: 'twilio refused the outbound call', callId: plan.callId, contactId, managerId: viewer.id, error: message });
+      // 4xx is about this call (a bad number); anything else means the account or Twilio is unreachable.
+      const httpStatus = (err as { status?: number }).status;
+      if (!httpStatus || httpStatus >= 500 || httpStatus === 401 || httpStatus === 403) this.status.report('phone', `twilio ${account}`, 'error', `REST API: ${message}`);
       await this.calls.outboundFailed(plan.callId, message);
       throw new BadGatewayException(`Twilio did not place the call: ${message}`);
     }
+    this.status.report('phone', `twilio ${account}`, 'connected');
     await this.calls.outboundPlaced(plan.callId, created.sid, created.status);
     this.log.log({ msg: 'outbound call placed', callId: plan.callId, providerCallId: created.sid, contactId, managerId: viewer.id });
     return { callId: plan.callId, status: created.status };

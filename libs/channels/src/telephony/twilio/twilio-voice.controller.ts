@@ -1,4 +1,4 @@
-import { CallLogService, isDatabaseUnavailable, type CallView } from '@leadline/core';
+import { CallLogService, ChannelStatusRegistry, isDatabaseUnavailable, type CallView } from '@leadline/core';
 import { Controller, Headers, HttpCode, Inject, Logger, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -24,6 +24,7 @@ export class TwilioVoiceController {
   constructor(
     @Inject(TELEPHONY_OPTIONS) private readonly options: TelephonyOptions,
     private readonly calls: CallLogService,
+    private readonly channelStatus: ChannelStatusRegistry,
   ) {
     this.twiml = {
       publicUrl: options.publicUrl,
@@ -165,9 +166,14 @@ export class TwilioVoiceController {
       // Enough to diagnose a PUBLIC_URL or account misconfiguration, never a token or the signature.
       this.log.warn({ msg: 'twilio signature rejected', reason: check.reason, expectedUrl: check.expectedUrl, accountSid: check.accountSid, path: req.url.split('?')[0] });
       annotateRequest(req, { channel: 'phone', outcome: 'forbidden', reason: check.reason });
+      // A genuine account whose requests fail the check is a misconfiguration the admin must see.
+      if (check.accountSid && this.options.twilioAccounts.some((a) => a.sid === check.accountSid)) {
+        this.channelStatus.report('phone', `twilio ${check.accountSid}`, 'error', `webhook signature rejected for ${check.expectedUrl}: check PUBLIC_URL and the auth token`);
+      }
       reply.status(403).send({ error: 'forbidden', message: 'invalid Twilio signature' });
       return null;
     }
+    if (check.accountSid) this.channelStatus.report('phone', `twilio ${check.accountSid}`, 'connected');
     return body;
   }
 }
