@@ -1,0 +1,20 @@
+import { callText, formatDuration, formatPhoneForPeople, localClock } from './call-text';
+
+describe('call texts', () => {
+  it('formats durations, numbers and clock times for people', () => {
+    expect(formatDuration(192)).toBe('3:12');
+    expect(formatDuration(5)).toBe('0:05');
+    expect(formatDuration(3725)).toBe('1:02:05');
+    expect(formatPhoneForPeople('+79991234567')).toBe('+7 999 123 45 67');
+    expect(formatPhoneForPeople(null)).toBe('a withheld number');
+    expect(localClock(new Date('2026-11-23T11:32:00Z'), 'Europe/Moscow')).toBe('14:32');
+  });
+
+  it('describes calls as the timeline shows them', () => {
+    expect(callText({ direction: 'inbound', answered: true, managerName: 'Anna', durationSeconds: 192, status: 'completed' })).toBe('incoming call, answered by Anna, 3:12');
+    expect(callText({ direction: 'inbound', answered: false, managerName: null, durationSeconds: 0, status: 'no-answer', attempt: 1 })).toBe('missed call');
+    expect(callText({ direction: 'inbound', answered: false, managerName: null, durationSeconds: 0, status: 'busy', attempt: 3 })).toBe('missed call (attempt 3)');
+    expect(callText({ direction: 'outbound', answered: true, managerName: 'Boris', durationSeconds: 45, status: 'completed' })).toBe('outgoing call by Boris, 0:45');
+    expect(callText({ direction: 'outbound', answered: false, managerName: 'Boris', durationSeconds: 0, status: 'busy' })).toBe('outgoing call by Boris, busy');
+  });
+});
