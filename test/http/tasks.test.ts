@@ -79,6 +79,7 @@ describe('tasks (HTTP)', () => {
       dueAt: at(10).toISOString(),
       status: 'open',
       overdue: false,
+      missedCalls: 0,
       completedAt: null,
       createdAt: expect.any(String),
     });

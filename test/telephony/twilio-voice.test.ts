@@ -1,3 +1,5 @@
+import { ChannelStatusRegistry } from '@leadline/core';
+import { Logger } from '@nestjs/common';
 import { postLead, raiseFormRateLimit } from '../http/http-helpers';
 import { TestHub } from '../support/test-hub';
 import { FakeTwilio, fixture, RECORDING_BYTES } from './fake-twilio';
@@ -78,6 +80,27 @@ describe('Twilio voice webhooks', () => {
       const tampered = await twilioPost(hub, '/api/inbound/twilio/voice', params, { signature: (await import('twilio/lib/webhooks/webhooks')).getExpectedTwilioSignature(ACCOUNT.token, `${PUBLIC_URL}/api/inbound/twilio/voice`, { ...params, From: '+79990000000' }) });
       for (const res of [forged, missing, wrongUrl, tampered]) expect(res.status).toBe(403);
       expect(await counts()).toEqual(before);
+    });
+
+    it('logs one diagnostic line per rejection (expected URL, AccountSid, no secrets) and shows it on the channel status', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      try {
+        const res = await twilioPost(hub, '/api/inbound/twilio/voice?source=proxy', incoming(newCaller()), { signedUrl: 'http://10.0.0.7:3000/api/inbound/twilio/voice?source=proxy' });
+        expect(res.status).toBe(403);
+        const lines = warn.mock.calls.filter(([line]) => (line as { msg?: string })?.msg === 'twilio signature rejected');
+        expect(lines).toHaveLength(1);
+        expect(lines[0][0]).toMatchObject({ reason: 'signature mismatch', expectedUrl: `${PUBLIC_URL}/api/inbound/twilio/voice?source=proxy`, accountSid: ACCOUNT.sid });
+        const logged = JSON.stringify(lines[0]);
+        expect(logged).not.toContain(ACCOUNT.token);
+        expect(logged).not.toContain(SUBACCOUNT.token);
+      } finally {
+        warn.mockRestore();
+      }
+      const status = hub.app.get(ChannelStatusRegistry).list().find((s) => s.name === `twilio ${ACCOUNT.sid}`);
+      expect(status).toMatchObject({ channel: 'phone', status: 'error', lastError: expect.stringContaining(`${PUBLIC_URL}/api/inbound/twilio/voice?source=proxy`) });
+      // The next genuine request shows the account as working again.
+      expect((await twilioPost(hub, '/api/inbound/twilio/voice', incoming(newCaller()))).status).toBe(200);
+      expect(hub.app.get(ChannelStatusRegistry).list().find((s) => s.name === `twilio ${ACCOUNT.sid}`)?.status).toBe('connected');
     });
 
     it('signs over the exact query string Twilio called', async () => {
@@ -231,6 +254,8 @@ describe('Twilio voice webhooks', () => {
       await twilioPost(hub, '/api/inbound/twilio/status', statusCallback(sid2, caller, 'no-answer', 2));
       const tasks = await hub.query(`SELECT id, missed_calls FROM task WHERE deal_id = $1 AND kind = 'callback'`, [call.deal_id]);
       expect(tasks).toEqual([{ id: task.id, missed_calls: 2 }]);
+      const card = (await hub.request({ url: '/api/tasks', token: owner.managerId === anna.id ? anna.token : boris.token })).body.find((t: { id: string }) => t.id === task.id);
+      expect(card).toMatchObject({ kind: 'callback', status: 'open', missedCalls: 2 });
       const [secondNotice] = await hub.query(`SELECT payload FROM outbox WHERE payload->>'event' = 'call_missed' AND payload->>'callId' = (SELECT id::text FROM call WHERE provider_call_id = $1)`, [sid2]);
       expect(secondNotice.payload.text).toBe(`Missed call from ${formatted} (attempt 2), call back by 11:32`);
       const [missed2] = await hub.query(`SELECT payload FROM activity WHERE kind = 'call_missed' AND payload->>'callId' = (SELECT id::text FROM call WHERE provider_call_id = $1)`, [sid2]);

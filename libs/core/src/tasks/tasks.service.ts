@@ -18,6 +18,8 @@ export interface TaskView {
   dueAt: string;
   status: string;
   overdue: boolean;
+  /** Missed calls from the contact while this callback task was open (telephony). */
+  missedCalls: number;
   completedAt: string | null;
   createdAt: string;
 }
@@ -148,6 +150,7 @@ function toTaskView(r: any): TaskView {
     dueAt: new Date(r.due_at).toISOString(),
     status: r.status,
     overdue: !!r.is_overdue,
+    missedCalls: Number(r.missed_calls ?? 0),
     completedAt: r.completed_at ? new Date(r.completed_at).toISOString() : null,
     createdAt: new Date(r.created_at).toISOString(),
   };
