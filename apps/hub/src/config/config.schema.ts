@@ -119,6 +119,10 @@ export const envSchema = z
       ctx.addIssue({ code: 'custom', path: [missing], message: `${missing} must be set together with ${missing === 'TWILIO_AUTH_TOKEN' ? 'TWILIO_ACCOUNT_SID' : 'TWILIO_AUTH_TOKEN'}` });
       return z.NEVER;
     }
+    if (!env.TWILIO_ACCOUNT_SID && env.TWILIO_ACCOUNTS.length) {
+      ctx.addIssue({ code: 'custom', path: ['TWILIO_ACCOUNTS'], message: 'TWILIO_ACCOUNTS needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (the main account)' });
+      return z.NEVER;
+    }
     if (env.TWILIO_ACCOUNT_SID && !env.TWILIO_NUMBER) {
       ctx.addIssue({ code: 'custom', path: ['TWILIO_NUMBER'], message: 'TWILIO_NUMBER must be set when Twilio is configured (the company caller id)' });
       return z.NEVER;

@@ -1,11 +1,13 @@
-import { CALL_LAUNCHER, CallLogService, ChannelStatusRegistry } from '@leadline/core';
+import { CALL_LAUNCHER, CallLogService, ChannelStatusRegistry, InboundReplayRegistry } from '@leadline/core';
 import { Global, Inject, Module, type DynamicModule, type OnModuleInit, type Provider, type Type } from '@nestjs/common';
 import { CallRecordings } from './call-recordings';
 import { CallsController } from './calls.controller';
+import { genericCallPayload } from './generic/generic-call.mapper';
 import { GenericTelephonyController } from './generic/generic-telephony.controller';
 import { TELEPHONY_OPTIONS, type TelephonyOptions } from './telephony-options';
 import { TwilioCallLauncher } from './twilio/twilio-call-launcher';
 import { TwilioVoiceController } from './twilio/twilio-voice.controller';
+import { mapIncomingCall, type TwilioParams } from './twilio/twilio-voice.mapper';
 
 /**
  * Telephony: the call log API always; Twilio webhooks and click-to-call when Twilio is configured; the
@@ -17,12 +19,21 @@ export class TelephonyModule implements OnModuleInit {
   constructor(
     @Inject(TELEPHONY_OPTIONS) private readonly options: TelephonyOptions,
     private readonly status: ChannelStatusRegistry,
+    private readonly replay: InboundReplayRegistry,
+    private readonly calls: CallLogService,
   ) {}
 
   /** Webhooks have no connection to watch: configured = ready; rejected signatures and REST failures report errors later. */
   onModuleInit(): void {
     for (const account of this.options.twilioAccounts) this.status.report('phone', `twilio ${account.sid}`, 'connected');
     if (this.options.genericWebhookSecret) this.status.report('phone', 'generic webhook', 'connected');
+    // A failed incoming-call receipt keeps the provider payload; replaying it opens the lead.
+    this.replay.register('phone', (raw) => {
+      const r = (raw ?? {}) as Record<string, unknown>;
+      if (typeof r.CallSid === 'string') return this.calls.inboundEvent(mapIncomingCall(r as TwilioParams, 0));
+      const p = genericCallPayload.parse(raw);
+      return this.calls.inboundEvent({ provider: 'generic', providerCallId: p.callId, from: p.from ?? null, to: p.to ?? null, callerName: p.callerName ?? null, huntMax: 0, raw, occurredAt: p.occurredAt ? new Date(p.occurredAt) : undefined }, p.occurredAt ? new Date(p.occurredAt) : undefined);
+    });
   }
 
   static forRoot(options: TelephonyOptions): DynamicModule {

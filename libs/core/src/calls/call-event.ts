@@ -69,7 +69,6 @@ export interface InboundCallRoute {
   callId: string;
   contactId: string | null;
   dealId: string | null;
-  ownerId: string | null;
   /** The caller in E.164; null for a withheld or unparseable number. */
   caller: string | null;
   targets: CallTarget[];

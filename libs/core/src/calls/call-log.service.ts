@@ -9,6 +9,7 @@ import { returnedRows } from '../database/returned-rows';
 import { DomainError } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
 import { normalizePhone } from '../identity/phone';
+import type { InboundEvent } from '../intake/inbound-event';
 import { isIngestFailure, IntakeService } from '../intake/intake.service';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
 import { slaInstants } from '../sla/sla-schedule';
@@ -56,20 +57,7 @@ export class CallLogService {
     if (existing) return this.routeOf(existing, true);
     const at = start.occurredAt ?? this.clock.now();
     const caller = normalizePhone(start.from, this.options.defaultPhoneRegion);
-    const result = await this.intake.ingest(
-      {
-        channel: 'phone',
-        externalId: `${start.providerCallId}:incoming`,
-        occurredAt: at,
-        contact: { name: start.callerName?.trim() || null, phones: caller ? [caller] : [] },
-        message: {
-          text: caller ? null : 'Incoming call from a withheld number',
-          details: { provider: start.provider, providerCallId: start.providerCallId, from: start.from, to: start.to },
-        },
-        fields: { provider: start.provider, callId: start.providerCallId, from: start.from, to: start.to },
-      },
-      start.raw,
-    );
+    const result = await this.intake.ingest(this.inboundEvent(start, at), start.raw);
     let contactId: string | null = null;
     let dealId: string | null = null;
     let ownerId: string | null = null;
@@ -89,6 +77,22 @@ export class CallLogService {
     );
     const row = rows[0] ?? (await this.findRow(start.provider, start.providerCallId));
     return { ...this.routeOf(row, !rows[0]), afterHours: !isOpen(this.options.businessHours, at) };
+  }
+
+  /** The lead an incoming call is (also what a failed receipt of it is replayed as). */
+  inboundEvent(start: InboundCallStart, at?: Date): InboundEvent {
+    const caller = normalizePhone(start.from, this.options.defaultPhoneRegion);
+    return {
+      channel: 'phone',
+      externalId: `${start.providerCallId}:incoming`,
+      occurredAt: at,
+      contact: { name: start.callerName?.trim() || null, phones: caller ? [caller] : [] },
+      message: {
+        text: caller ? null : 'Incoming call from a withheld number',
+        details: { provider: start.provider, providerCallId: start.providerCallId, from: start.from, to: start.to },
+      },
+      fields: { provider: start.provider, callId: start.providerCallId, from: start.from, to: start.to },
+    };
   }
 
   /** The owner (when reachable by phone), then other active, available managers with a phone. */
@@ -395,12 +399,10 @@ export class CallLogService {
   }
 
   private routeOf(row: any, duplicate: boolean): InboundCallRoute {
-    const [owner] = row.targets ?? [];
     return {
       callId: row.id,
       contactId: row.contact_id,
       dealId: row.deal_id,
-      ownerId: owner?.managerId ?? null,
       caller: normalizePhone(row.from_number, this.options.defaultPhoneRegion),
       targets: row.targets ?? [],
       afterHours: !isOpen(this.options.businessHours, new Date(row.started_at)),
