@@ -336,6 +336,12 @@ describe('Twilio voice webhooks', () => {
       expect((await hub.request({ url: `/api/calls/${call.id}/recording`, token: otherToken })).status).toBe(404);
       expect((await hub.request({ url: `/api/calls/${call.id}/recording` })).status).toBe(401);
       expect((await hub.request({ url: `/api/calls/${call.id}/recording`, token: await hub.adminToken() })).status).toBe(200);
+      const view = await hub.request({ url: `/api/calls/${call.id}`, token: ownerToken });
+      expect(view.status).toBe(200);
+      expect(view.body).toMatchObject({ id: call.id, direction: 'inbound', answered: true, durationSeconds: 190, recording: { durationSeconds: 190, url: `/api/calls/${call.id}/recording` } });
+      expect(view.text).not.toContain('api.twilio.com');
+      expect(view.text).not.toContain(fake.origin);
+      expect((await hub.request({ url: `/api/calls/${call.id}`, token: otherToken })).status).toBe(404);
     });
 
     it('a voicemail recording arriving before the call ends is shown on the missed call', async () => {

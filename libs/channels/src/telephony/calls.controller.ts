@@ -39,7 +39,9 @@ export class CallsController {
 
   @Get(':id')
   async get(@Req() req: FastifyRequest, @Param('id') id: string) {
-    return this.calls.getForViewer(viewerOf(req), id);
+    const call = await this.calls.getForViewer(viewerOf(req), id);
+    // The provider's media URL needs the account's credentials: clients play it through the hub.
+    return { ...call, providerAccount: undefined, recording: call.recording ? { durationSeconds: call.recording.durationSeconds, url: `/api/calls/${call.id}/recording` } : null };
   }
 
   /** The call's recording, streamed through the hub (the provider's URL needs the account's credentials). */
