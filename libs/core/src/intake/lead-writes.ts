@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
-import { ACTIVITY_COLUMNS, insertFromJson, OUTBOX_COLUMNS, type ColumnTypes } from '../database/json-rows';
-import { outboxRow, type NewOutboxMessage } from '../outbox/outbox.service';
+import { ACTIVITY_COLUMNS, insertFromJson, type ColumnTypes } from '../database/json-rows';
+import { insertOutboxSql, outboxRow, type NewOutboxMessage } from '../outbox/outbox.service';
 import { activityRow, type NewActivity } from '../timeline/timeline.service';
 
 const IDENTITY_COLUMNS: ColumnTypes = { contact_id: 'uuid', kind: 'text', value: 'text', details: 'jsonb' };
@@ -75,7 +75,7 @@ export class LeadWrites {
     }
     if (this.outbox.length) {
       params.push(JSON.stringify(this.outbox.map(outboxRow)));
-      parts.push(insertFromJson('outbox', OUTBOX_COLUMNS, params.length));
+      parts.push(insertOutboxSql(params.length));
     }
     if (this.receipt) {
       parts.push(`UPDATE inbound_receipt SET status = 'processed', result = ${p(JSON.stringify(this.receipt.result))}, error = NULL, processed_at = now() WHERE id = ${p(this.receipt.id)}`);
