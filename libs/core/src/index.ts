@@ -17,6 +17,7 @@ export * from './identity/phone';
 export * from './intake/inbound-event';
 export * from './intake/intake.service';
 export * from './managers/managers.service';
+export * from './managers/shift-schedule';
 export * from './outbox/outbox.service';
 export * from './pagination/cursor';
 export * from './receipts/inbound-replay.registry';

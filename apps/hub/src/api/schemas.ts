@@ -40,6 +40,8 @@ const managerFields = {
   phone: z.string().max(40).nullable(),
   active: z.boolean(),
   available: z.boolean(),
+  // Weekly shift in the manager's timezone, BUSINESS_HOURS syntax; null or "" = no schedule.
+  shift: z.string().max(500).nullable(),
   capacity: z.number().int().min(0).max(100_000).nullable(),
   weight: z.number().int().min(1).max(100),
   timezone: z.string().max(64),
@@ -49,7 +51,7 @@ export const createManagerSchema = z.object({
   ...managerFields,
   role: managerFields.role.default('manager'),
   password: managerFields.password.optional(),
-}).partial({ phone: true, active: true, available: true, capacity: true, weight: true, timezone: true, locale: true });
+}).partial({ phone: true, active: true, available: true, shift: true, capacity: true, weight: true, timezone: true, locale: true });
 export const updateManagerSchema = z.object(managerFields).partial();
 
 const formFields = {

@@ -169,6 +169,8 @@ export class IntakeService {
       const { activity, notice } = this.assignment.effects({ id: dealId, contactId }, decision, null, { taskId, leadId: receiptId });
       writes.activities.push(activity);
       writes.outbox.push(notice);
+      const passed = this.assignment.passedOwnerNotice({ id: dealId, contactId }, decision, { taskId, leadId: receiptId });
+      if (passed) writes.outbox.push(passed);
     } else {
       writes.outbox.push({ kind: OutboxKind.NotifyManager, payload: { event: 'repeat_lead', managerId: ownerId, dealId, contactId, taskId, leadId: receiptId } });
     }
