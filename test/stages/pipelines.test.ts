@@ -52,6 +52,18 @@ describe('pipelines and stages (HTTP)', () => {
     expect(await dealRow(lead.dealId)).toMatchObject({ stage: 'new', stage_id: stageOf(sales, 'new').id, pipeline_id: sales.id });
   });
 
+  it('documents the pipeline, stage and rule routes in the OpenAPI document', async () => {
+    const doc = (await hub.request({ url: '/api/docs/json' })).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/pipelines', '/api/pipelines/{id}', '/api/pipelines/{id}/stages', '/api/pipelines/{id}/stages/order', '/api/stages/{id}', '/api/stages/{id}/rules', '/api/stage-rules/{id}']),
+    );
+    const rule = doc.paths['/api/stages/{id}/rules'].post.requestBody.content['application/json'].schema;
+    expect(rule.properties.dueUnit.enum).toEqual(['minutes', 'hours']);
+    expect(rule.properties.assignTo.enum).toEqual(['owner', 'admins', 'manager']);
+    expect(rule.required.sort()).toEqual(['dueIn', 'dueUnit', 'title']);
+    expect(Object.keys(doc.paths['/api/deals/{id}'].patch.requestBody.content['application/json'].schema.properties).sort()).toEqual(['lostReason', 'pipelineId', 'stage', 'stageId']);
+  });
+
   it('managers may read pipelines and rules but not change them (403), and nothing changes', async () => {
     expect(await pipelines(anna.token)).toEqual(await pipelines());
     expect((await req('GET', `/api/pipelines/${sales.id}`, undefined, anna.token)).status).toBe(200);
