@@ -12,3 +12,6 @@ export const isClosingKind = (kind: string): boolean => kind === 'won' || kind =
 
 /** Stage keys: lowercase letters, digits and underscores, starting with a letter. */
 export const STAGE_KEY_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** A stage rule's due time in minutes of business time. */
+export const dueMinutes = (dueIn: number, unit: 'minutes' | 'hours'): number => (unit === 'hours' ? dueIn * 60 : dueIn);

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { STAGE_KEY_PATTERN, STAGE_KINDS, type StageKind } from '../deals/pipeline';
 import { returnedRows } from '../database/returned-rows';
 import { DomainError } from '../errors/domain-error';
+import { StageAutomation } from './stage-automation';
 import { StageRulesService, type StageRuleView } from './stage-rules.service';
 
 export interface StageView {
@@ -53,7 +54,17 @@ export class PipelinesService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly rules: StageRulesService,
+    private readonly automation: StageAutomation,
   ) {}
+
+  /** Runs a change in a transaction; afterwards new leads look the entry stage up again. */
+  private async change<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(work);
+    } finally {
+      this.automation.forgetEntryStage();
+    }
+  }
 
   async list(): Promise<PipelineView[]> {
     return this.load(this.db.manager, null);
@@ -68,7 +79,7 @@ export class PipelinesService {
   async create(input: { name: string; isDefault?: boolean; stages?: NewStage[] }): Promise<PipelineView> {
     const name = requireName(input.name, 'name');
     const stages = input.stages ? this.validateStageSet(input.stages) : STANDARD_STAGES;
-    const id = await this.db.transaction(async (em) => {
+    const id = await this.change(async (em) => {
       await this.assertNameFree(em, name, null);
       const [row] = await em.query(`INSERT INTO pipeline (name) VALUES ($1) RETURNING id`, [name]).catch(rethrowDuplicateName);
       for (const [i, s] of stages.entries()) {
@@ -81,7 +92,7 @@ export class PipelinesService {
   }
 
   async update(id: string, input: { name?: string; isDefault?: boolean }): Promise<PipelineView> {
-    await this.db.transaction(async (em) => {
+    await this.change(async (em) => {
       const pipeline = await this.lockPipeline(em, id);
       if (input.name !== undefined) {
         const name = requireName(input.name, 'name');
@@ -98,7 +109,7 @@ export class PipelinesService {
 
   /** Deletes a pipeline without deals that is not the default. */
   async remove(id: string): Promise<void> {
-    await this.db.transaction(async (em) => {
+    await this.change(async (em) => {
       const pipeline = await this.lockPipeline(em, id);
       if (pipeline.is_default) throw DomainError.conflict('the default pipeline cannot be deleted; make another pipeline the default first');
       const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM deal WHERE pipeline_id = $1`, [id]);
@@ -110,7 +121,7 @@ export class PipelinesService {
   async addStage(pipelineId: string, input: NewStage & { position?: number }): Promise<StageView> {
     const name = requireName(input.name, 'name');
     const kind = input.kind ?? 'open';
-    const stageId = await this.db.transaction(async (em) => {
+    const stageId = await this.change(async (em) => {
       await this.lockPipeline(em, pipelineId);
       const existing: Array<{ id: string; key: string; kind: StageKind; position: number }> = await em.query(
         `SELECT id, key, kind, position FROM stage WHERE pipeline_id = $1 ORDER BY position, created_at`,
@@ -156,13 +167,14 @@ export class PipelinesService {
       const name = requireName(input.name, 'name');
       const updated = returnedRows(await this.db.query(`UPDATE stage SET name = $2, updated_at = now() WHERE id = $1 RETURNING id`, [stageId, name]));
       if (updated.length === 0) throw DomainError.notFound('stage');
+      this.automation.forgetEntryStage();
     }
     return this.getStage(stageId);
   }
 
   /** `stageIds` must list every stage of the pipeline exactly once, in the new order. */
   async reorderStages(pipelineId: string, stageIds: string[]): Promise<PipelineView> {
-    await this.db.transaction(async (em) => {
+    await this.change(async (em) => {
       await this.lockPipeline(em, pipelineId);
       const rows: Array<{ id: string }> = await em.query(`SELECT id FROM stage WHERE pipeline_id = $1`, [pipelineId]);
       const current = new Set(rows.map((r) => r.id));
@@ -179,7 +191,7 @@ export class PipelinesService {
 
   /** Deletes a stage no deal is in (409 naming how many are), keeping one open, won and lost stage. */
   async removeStage(stageId: string): Promise<void> {
-    await this.db.transaction(async (em) => {
+    await this.change(async (em) => {
       const [stage] = await em.query(`SELECT id, pipeline_id, name, kind FROM stage WHERE id = $1`, [stageId]);
       if (!stage) throw DomainError.notFound('stage');
       await this.lockPipeline(em, stage.pipeline_id);

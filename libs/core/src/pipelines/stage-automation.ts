@@ -5,11 +5,11 @@ import { addBusinessMinutes } from '../business-hours/business-hours';
 import { CORE_OPTIONS, type CoreOptions } from '../core-options';
 import { insertFromJson, type ColumnTypes } from '../database/json-rows';
 import { returnedRows } from '../database/returned-rows';
+import { dueMinutes } from '../deals/pipeline';
 import type { StageRuleDueUnit, StageRuleTarget } from '../entities';
 import { OutboxKind, OutboxService, type NewOutboxMessage } from '../outbox/outbox.service';
 import { slaInstants } from '../sla/sla-schedule';
 import { TimelineService, type NewActivity } from '../timeline/timeline.service';
-import { dueMinutes } from './stage-rules.service';
 
 /** A stage with the active rules that fire when a deal enters it. */
 export interface EnteredStage {
@@ -101,6 +101,13 @@ export function ruleTaskRow(t: PlannedTask): Record<string, unknown> {
 }
 
 /**
+ * How long one process reuses the entry stage and its rules, so an intake does not pay a round trip
+ * for them (as WebFormsService caches forms). Edits through this process forget it at once; another
+ * hub process sees them within this time.
+ */
+const ENTRY_STAGE_CACHE_MS = 5_000;
+
+/**
  * What stage rules do to a deal: entering a stage creates the rules' tasks (due in business time, with
  * the SLA instants, so reminder, overdue and escalation apply to them like to callback tasks); leaving
  * it cancels the ones still open (completed ones stay), which stops their SLA clocks. Always inside
@@ -114,10 +121,20 @@ export class StageAutomation {
     private readonly outbox: OutboxService,
   ) {}
 
-  /** The stage new leads enter: the default pipeline's first open stage, with its rules (one query). */
+  private entryCache: { stage: EnteredStage | null; until: number } | null = null;
+
+  /** The stage new leads enter: the default pipeline's first open stage, with its rules (cached briefly). */
   async entryStage(em: EntityManager): Promise<EnteredStage | null> {
+    const now = Date.now();
+    if (this.entryCache && this.entryCache.until > now) return this.entryCache.stage;
     const [row] = await em.query(`${STAGE_WITH_RULES} JOIN pipeline p ON p.id = s.pipeline_id WHERE p.is_default AND s.kind = 'open' ORDER BY s.position LIMIT 1`);
-    return row ?? null;
+    this.entryCache = { stage: row ?? null, until: now + ENTRY_STAGE_CACHE_MS };
+    return this.entryCache.stage;
+  }
+
+  /** Called after any change to pipelines, stages or rules. */
+  forgetEntryStage(): void {
+    this.entryCache = null;
   }
 
   async stage(em: EntityManager, stageId: string): Promise<EnteredStage | null> {

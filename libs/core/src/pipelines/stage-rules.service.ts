@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { dueMinutes } from '../deals/pipeline';
 import type { StageRuleDueUnit, StageRuleTarget } from '../entities';
 import { DomainError } from '../errors/domain-error';
+import { StageAutomation } from './stage-automation';
 
 export interface StageRuleView {
   id: string;
@@ -30,14 +32,15 @@ export interface StageRuleInput {
 /** Longest due time a rule may set, in minutes of business time (about a year of working days). */
 const MAX_DUE_MINUTES = 120_000;
 
-export const dueMinutes = (dueIn: number, unit: StageRuleDueUnit): number => (unit === 'hours' ? dueIn * 60 : dueIn);
-
 const RULE_COLUMNS = `r.id, r.stage_id, r.title, r.assign_to, r.manager_id, m.name AS manager_name, r.due_in, r.due_unit, r.active, r.created_at`;
 
 /** Stage rules: "on entering this stage create task T for X, due in N minutes/hours" (applied by StageAutomation). */
 @Injectable()
 export class StageRulesService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly automation: StageAutomation,
+  ) {}
 
   async list(stageId: string): Promise<StageRuleView[]> {
     await this.assertStage(this.db.manager, stageId);
@@ -67,6 +70,7 @@ export class StageRulesService {
       `INSERT INTO stage_rule (stage_id, title, assign_to, manager_id, due_in, due_unit, active) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
       [stageId, v.title, v.assignTo, v.managerId, v.dueIn, v.dueUnit, v.active],
     );
+    this.automation.forgetEntryStage();
     return this.get(row.id);
   }
 
@@ -79,6 +83,7 @@ export class StageRulesService {
       `UPDATE stage_rule SET title = $2, assign_to = $3, manager_id = $4, due_in = $5, due_unit = $6, active = $7, updated_at = now() WHERE id = $1`,
       [ruleId, v.title, v.assignTo, v.managerId, v.dueIn, v.dueUnit, v.active],
     );
+    this.automation.forgetEntryStage();
     return this.get(ruleId);
   }
 
@@ -86,6 +91,7 @@ export class StageRulesService {
   async remove(ruleId: string): Promise<void> {
     await this.get(ruleId);
     await this.db.query(`DELETE FROM stage_rule WHERE id = $1`, [ruleId]);
+    this.automation.forgetEntryStage();
   }
 
   async get(ruleId: string): Promise<StageRuleView> {
