@@ -33,7 +33,7 @@ export function slaClaimSql(step: SlaStep): string {
           ORDER BY ${instant} LIMIT $2 FOR UPDATE SKIP LOCKED
        ), stamped AS (
          UPDATE task t SET ${stamp} = $1 FROM due WHERE t.id = due.id
-         RETURNING t.id, t.deal_id, t.contact_id, t.assignee_id, t.kind, t.title, t.due_at
+         RETURNING t.id, t.deal_id, t.contact_id, t.assignee_id, t.kind, t.title, t.due_at, t.follows_owner
        )
        SELECT s.*, m.name AS assignee_name FROM stamped s LEFT JOIN manager m ON m.id = s.assignee_id`;
 }
@@ -47,6 +47,8 @@ interface ClaimedTask {
   kind: string;
   title: string;
   due_at: Date | string;
+  /** false for a stage rule's task for admins or a named manager: its lateness is not the deal owner's. */
+  follows_owner: boolean;
 }
 
 export interface SlaTickResult {
@@ -145,8 +147,10 @@ export class SlaService {
     const { escalationPolicy, escalationMinutes } = this.options.sla;
     for (const t of rows) {
       const who = t.assignee_name ?? 'nobody';
-      const late = `${who} did not call back within ${escalationMinutes} min`;
-      if (escalationPolicy === 'reassign' && t.assignee_id) {
+      const late =
+        t.kind === 'callback' ? `${who} did not call back within ${escalationMinutes} min` : `${who} did not finish "${t.title}" within ${escalationMinutes} min of its due time`;
+      // Reassigning moves the deal away from its owner: only for the owner's own (owner-following) tasks.
+      if (escalationPolicy === 'reassign' && t.assignee_id && t.follows_owner) {
         const decision = await this.assignment.roundRobin(em, { id: t.assignee_id, reason: 'escalated from' });
         if (decision.managerId) {
           await this.assignment.apply(
