@@ -47,6 +47,8 @@ describe('pipelines and stages (HTTP)', () => {
     expect(sales.stages.map((s: any) => s.position)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(stageOf(sales, 'new')).toMatchObject({ deals: 1, rules: [], pipelineId: sales.id });
 
+    const contact = await req('GET', `/api/contacts/${lead.contactId}`);
+    expect(contact.body.deals).toEqual([expect.objectContaining({ id: lead.dealId, stage: 'new', stageName: 'New', stageId: stageOf(sales, 'new').id, pipelineId: sales.id })]);
     const deal = await req('GET', `/api/deals/${lead.dealId}`);
     expect(deal.body).toMatchObject({ stage: 'new', stageId: stageOf(sales, 'new').id, stageName: 'New', pipelineId: sales.id });
     expect(await dealRow(lead.dealId)).toMatchObject({ stage: 'new', stage_id: stageOf(sales, 'new').id, pipeline_id: sales.id });
@@ -271,6 +273,43 @@ describe('pipelines and stages (HTTP)', () => {
 
     expect((await req('PATCH', `/api/pipelines/${sales.id}`, { isDefault: true })).status).toBe(200);
     expect((await pipelines()).filter((p) => p.isDefault).map((p) => p.id)).toEqual([sales.id]);
+  });
+
+  it('deleting a stage or pipeline while deals move into it: either the delete or the move wins, never both, never a 500', async () => {
+    const partners = (await pipelines()).find((p) => p.name === 'Partner deals');
+    for (let i = 0; i < 8; i++) {
+      const d = await postLead(hub, { name: `Race ${i}`, phone: nextPhone().typed });
+      // Into a new stage of the deal's own pipeline, a new stage of another pipeline, or a new pipeline.
+      const kind = i % 3;
+      let target: string;
+      let move: Record<string, string>;
+      let del: string;
+      if (kind === 2) {
+        const p = await req('POST', '/api/pipelines', { name: `Race pipeline ${i}` });
+        target = p.body.id;
+        move = { pipelineId: target };
+        del = `/api/pipelines/${target}`;
+      } else {
+        const home = kind === 0 ? sales : partners;
+        const temp = await req('POST', `/api/pipelines/${home.id}/stages`, { name: `Temp ${i}` });
+        expect(temp.status).toBe(201);
+        target = temp.body.id;
+        move = kind === 0 ? { stageId: target } : { stageId: target, pipelineId: partners.id };
+        del = `/api/stages/${target}`;
+      }
+      const [moved, deleted] = await Promise.all([req('PATCH', `/api/deals/${d.dealId}`, move), req('DELETE', del)]);
+      const row = await dealRow(d.dealId);
+      if (deleted.status === 204) {
+        expectError(moved, 400, 'invalid');
+        expect(row).toMatchObject({ stage: 'new', pipeline_id: sales.id });
+      } else {
+        expect({ i, moved: moved.status }).toEqual({ i, moved: 200 });
+        expectError(deleted, 409, 'conflict');
+        expect(kind === 2 ? row.pipeline_id : row.stage_id).toBe(target);
+        expect((await req('PATCH', `/api/deals/${d.dealId}`, { pipelineId: sales.id, stage: 'new' })).status).toBe(200);
+        expect((await req('DELETE', del)).status).toBe(204);
+      }
+    }
   });
 
   it('writers that only know stage keys keep deals consistent (deal.stage is always the key of deal.stage_id)', async () => {

@@ -263,5 +263,18 @@ describe('stage rules (HTTP)', () => {
       const next = (await ruleTasks(e.dealId)).find((t: any) => t.stage_rule_id === proposalRule.id);
       expect(new Date(next.due_at)).toEqual(msk('2026-12-01T13:00:00'));
     });
+
+    it('a rule for a deactivated manager gives the task to the deal’s owner and says so', async () => {
+      expect((await req('PATCH', `/api/managers/${boris.id}`, { active: false })).status).toBe(200);
+      const d = await leadAt(msk('2026-12-02T10:00:00'), 'Boris left');
+      await move(d.dealId, 'proposal', msk('2026-12-02T10:00:00'));
+      const task = (await ruleTasks(d.dealId)).find((t: any) => t.title === 'Prepare contract');
+      expect(task).toMatchObject({ assignee_id: anna.id, follows_owner: true });
+      const [created] = (await activities(d.dealId, 'task_created')).filter((a: any) => a.payload.taskId === task.id);
+      expect(created.payload.note).toMatch(/deactivated/);
+      // Pointing a rule at a deactivated manager is refused.
+      const rule = (await req('GET', `/api/stages/${stages.proposal.id}/rules`)).body.find((r: any) => r.title === 'Prepare contract');
+      expectError(await req('PATCH', `/api/stage-rules/${rule.id}`, { managerId: boris.id }), 400, 'invalid', ['managerId']);
+    });
   });
 });

@@ -211,7 +211,8 @@ export class DealsService {
   ): Promise<EnteredStage & { pipelineName: string }> {
     let pipelineId: string = deal.pipeline_id;
     if (to.pipelineId) {
-      const [p] = await em.query(`SELECT id FROM pipeline WHERE id = $1`, [to.pipelineId]);
+      // KEY SHARE: the pipeline cannot be deleted under the move.
+      const [p] = await em.query(`SELECT id FROM pipeline WHERE id = $1 FOR KEY SHARE`, [to.pipelineId]);
       if (!p) throw DomainError.invalid('unknown pipeline', { pipelineId: 'no such pipeline' });
       pipelineId = p.id;
     }

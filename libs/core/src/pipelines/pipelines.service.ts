@@ -110,7 +110,7 @@ export class PipelinesService {
   /** Deletes a pipeline without deals that is not the default. */
   async remove(id: string): Promise<void> {
     await this.change(async (em) => {
-      const pipeline = await this.lockPipeline(em, id);
+      const pipeline = await this.lockPipeline(em, id, 'UPDATE');
       if (pipeline.is_default) throw DomainError.conflict('the default pipeline cannot be deleted; make another pipeline the default first');
       const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM deal WHERE pipeline_id = $1`, [id]);
       if (n > 0) throw DomainError.conflict(`pipeline "${pipeline.name}" has ${dealsWord(n)}; move them to another pipeline first`);
@@ -233,15 +233,20 @@ export class PipelinesService {
     }));
   }
 
-  private async lockPipeline(em: EntityManager, id: string): Promise<{ id: string; name: string; is_default: boolean }> {
-    const [row] = await em.query(`SELECT id, name, is_default FROM pipeline WHERE id = $1 FOR UPDATE`, [id]);
+  /**
+   * Serialises changes to one pipeline. NO KEY UPDATE by default: it does not conflict with the
+   * KEY SHARE locks deal moves take (their foreign key checks), so a move and a stage edit cannot
+   * deadlock; deleting the pipeline itself takes the full row lock.
+   */
+  private async lockPipeline(em: EntityManager, id: string, mode: 'NO KEY UPDATE' | 'UPDATE' = 'NO KEY UPDATE'): Promise<{ id: string; name: string; is_default: boolean }> {
+    const [row] = await em.query(`SELECT id, name, is_default FROM pipeline WHERE id = $1 FOR ${mode}`, [id]);
     if (!row) throw DomainError.notFound('pipeline');
     return row;
   }
 
   /** The old default is unset first: the partial unique index allows one default at any moment. */
   private async makeDefault(em: EntityManager, id: string): Promise<void> {
-    await em.query(`SELECT id FROM pipeline WHERE is_default OR id = $1 ORDER BY id FOR UPDATE`, [id]);
+    await em.query(`SELECT id FROM pipeline WHERE is_default OR id = $1 ORDER BY id FOR NO KEY UPDATE`, [id]);
     await em.query(`UPDATE pipeline SET is_default = false, updated_at = now() WHERE is_default AND id <> $1`, [id]);
     await em.query(`UPDATE pipeline SET is_default = true, updated_at = now() WHERE id = $1`, [id]);
   }
