@@ -158,6 +158,27 @@ describe('Twilio voice webhooks', () => {
       expect(task).toMatchObject({ kind: 'callback', status: 'open' });
     });
 
+    it('rings only managers taking calls now: off shift or paused managers are skipped', async () => {
+      const admin = await hub.adminToken();
+      expect((await hub.request({ method: 'PATCH', url: `/api/managers/${anna.id}`, token: admin, body: { shift: 'Sat 10:00-11:00' } })).status).toBe(200);
+      try {
+        const sid = newCallSid();
+        const doc = verbs(parseTwiml(await twilioPost(hub, '/api/inbound/twilio/voice', incoming(newCaller(), sid))));
+        expect(doc[0].children.map((n) => n.text)).toEqual([BORIS_PHONE]);
+        expect((await callRow(sid)).targets.map((t: { name: string }) => t.name)).toEqual(['Boris']);
+      } finally {
+        expect((await hub.request({ method: 'PATCH', url: `/api/managers/${anna.id}`, token: admin, body: { shift: null } })).status).toBe(200);
+      }
+      expect((await hub.request({ method: 'PATCH', url: `/api/managers/${boris.id}`, token: admin, body: { available: false } })).status).toBe(200);
+      try {
+        const sid = newCallSid();
+        await twilioPost(hub, '/api/inbound/twilio/voice', incoming(newCaller(), sid));
+        expect((await callRow(sid)).targets.map((t: { name: string }) => t.name)).toEqual(['Anna']);
+      } finally {
+        expect((await hub.request({ method: 'PATCH', url: `/api/managers/${boris.id}`, token: admin, body: { available: true } })).status).toBe(200);
+      }
+    });
+
     it('a withheld number works: a contact without identities, the company number as caller id', async () => {
       const sid = newCallSid();
       const params = { ...fixture('incoming-call-anonymous'), CallSid: sid };

@@ -7,6 +7,7 @@ import { ContactsService } from '../contacts/contacts.service';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { returnedRows } from '../database/returned-rows';
 import { DomainError } from '../errors/domain-error';
+import { isOnShift } from '../managers/shift-schedule';
 import { normalizeEmail } from '../identity/email';
 import { normalizePhone } from '../identity/phone';
 import type { InboundEvent } from '../intake/inbound-event';
@@ -95,16 +96,23 @@ export class CallLogService {
     };
   }
 
-  /** The owner (when reachable by phone), then other active, available managers with a phone. */
+  /**
+   * Whom to ring, in turn: the owner, then other managers — only those taking calls now (active, not
+   * paused, on shift, with a phone), so nobody's phone rings at 3 a.m. or during a pause.
+   */
   private async huntList(ownerId: string | null, max: number): Promise<CallTarget[]> {
     if (max <= 0) return [];
-    const rows: Array<{ id: string; name: string; phone: string }> = await this.db.query(
-      `SELECT id, name, phone FROM manager
-        WHERE active AND phone IS NOT NULL AND (id = $1 OR (available AND role = 'manager'))
-        ORDER BY (id = $1) DESC, name, id LIMIT $2`,
-      [ownerId, max],
+    const rows: Array<{ id: string; name: string; phone: string; shift: string | null; timezone: string }> = await this.db.query(
+      `SELECT id, name, phone, shift, timezone FROM manager
+        WHERE active AND available AND phone IS NOT NULL AND (id = $1 OR role = 'manager')
+        ORDER BY (id IS NOT DISTINCT FROM $1) DESC, name, id`,
+      [ownerId],
     );
-    return rows.map((r) => ({ managerId: r.id, name: r.name, phone: r.phone }));
+    const now = this.clock.now();
+    return rows
+      .filter((r) => isOnShift(r, now))
+      .slice(0, max)
+      .map((r) => ({ managerId: r.id, name: r.name, phone: r.phone }));
   }
 
   /** Plans a click-to-call: the viewer's phone rings first, then the contact. Throws 404/400 for what cannot be called. */
