@@ -34,3 +34,6 @@ export * from './outbox/outbox.module';
 export * from './outbox/outbox.worker';
 export * from './database/returned-rows';
 export * from './notifications/notice-relay';
+export * from './conversations/conversations.service';
+export * from './calls/call-launcher';
+export * from './channels/channel-status';
