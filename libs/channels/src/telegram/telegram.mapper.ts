@@ -45,7 +45,7 @@ export interface TgUpdate {
 }
 
 /** A file the client sent: what the timeline shows and what the hub needs to stream it later. */
-export interface TgMedia {
+export type TgMedia = {
   type: 'photo' | 'document' | 'voice' | 'audio' | 'video' | 'video_note' | 'sticker';
   fileId: string;
   fileUniqueId: string;
@@ -54,7 +54,7 @@ export interface TgMedia {
   fileName?: string | null;
   durationSeconds?: number | null;
   emoji?: string | null;
-}
+};
 
 /** An intake event with the conversation fields of the core contract (kind, message.details). */
 export type TelegramInboundEvent = Omit<InboundEvent, 'message'> & {
@@ -62,7 +62,7 @@ export type TelegramInboundEvent = Omit<InboundEvent, 'message'> & {
   message: { text: string | null; details: TelegramMessageDetails };
 };
 
-export interface TelegramMessageDetails {
+export type TelegramMessageDetails = {
   botId: number;
   chatId: number;
   messageId: number;
@@ -71,7 +71,7 @@ export interface TelegramMessageDetails {
   media?: TgMedia;
   contactShared?: { phone: string; own: boolean };
   location?: { latitude: number; longitude: number };
-}
+};
 
 export type MappedUpdate =
   | { type: 'message'; event: TelegramInboundEvent; from: TgUser; chatId: number; command: { name: string; arg: string } | null }
