@@ -16,7 +16,7 @@ const notConfigured = () => DomainError.conflict('Telegram is not configured (se
 @ApiTags('managers')
 @Controller('api/managers')
 export class TelegramLinkController {
-  constructor(@Optional() private readonly links: TelegramLinkService | null) {}
+  constructor(@Optional() @Inject(TelegramLinkService) private readonly links: TelegramLinkService | null) {}
 
   /** One-time code (15 min) binding a Telegram account to the manager: open `url` in Telegram. Admins for anyone, managers for themselves. */
   @Post(':id/telegram-link')
@@ -35,7 +35,7 @@ export class TelegramMediaController {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly contacts: ContactsService,
-    @Optional() private readonly bots: TelegramBots | null,
+    @Optional() @Inject(TelegramBots) private readonly bots: TelegramBots | null,
     @Optional() @Inject(TELEGRAM_OPTIONS) private readonly options: TelegramOptions | null,
   ) {}
 
