@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Telegram } from 'telegraf';
 import { TELEGRAM_OPTIONS, type TelegramOptions } from './telegram.options';
 
@@ -39,7 +39,6 @@ export class BotHandle {
 /** The company bot and the manager bot (the same object when one token serves both). */
 @Injectable()
 export class TelegramBots {
-  private readonly log = new Logger('Telegram');
   readonly client: BotHandle;
   readonly manager: BotHandle;
 
@@ -70,10 +69,6 @@ export class TelegramBots {
   describe(err: unknown): string {
     const e = err as { response?: { error_code?: number; description?: string }; message?: string };
     return e?.response?.description ? `${e.response.error_code}: ${e.response.description}` : (e?.message ?? String(err));
-  }
-
-  warn(line: Record<string, unknown>): void {
-    this.log.warn(line);
   }
 }
 

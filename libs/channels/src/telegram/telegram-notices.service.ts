@@ -1,5 +1,5 @@
 import { Clock, OutboxKind, type OutboxDelivery } from '@leadline/core';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LeadCardsService } from './lead-cards.service';
@@ -15,8 +15,6 @@ import { TEXTS } from './telegram.texts';
  */
 @Injectable()
 export class TelegramNoticesService {
-  private readonly log = new Logger('TelegramNotices');
-
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly bots: TelegramBots,

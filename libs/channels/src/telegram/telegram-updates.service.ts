@@ -1,4 +1,4 @@
-import { ContactMergeService, IntakeService, isDatabaseUnavailable, isIngestFailure, type InboundEvent } from '@leadline/core';
+import { ContactMergeService, IntakeService, isDatabaseUnavailable, isIngestFailure, returnedRows, type InboundEvent } from '@leadline/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -95,20 +95,13 @@ export class TelegramUpdatesService {
 
   /** Merges every other contact that holds this client's Telegram id or shared phone into the one intake chose. */
   private async mergeSharedPhone(contactId: string, event: TelegramInboundEvent): Promise<void> {
-    const identities = [
-      ['telegram', event.contact.telegram!.userId],
-      ...(event.contact.phones ?? []).map((p) => ['phone', p]),
-    ];
-    const phones: Array<{ value: string }> = await this.db.query(
-      `SELECT value FROM contact_identity WHERE contact_id = $1 AND kind = 'phone'`,
-      [contactId],
-    );
     const others: Array<{ contact_id: string }> = await this.db.query(
       `SELECT DISTINCT ci.contact_id FROM contact_identity ci JOIN contact c ON c.id = ci.contact_id
         WHERE ci.contact_id <> $1 AND c.merged_into_id IS NULL
-          AND ((ci.kind = 'telegram' AND ci.value = $2) OR (ci.kind = 'phone' AND ci.value = ANY($3::text[])))
+          AND ((ci.kind = 'telegram' AND ci.value = $2)
+            OR (ci.kind = 'phone' AND ci.value IN (SELECT value FROM contact_identity WHERE contact_id = $1 AND kind = 'phone')))
         ORDER BY 1`,
-      [contactId, identities[0][1], phones.map((p) => p.value)],
+      [contactId, event.contact.telegram!.userId],
     );
     for (const other of others) {
       await this.merges.merge(undefined, contactId, other.contact_id, { reason: 'the Telegram client shared a phone number of this contact', channel: 'telegram' });
@@ -145,8 +138,7 @@ export class TelegramUpdatesService {
        RETURNING id`,
       [String(bot.id), String(chatId), String(messageId), text, editedAt.toISOString()],
     );
-    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0] : rows;
-    return list.length > 0;
+    return returnedRows(rows).length > 0;
   }
 
   /** Once per bot and update_id: a redelivered button press or command does nothing the second time. */
