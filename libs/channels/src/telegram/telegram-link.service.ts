@@ -1,4 +1,4 @@
-import { Clock, DomainError, isAdmin, returnedRows, type Viewer } from '@leadline/core';
+import { Clock, DomainError, ErrorCode, isAdmin, returnedRows, type Viewer } from '@leadline/core';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
@@ -29,7 +29,12 @@ export class TelegramLinkService {
     const [manager] = await this.db.query(`SELECT id, active FROM manager WHERE id = $1`, [managerId]);
     if (!manager) throw DomainError.notFound('manager');
     if (!manager.active) throw DomainError.conflict('the manager is deactivated');
-    const username = await this.bots.manager.getUsername();
+    let username: string;
+    try {
+      username = await this.bots.manager.getUsername();
+    } catch (err) {
+      throw new DomainError(ErrorCode.Unavailable, `Telegram is unreachable, try again: ${this.bots.describe(err)}`);
+    }
     // 16 random bytes, base64url: deep-link payloads allow A-Z a-z 0-9 _ - up to 64 characters.
     const code = CODE_PREFIX + randomBytes(16).toString('base64url');
     const now = this.clock.now();
