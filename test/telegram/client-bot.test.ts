@@ -1,5 +1,6 @@
 import type { TestHub } from '../support/test-hub';
 import { FakeBotApi } from './fake-bot-api';
+import { HUB_START_MS } from './telegram-helpers';
 import { anna, boris, CLIENT_TOKEN, drainOutbox, messageUpdate, postUpdate, SECRET, startTelegramHub, textUpdate } from './telegram-helpers';
 
 describe('Telegram client bot (webhook, fake Bot API)', () => {
@@ -11,11 +12,11 @@ describe('Telegram client bot (webhook, fake Bot API)', () => {
     fake = await FakeBotApi.start();
     hub = await startTelegramHub(fake);
     olga = await hub.createManager({ name: 'Olga' });
-  });
+  }, HUB_START_MS);
   afterAll(async () => {
-    await hub.close();
+    await hub?.close();
     await fake.stop();
-  });
+  }, HUB_START_MS);
 
   const contactOf = async (tgId: number) =>
     (await hub.query(`SELECT c.* FROM contact c JOIN contact_identity ci ON ci.contact_id = c.id WHERE ci.kind = 'telegram' AND ci.value = $1`, [String(tgId)]))[0];

@@ -1,11 +1,12 @@
 import { TestHub } from '../support/test-hub';
+import { HUB_START_MS } from './telegram-helpers';
 
 describe('Telegram not configured', () => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await TestHub.start();
-  });
-  afterAll(() => hub.close());
+  }, HUB_START_MS);
+  afterAll(() => hub?.close(), HUB_START_MS);
 
   it('starts without any Telegram settings and says so where Telegram is asked for', async () => {
     const admin = await hub.adminToken();

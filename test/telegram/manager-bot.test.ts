@@ -1,6 +1,7 @@
 import { SlaService } from '@leadline/core';
 import type { TestHub } from '../support/test-hub';
 import { FakeBotApi } from './fake-bot-api';
+import { HUB_START_MS } from './telegram-helpers';
 import { anna, bind, callbackUpdate, CLIENT_TOKEN, drainOutbox, MANAGER_TOKEN, postUpdate, startTelegramHub, textUpdate, type TgPerson } from './telegram-helpers';
 
 const olegTg: TgPerson = { id: 700100200, first_name: 'Oleg', username: 'oleg_sales', language_code: 'en' };
@@ -18,11 +19,11 @@ describe('Telegram manager bot (separate token, fake Bot API)', () => {
     hub = await startTelegramHub(fake, { TELEGRAM_MANAGER_BOT_TOKEN: MANAGER_TOKEN });
     oleg = await hub.createManager({ name: 'Oleg' });
     nina = await hub.createManager({ name: 'Nina', locale: 'ru', available: false });
-  });
+  }, HUB_START_MS);
   afterAll(async () => {
-    await hub.close();
+    await hub?.close();
     await fake.stop();
-  });
+  }, HUB_START_MS);
 
   const managerBotSent = (chatId: number) => fake.calls.filter((c) => c.token === MANAGER_TOKEN && c.method === 'sendMessage' && String(c.params.chat_id) === String(chatId));
   const lastToManager = (chatId: number) => managerBotSent(chatId).at(-1)!;

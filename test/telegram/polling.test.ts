@@ -1,5 +1,6 @@
 import { TestHub } from '../support/test-hub';
 import { FakeBotApi } from './fake-bot-api';
+import { HUB_START_MS } from './telegram-helpers';
 import { CLIENT_BOT_ID, CLIENT_TOKEN, postUpdate, SECRET, textUpdate, updateId, type TgPerson } from './telegram-helpers';
 
 const petr: TgPerson = { id: 555000444, first_name: 'Petr', language_code: 'en' };
@@ -14,11 +15,11 @@ describe('Telegram long polling (http PUBLIC_URL, one bot for clients and manage
     fake.addBot(CLIENT_TOKEN, 'leadline_test_bot');
     hub = await TestHub.start({ TELEGRAM_BOT_TOKEN: CLIENT_TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: fake.url, TELEGRAM_DEFAULT_LOCALE: 'en', PUBLIC_URL: 'http://localhost:3000' });
     await hub.createManager({ name: 'Max' });
-  });
+  }, HUB_START_MS);
   afterAll(async () => {
-    await hub.close();
+    await hub?.close();
     await fake.stop();
-  });
+  }, HUB_START_MS);
 
   const offset = async () => Number((await hub.query(`SELECT update_offset FROM telegram_bot_state WHERE bot = $1`, [String(CLIENT_BOT_ID)]))[0]?.update_offset ?? 0);
   const contactOf = async (tgId: number) => (await hub.query(`SELECT contact_id FROM contact_identity WHERE kind = 'telegram' AND value = $1`, [String(tgId)]))[0];

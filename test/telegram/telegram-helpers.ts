@@ -6,6 +6,8 @@ export const CLIENT_TOKEN = '7001001001:AAHclient-token-for-tests-0123456789';
 export const MANAGER_TOKEN = '7002002002:AAHmanager-token-for-tests-012345678';
 export const SECRET = 'test-webhook-secret-0123456789';
 export const CLIENT_BOT_ID = 7001001001;
+/** A hub on PGlite starts in seconds, but on a machine shared with many test runs it has taken over a minute. */
+export const HUB_START_MS = 180_000;
 
 let nextUpdateId = 500_000_000;
 let nextMessageId = 1;
