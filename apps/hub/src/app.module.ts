@@ -1,4 +1,4 @@
-import { TelephonyModule, WebFormModule, type TelephonyOptions } from '@leadline/channels';
+import { TelegramModule, TelephonyModule, WebFormModule, type TelegramOptions, type TelephonyOptions } from '@leadline/channels';
 import { CoreModule, OutboxModule, type Clock, type CoreOptions } from '@leadline/core';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
@@ -49,6 +49,21 @@ export function telephonyOptionsFrom(config: HubConfig): TelephonyOptions {
   };
 }
 
+/** Telegram settings, or null when no bot token is configured (Telegram off). */
+export function telegramOptionsFrom(config: HubConfig): TelegramOptions | null {
+  if (!config.TELEGRAM_BOT_TOKEN) return null;
+  return {
+    clientToken: config.TELEGRAM_BOT_TOKEN,
+    managerToken: config.TELEGRAM_MANAGER_BOT_TOKEN ?? null,
+    webhookSecret: config.TELEGRAM_WEBHOOK_SECRET ?? null,
+    apiRoot: config.TELEGRAM_API_ROOT,
+    defaultLocale: config.TELEGRAM_DEFAULT_LOCALE,
+    publicUrl: config.PUBLIC_URL,
+    mode: config.PUBLIC_URL.startsWith('https://') ? 'webhook' : 'polling',
+    pollTimeoutSeconds: 25,
+  };
+}
+
 /** The composition root: database, domain, channels, REST API. */
 @Module({})
 export class AppModule {
@@ -68,6 +83,7 @@ export class AppModule {
         }),
         WebFormModule,
         TelephonyModule.forRoot(telephonyOptionsFrom(config)),
+        TelegramModule.forRoot(telegramOptionsFrom(config)),
         NotificationsModule.forRoot(config),
       ],
       controllers: [AuthController, ContactsController, DealsController, PipelinesController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController],

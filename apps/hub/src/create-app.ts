@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import { FORM_BODY_LIMIT, FORM_ROUTE, requestAnnotations } from '@leadline/channels';
+import { FORM_BODY_LIMIT, FORM_ROUTE, TELEGRAM_WEBHOOK_ROUTE, requestAnnotations, telegramRawBody } from '@leadline/channels';
 import type { Clock } from '@leadline/core';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -24,6 +24,11 @@ export async function configureApp(app: NestFastifyApplication, logger: Logger):
   await app.register(fastifyCookie as never);
   fastify.addHook('onRoute', (route) => {
     if (route.url === FORM_ROUTE && route.method === 'POST') route.bodyLimit = FORM_BODY_LIMIT;
+    // Telegram updates are parsed by their controller, so a malformed one is acknowledged, not refused.
+    if (route.url === TELEGRAM_WEBHOOK_ROUTE && route.method === 'POST') {
+      const own = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+      route.onRequest = [...own, telegramRawBody as never];
+    }
   });
   fastify.addHook('onResponse', (req, reply, done) => {
     const line = {

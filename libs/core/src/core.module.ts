@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
 import { AssignmentService } from './assignment/assignment.service';
+import { ContactMergeService } from './contacts/contact-merge';
 import { ChannelStatusRegistry } from './channels/channel-status';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
@@ -21,6 +22,7 @@ import { TimelineService } from './timeline/timeline.service';
 
 const SERVICES = [
   AssignmentService,
+  ContactMergeService,
   ChannelStatusRegistry,
   ContactResolver,
   ConversationsService,

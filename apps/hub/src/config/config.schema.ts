@@ -28,6 +28,8 @@ const bool = (name: string, fallback: boolean) =>
       return z.NEVER;
     });
 
+const BOT_TOKEN = /^\d{3,20}:[A-Za-z0-9_-]{20,100}$/;
+
 const optionalString = z
   .string()
   .optional()
@@ -94,6 +96,17 @@ export const envSchema = z
       .transform((v) => v ?? 'en-US'),
     CALL_AFTER_HOURS_MESSAGE: optionalString,
     TELEPHONY_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'TELEPHONY_WEBHOOK_SECRET must be at least 16 characters'),
+    // Telegram (client bot + manager bot). No TELEGRAM_BOT_TOKEN = Telegram off.
+    TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || BOT_TOKEN.test(v), 'TELEGRAM_BOT_TOKEN must be a bot token from @BotFather such as 123456789:AAE...'),
+    TELEGRAM_MANAGER_BOT_TOKEN: optionalString.refine((v) => v === undefined || BOT_TOKEN.test(v), 'TELEGRAM_MANAGER_BOT_TOKEN must be a bot token from @BotFather such as 123456789:AAE...'),
+    TELEGRAM_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{16,256}$/.test(v), 'TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -'),
+    TELEGRAM_API_ROOT: optionalString
+      .transform((v) => (v ?? 'https://api.telegram.org').replace(/\/$/, ''))
+      .refine((v) => /^https?:\/\/[^/]+/.test(v), 'TELEGRAM_API_ROOT must be an http(s) URL such as https://api.telegram.org'),
+    TELEGRAM_DEFAULT_LOCALE: z
+      .enum(['ru', 'en'], { message: 'TELEGRAM_DEFAULT_LOCALE must be ru or en' })
+      .optional()
+      .transform((v) => v ?? 'ru'),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' })
       .optional()
@@ -129,7 +142,16 @@ export const envSchema = z
     }
     // The main account first: it places outbound calls; every listed account may sign webhooks.
     const twilioAccounts = env.TWILIO_ACCOUNT_SID ? [{ sid: env.TWILIO_ACCOUNT_SID, token: env.TWILIO_AUTH_TOKEN! }, ...env.TWILIO_ACCOUNTS.filter((a) => a.sid !== env.TWILIO_ACCOUNT_SID)] : [];
-    return { ...env, PUBLIC_URL: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''), businessHours, twilioAccounts };
+    const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
+    if (env.TELEGRAM_BOT_TOKEN && publicUrl.startsWith('https://') && !env.TELEGRAM_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['TELEGRAM_WEBHOOK_SECRET'], message: 'TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_BOT_TOKEN is set and PUBLIC_URL is https (the webhook checks it)' });
+      return z.NEVER;
+    }
+    if (env.TELEGRAM_MANAGER_BOT_TOKEN && !env.TELEGRAM_BOT_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['TELEGRAM_BOT_TOKEN'], message: 'TELEGRAM_BOT_TOKEN is required when TELEGRAM_MANAGER_BOT_TOKEN is set' });
+      return z.NEVER;
+    }
+    return { ...env, PUBLIC_URL: publicUrl, businessHours, twilioAccounts };
   });
 
 export type HubConfig = z.output<typeof envSchema>;

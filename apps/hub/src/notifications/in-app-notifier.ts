@@ -1,4 +1,4 @@
-import { OutboxHandlerRegistry, OutboxKind, type OutboxDelivery } from '@leadline/core';
+import { NoticeRelayRegistry, OutboxHandlerRegistry, OutboxKind, type OutboxDelivery } from '@leadline/core';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { NotificationsService } from './notifications.service';
 
@@ -13,6 +13,7 @@ export class InAppNotifier implements OnModuleInit {
   constructor(
     private readonly registry: OutboxHandlerRegistry,
     private readonly notifications: NotificationsService,
+    private readonly relays: NoticeRelayRegistry,
   ) {}
 
   onModuleInit(): void {
@@ -24,10 +25,12 @@ export class InAppNotifier implements OnModuleInit {
     const managerId = message.payload.managerId;
     if (typeof managerId !== 'string' || !UUID.test(managerId)) throw new Error(`payload.managerId must be a manager id (got ${JSON.stringify(managerId)})`);
     await this.notifications.notifyManager(managerId, notice(message));
+    await this.relays.relay(message);
   }
 
   private async toAdmins(message: OutboxDelivery): Promise<void> {
     await this.notifications.notifyAdmins(notice(message));
+    await this.relays.relay(message);
   }
 }
 

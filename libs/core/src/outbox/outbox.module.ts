@@ -1,4 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { NoticeRelayRegistry } from '../notifications/notice-relay';
 import { OutboxHandlerRegistry } from './outbox-handler';
 import { DEFAULT_OUTBOX_OPTIONS, OUTBOX_OPTIONS, type OutboxOptions } from './outbox-options';
 import { OutboxWorker } from './outbox.worker';
@@ -10,8 +11,8 @@ export class OutboxModule {
   static forRoot(options: Partial<OutboxOptions> = {}): DynamicModule {
     return {
       module: OutboxModule,
-      providers: [{ provide: OUTBOX_OPTIONS, useValue: { ...DEFAULT_OUTBOX_OPTIONS, ...options } }, OutboxHandlerRegistry, OutboxWorker],
-      exports: [OutboxHandlerRegistry, OutboxWorker],
+      providers: [{ provide: OUTBOX_OPTIONS, useValue: { ...DEFAULT_OUTBOX_OPTIONS, ...options } }, OutboxHandlerRegistry, OutboxWorker, NoticeRelayRegistry],
+      exports: [OutboxHandlerRegistry, OutboxWorker, NoticeRelayRegistry],
     };
   }
 }

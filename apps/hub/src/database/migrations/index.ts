@@ -3,6 +3,7 @@ import { SlaSchedule1763900200000 } from './1763900200000-sla-schedule';
 import { OutboxLeaseNotifications1763900300000 } from './1763900300000-outbox-lease-notifications';
 import { PipelinesStages1763900400000 } from './1763900400000-pipelines-stages';
 import { ManagerShifts1763900500000 } from './1763900500000-manager-shifts';
+import { Telegram1763901000000 } from './1763901000000-telegram';
 import { Calls1763903000000 } from './1763903000000-calls';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   OutboxLeaseNotifications1763900300000,
   PipelinesStages1763900400000,
   ManagerShifts1763900500000,
+  Telegram1763901000000,
   Calls1763903000000,
 ];

@@ -1,0 +1,194 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One Bot API call the fake received. */
+export interface RecordedCall {
+  token: string;
+  method: string;
+  params: Record<string, any>;
+  at: number;
+}
+
+interface ScriptedError {
+  method: string;
+  chatId?: string;
+  error_code: number;
+  description: string;
+  parameters?: Record<string, unknown>;
+}
+
+interface Waiter {
+  offset: number;
+  resolve: (updates: unknown[]) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A local Telegram Bot API server speaking the documented wire format (`/bot<token>/<method>`, JSON
+ * in, `{ok, result}` / `{ok:false, error_code, description, parameters}` out). The hub's real
+ * telegraf client talks to it through TELEGRAM_API_ROOT. It records every call, serves getUpdates
+ * as a long poll, files under /file/bot<token>/, and can be told to fail the next calls (429, 403).
+ */
+export class FakeBotApi {
+  readonly calls: RecordedCall[] = [];
+  private server!: Server;
+  private nextMessageId = 1000;
+  private readonly bots = new Map<string, { id: number; username: string; first_name: string }>();
+  private readonly queues = new Map<string, Array<{ update_id: number }>>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly errors: ScriptedError[] = [];
+  private readonly files = new Map<string, { path: string; content: Buffer }>();
+  webhook = new Map<string, Record<string, any>>();
+  url = '';
+
+  static async start(): Promise<FakeBotApi> {
+    const fake = new FakeBotApi();
+    fake.server = createServer((req, res) => void fake.handle(req, res));
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    return fake;
+  }
+
+  async stop(): Promise<void> {
+    for (const list of this.waiters.values()) for (const w of list) {
+      clearTimeout(w.timer);
+      w.resolve([]);
+    }
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  addBot(token: string, username: string): void {
+    this.bots.set(token, { id: Number(token.split(':')[0]), username, first_name: username });
+  }
+
+  addFile(fileId: string, path: string, content: Buffer): void {
+    this.files.set(fileId, { path, content });
+  }
+
+  /** The next `method` call (to `chatId`, if given) fails with this Bot API error. */
+  failNext(method: string, error: Omit<ScriptedError, 'method'>): void {
+    this.errors.push({ method, ...error });
+  }
+
+  /** Queues an update for getUpdates (long polling). */
+  pushUpdate(token: string, update: { update_id: number }): void {
+    const q = this.queues.get(token) ?? [];
+    q.push(update);
+    this.queues.set(token, q);
+    const waiting = this.waiters.get(token) ?? [];
+    this.waiters.set(token, []);
+    for (const w of waiting) {
+      clearTimeout(w.timer);
+      w.resolve(this.pending(token, w.offset));
+    }
+  }
+
+  pendingCount(token: string): number {
+    return (this.queues.get(token) ?? []).length;
+  }
+
+  sent(method = 'sendMessage', chatId?: number | string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method && (chatId === undefined || String(c.params.chat_id) === String(chatId)));
+  }
+
+  lastSent(chatId: number | string): RecordedCall | undefined {
+    return this.sent('sendMessage', chatId).at(-1);
+  }
+
+  clear(): void {
+    this.calls.length = 0;
+  }
+
+  private pending(token: string, offset: number): unknown[] {
+    // Asking with an offset confirms every earlier update: Telegram forgets them.
+    const q = (this.queues.get(token) ?? []).filter((u) => u.update_id >= offset);
+    this.queues.set(token, q);
+    return q.slice(0, 100);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const url = new URL(req.url ?? '/', this.url);
+    const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    if (file) {
+      const found = [...this.files.values()].find((f) => f.path === file[2]);
+      if (!this.bots.has(file[1]) || !found) return this.reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': found.content.length });
+      res.end(found.content);
+      return;
+    }
+    const m = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
+    const bot = m ? this.bots.get(m[1]) : undefined;
+    if (!m || !bot) return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
+    const [, token, method] = m;
+    const body = Buffer.concat(chunks).toString('utf8');
+    let params: Record<string, any> = Object.fromEntries(url.searchParams);
+    if (body) params = { ...params, ...JSON.parse(body) };
+    this.calls.push({ token, method, params, at: Date.now() });
+
+    const idx = this.errors.findIndex((e) => e.method === method && (e.chatId === undefined || e.chatId === String(params.chat_id)));
+    if (idx >= 0) {
+      const [e] = this.errors.splice(idx, 1);
+      return this.reply(res, e.error_code, { ok: false, error_code: e.error_code, description: e.description, ...(e.parameters ? { parameters: e.parameters } : {}) });
+    }
+    const ok = (result: unknown) => this.reply(res, 200, { ok: true, result });
+    const now = Math.floor(Date.now() / 1000);
+    const message = (extra: Record<string, unknown> = {}) => ({
+      message_id: this.nextMessageId++,
+      from: { id: bot.id, is_bot: true, first_name: bot.first_name, username: bot.username },
+      chat: { id: Number(params.chat_id), type: 'private' },
+      date: now,
+      ...extra,
+    });
+    switch (method) {
+      case 'getMe':
+        return ok({ id: bot.id, is_bot: true, first_name: bot.first_name, username: bot.username, can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false });
+      case 'setWebhook':
+        this.webhook.set(token, params);
+        return ok(true);
+      case 'deleteWebhook':
+        this.webhook.delete(token);
+        return ok(true);
+      case 'getUpdates': {
+        if (this.webhook.has(token)) return this.reply(res, 409, { ok: false, error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" });
+        const offset = Number(params.offset ?? 0);
+        const ready = this.pending(token, offset);
+        if (ready.length || !Number(params.timeout)) return ok(ready);
+        const waiter: Waiter = {
+          offset,
+          resolve: (updates) => ok(updates),
+          timer: setTimeout(() => {
+            this.waiters.set(token, (this.waiters.get(token) ?? []).filter((w) => w !== waiter));
+            ok([]);
+          }, Number(params.timeout) * 1000),
+        };
+        this.waiters.set(token, [...(this.waiters.get(token) ?? []), waiter]);
+        req.on('close', () => clearTimeout(waiter.timer));
+        return;
+      }
+      case 'sendMessage':
+        return ok(message({ text: params.text, ...(params.reply_markup ? { reply_markup: params.reply_markup } : {}) }));
+      case 'editMessageText':
+        return ok(message({ message_id: Number(params.message_id), text: params.text, edit_date: now }));
+      case 'editMessageReplyMarkup':
+        return ok(message({ message_id: Number(params.message_id), reply_markup: params.reply_markup }));
+      case 'answerCallbackQuery':
+        return ok(true);
+      case 'getFile': {
+        const f = this.files.get(String(params.file_id));
+        if (!f) return this.reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' });
+        return ok({ file_id: params.file_id, file_unique_id: `u${params.file_id}`, file_size: f.content.length, file_path: f.path });
+      }
+      default:
+        return this.reply(res, 404, { ok: false, error_code: 404, description: 'Not Found: method not found' });
+    }
+  }
+
+  private reply(res: ServerResponse, status: number, body: unknown): void {
+    if (res.writableEnded || res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+}

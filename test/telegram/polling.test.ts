@@ -1,0 +1,77 @@
+import { TestHub } from '../support/test-hub';
+import { FakeBotApi } from './fake-bot-api';
+import { HUB_START_MS } from './telegram-helpers';
+import { CLIENT_BOT_ID, CLIENT_TOKEN, postUpdate, SECRET, textUpdate, updateId, type TgPerson } from './telegram-helpers';
+
+const petr: TgPerson = { id: 555000444, first_name: 'Petr', language_code: 'en' };
+const mila: TgPerson = { id: 700200300, first_name: 'Mila', language_code: 'en' };
+
+describe('Telegram long polling (http PUBLIC_URL, one bot for clients and managers)', () => {
+  let fake: FakeBotApi;
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    fake = await FakeBotApi.start();
+    fake.addBot(CLIENT_TOKEN, 'leadline_test_bot');
+    hub = await TestHub.start({ TELEGRAM_BOT_TOKEN: CLIENT_TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: fake.url, TELEGRAM_DEFAULT_LOCALE: 'en', PUBLIC_URL: 'http://localhost:3000' });
+    await hub.createManager({ name: 'Max' });
+  }, HUB_START_MS);
+  afterAll(async () => {
+    await hub?.close();
+    await fake.stop();
+  }, HUB_START_MS);
+
+  const offset = async () => Number((await hub.query(`SELECT update_offset FROM telegram_bot_state WHERE bot = $1`, [String(CLIENT_BOT_ID)]))[0]?.update_offset ?? 0);
+  const contactOf = async (tgId: number) => (await hub.query(`SELECT contact_id FROM contact_identity WHERE kind = 'telegram' AND value = $1`, [String(tgId)]))[0];
+
+  it('removes any webhook and receives updates by getUpdates, persisting the offset', async () => {
+    await waitFor(async () => fake.sent('getUpdates').length > 0);
+    expect(fake.sent('deleteWebhook')).toHaveLength(1);
+    const u = textUpdate(petr, 'Hello from polling');
+    fake.pushUpdate(CLIENT_TOKEN, u);
+    await waitFor(async () => (await offset()) === u.update_id + 1);
+    expect(await contactOf(petr.id)).toBeDefined();
+    // The next poll confirmed it: Telegram would not send it again.
+    await waitFor(async () => fake.pendingCount(CLIENT_TOKEN) === 0);
+  });
+
+  it('the same update by webhook after polling changes nothing', async () => {
+    const u = textUpdate(petr, 'twice');
+    fake.pushUpdate(CLIENT_TOKEN, u);
+    await waitFor(async () => (await offset()) === u.update_id + 1);
+    const before = (await hub.query(`SELECT count(*)::int AS n FROM activity`))[0].n;
+    expect((await postUpdate(hub, u)).status).toBe(200);
+    expect((await hub.query(`SELECT count(*)::int AS n FROM activity`))[0].n).toBe(before);
+  });
+
+  it('a bad update does not hold back the ones after it', async () => {
+    const bad = { update_id: updateId(), message: { message_id: 1, chat: { id: 'not-a-number', type: 'private' }, date: 'yesterday' } };
+    const good = textUpdate({ id: 555000555, first_name: 'Gina' }, 'still works');
+    fake.pushUpdate(CLIENT_TOKEN, bad);
+    fake.pushUpdate(CLIENT_TOKEN, good);
+    await waitFor(async () => (await offset()) === good.update_id + 1);
+    expect(await contactOf(555000555)).toBeDefined();
+  });
+
+  it('on the shared bot a bound manager is a manager, not a client', async () => {
+    const [max] = await hub.query(`SELECT id FROM manager WHERE name = 'Max'`);
+    const link = await hub.request({ method: 'POST', url: `/api/managers/${max.id}/telegram-link`, token: await hub.adminToken() });
+    expect(link.body.url).toBe(`https://t.me/leadline_test_bot?start=${link.body.code}`);
+    const start = textUpdate(mila, `/start ${link.body.code}`);
+    fake.pushUpdate(CLIENT_TOKEN, start);
+    await waitFor(async () => (await offset()) === start.update_id + 1);
+    const tasks = textUpdate(mila, '/tasks');
+    fake.pushUpdate(CLIENT_TOKEN, tasks);
+    await waitFor(async () => (await offset()) === tasks.update_id + 1);
+    expect(fake.lastSent(mila.id)!.params.text).toMatch(/My open tasks|No open tasks/);
+    expect(await contactOf(mila.id)).toBeUndefined();
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
