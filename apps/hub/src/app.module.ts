@@ -10,6 +10,7 @@ import { FormsController } from './api/forms.controller';
 import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
 import { ReceiptsController } from './api/receipts.controller';
+import { ReportsController } from './api/reports.controller';
 import { TasksController } from './api/tasks.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { SessionsService } from './auth/sessions.service';
@@ -53,7 +54,10 @@ export class AppModule {
         WebFormModule,
         NotificationsModule.forRoot(config),
       ],
-      controllers: [AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController],
+      controllers: [
+        AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController,
+        ReportsController,
+      ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,

@@ -10,6 +10,7 @@ import { ManagersService } from './managers/managers.service';
 import { OutboxService } from './outbox/outbox.service';
 import { InboundReplayRegistry } from './receipts/inbound-replay.registry';
 import { ReceiptsService } from './receipts/receipts.service';
+import { ReportsService } from './reports/reports.service';
 import { SlaService } from './sla/sla.service';
 import { TasksService } from './tasks/tasks.service';
 import { TimelineService } from './timeline/timeline.service';
@@ -25,6 +26,7 @@ const SERVICES = [
   OutboxService,
   InboundReplayRegistry,
   ReceiptsService,
+  ReportsService,
   SlaService,
   TasksService,
   TimelineService,

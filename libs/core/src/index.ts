@@ -32,3 +32,7 @@ export * from './outbox/outbox-options';
 export * from './outbox/outbox.module';
 export * from './outbox/outbox.worker';
 export * from './database/returned-rows';
+export * from './reports/csv';
+export * from './reports/report-csv';
+export * from './reports/report-period';
+export * from './reports/reports.service';

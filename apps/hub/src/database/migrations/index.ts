@@ -1,6 +1,12 @@
 import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
 import { SlaSchedule1763900200000 } from './1763900200000-sla-schedule';
 import { OutboxLeaseNotifications1763900300000 } from './1763900300000-outbox-lease-notifications';
+import { CompaniesReportsImport1763905000000 } from './1763905000000-companies-reports-import';
 
 /** In order. A new migration is appended here as well as added as a file. */
-export const MIGRATIONS = [InitialSchema1763900000000, SlaSchedule1763900200000, OutboxLeaseNotifications1763900300000];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  SlaSchedule1763900200000,
+  OutboxLeaseNotifications1763900300000,
+  CompaniesReportsImport1763905000000,
+];

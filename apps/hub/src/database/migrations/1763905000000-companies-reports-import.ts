@@ -1,0 +1,43 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Companies (a contact may belong to one), contact tags (import), and the indexes the reports need:
+ * deals by creation time (every report is a cohort of deals created in a period) and the two kinds of
+ * activity the reports aggregate (calls, stage changes), as partial indexes so 1M timeline rows of
+ * other kinds are never read.
+ */
+export class CompaniesReportsImport1763905000000 implements MigrationInterface {
+  name = 'CompaniesReportsImport1763905000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE company (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        name text NOT NULL,
+        domain text,
+        legal_id text,
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    // One company per email domain: the domain is what suggests a company for a new lead.
+    await q.query(`CREATE UNIQUE INDEX uq_company_domain ON company (domain) WHERE domain IS NOT NULL`);
+    await q.query(`CREATE INDEX ix_company_name ON company (lower(name) text_pattern_ops)`);
+    await q.query(`CREATE INDEX ix_company_recent ON company (created_at DESC, id DESC)`);
+    await q.query(`ALTER TABLE contact ADD COLUMN company_id uuid REFERENCES company(id) ON DELETE SET NULL`);
+    await q.query(`ALTER TABLE contact ADD COLUMN tags text[] NOT NULL DEFAULT '{}'`);
+    await q.query(`CREATE INDEX ix_contact_company ON contact (company_id) WHERE company_id IS NOT NULL`);
+
+    await q.query(`CREATE INDEX ix_deal_created ON deal (created_at)`);
+    await q.query(`CREATE INDEX ix_deal_owner_created ON deal (owner_id, created_at)`);
+    await q.query(`CREATE INDEX ix_activity_calls ON activity (occurred_at) INCLUDE (actor_id, deal_id, kind) WHERE kind IN ('call_in', 'call_out', 'call_missed')`);
+    await q.query(`CREATE INDEX ix_activity_stage_changes ON activity (deal_id) WHERE kind = 'stage_changed'`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const ix of ['ix_activity_stage_changes', 'ix_activity_calls', 'ix_deal_owner_created', 'ix_deal_created', 'ix_contact_company']) {
+      await q.query(`DROP INDEX IF EXISTS ${ix}`);
+    }
+    await q.query(`ALTER TABLE contact DROP COLUMN IF EXISTS tags, DROP COLUMN IF EXISTS company_id`);
+    await q.query(`DROP TABLE IF EXISTS company`);
+  }
+}
