@@ -4,6 +4,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthController } from './api/auth.controller';
+import { CompaniesController } from './api/companies.controller';
 import { ContactsController } from './api/contacts.controller';
 import { DealsController } from './api/deals.controller';
 import { FormsController } from './api/forms.controller';
@@ -57,6 +58,7 @@ export class AppModule {
       controllers: [
         AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController,
         ReportsController,
+        CompaniesController,
       ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },

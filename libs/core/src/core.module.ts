@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
 import { AssignmentService } from './assignment/assignment.service';
+import { CompaniesService } from './companies/companies.service';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
@@ -17,6 +18,7 @@ import { TimelineService } from './timeline/timeline.service';
 
 const SERVICES = [
   AssignmentService,
+  CompaniesService,
   ContactResolver,
   ContactsService,
   DealsService,

@@ -36,3 +36,5 @@ export * from './reports/csv';
 export * from './reports/report-csv';
 export * from './reports/report-period';
 export * from './reports/reports.service';
+export * from './companies/companies.service';
+export * from './companies/free-mail-domains';
