@@ -3,7 +3,7 @@
  * Data generator for bench/reports.js (PostgreSQL only: generate_series). Writes `managers` managers,
  * `deals` contacts with one deal each spread evenly over the last `days` days, `activitiesPerDeal`
  * timeline rows per deal (lead, two stage changes, three calls, messages, tasks, a note), and an open
- * follow-up task for every fifth deal. Deterministic: the same knobs give the same figures.
+ * follow-up task for every fifth deal. Needs a superuser connection (session_replication_role). Deterministic: the same knobs give the same figures.
  */
 const CHANNELS = ['web_form', 'telegram', 'email', 'phone', 'import'];
 const UTM_SOURCES = ['google', 'yandex', 'vk', 'newsletter'];
@@ -28,17 +28,21 @@ async function generate(db, { managers = 10, deals = 100_000, activitiesPerDeal 
                        ($4::uuid[])[1 + g % array_length($4::uuid[], 1)] AS owner, ${STAGE_SQL} AS stage
                   FROM generate_series(1, $1::int) g),
           c AS (INSERT INTO contact (id, name, owner_id, created_at, last_activity_at) SELECT cid, 'Bench contact ' || g, owner, at, at FROM g)
-     INSERT INTO deal (id, contact_id, owner_id, stage, source_channel, source, amount, first_response_at, closed_at, created_at)
+     INSERT INTO deal (id, contact_id, owner_id, stage, source_channel, source, amount, first_response_at, closed_at, created_at, stages_reached)
      SELECT did, cid, owner, stage, ($5::text[])[1 + g % 5],
             jsonb_build_object('utm', jsonb_build_object('source', ($6::text[])[1 + g % 4], 'campaign', ($7::text[])[1 + g % 6])),
             CASE WHEN stage = 'won' THEN 1000 + g % 9000 END,
             CASE WHEN g % 5 <> 0 THEN at + make_interval(mins => (g % 60)::int) END,
             CASE WHEN stage IN ('won', 'lost') THEN at + interval '2 days' END,
-            at
+            at,
+            -- What the migration's trigger derives from the two stage_changed activities written below.
+            ARRAY(SELECT DISTINCT s FROM unnest(ARRAY['new', 'first_contact', stage]) AS s ORDER BY 1)
        FROM g`,
     [deals, now, stepSeconds, ids, CHANNELS, UTM_SOURCES, CAMPAIGNS],
   );
-  // Activity k of deal g: kind KINDS[k % 10], k * 7 minutes after the deal.
+  // Activity k of deal g: kind KINDS[k % 10], k * 7 minutes after the deal. Written in time order, as a live
+  // timeline grows. Triggers off for this bulk insert (deal.stages_reached is already set above).
+  await db.query(`SET session_replication_role = replica`);
   await db.query(
     `WITH a AS (SELECT 1 + (n - 1) % $1::int AS g, (n - 1) / $1::int AS k FROM generate_series(1, $1::int * $2::int) n),
           d AS (SELECT a.g, a.k, md5('c' || a.g)::uuid AS cid, md5('d' || a.g)::uuid AS did,
@@ -57,9 +61,10 @@ async function generate(db, { managers = 10, deals = 100_000, activitiesPerDeal 
               WHEN 'call_missed' THEN jsonb_build_object('direction', 'inbound', 'answered', false, 'durationSeconds', 0)
               ELSE jsonb_build_object('text', 'bench activity ' || k)
             END
-       FROM d`,
+       FROM d ORDER BY at + make_interval(mins => k * 7)`,
     [deals, activitiesPerDeal, now, stepSeconds, ids, KINDS],
   );
+  await db.query(`SET session_replication_role = DEFAULT`);
   await db.query(
     `INSERT INTO task (deal_id, contact_id, assignee_id, kind, title, due_at, status)
      SELECT md5('d' || g)::uuid, md5('c' || g)::uuid, ($2::uuid[])[1 + g % array_length($2::uuid[], 1)], 'follow_up', 'Follow up',

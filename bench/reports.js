@@ -92,6 +92,7 @@ async function main() {
   const to = localDate(now);
   const periods = {
     '30 days': `from=${localDate(new Date(now.getTime() - 29 * 86_400_000))}&to=${to}`,
+    '90 days': `from=${localDate(new Date(now.getTime() - 89 * 86_400_000))}&to=${to}`,
     '365 days': `from=${localDate(new Date(now.getTime() - 364 * 86_400_000))}&to=${to}`,
   };
   const reports = ['funnel', 'sources', 'managers', 'sla', 'sla/unanswered'];

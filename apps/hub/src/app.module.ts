@@ -8,6 +8,7 @@ import { CompaniesController } from './api/companies.controller';
 import { ContactsController } from './api/contacts.controller';
 import { DealsController } from './api/deals.controller';
 import { FormsController } from './api/forms.controller';
+import { ExportController, ImportController } from './api/import.controller';
 import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
 import { ReceiptsController } from './api/receipts.controller';
@@ -59,6 +60,8 @@ export class AppModule {
         AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController,
         ReportsController,
         CompaniesController,
+        ImportController,
+        ExportController,
       ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },

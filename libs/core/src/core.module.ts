@@ -6,6 +6,8 @@ import { ContactsService } from './contacts/contacts.service';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
 import { DealsService } from './deals/deals.service';
 import { WebFormsService } from './forms/web-forms.service';
+import { ExportService } from './import/export.service';
+import { ImportService } from './import/import.service';
 import { IntakeService } from './intake/intake.service';
 import { ManagersService } from './managers/managers.service';
 import { OutboxService } from './outbox/outbox.service';
@@ -24,6 +26,8 @@ const SERVICES = [
   DealsService,
   WebFormsService,
   IntakeService,
+  ImportService,
+  ExportService,
   ManagersService,
   OutboxService,
   InboundReplayRegistry,

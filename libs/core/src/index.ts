@@ -38,3 +38,8 @@ export * from './reports/report-period';
 export * from './reports/reports.service';
 export * from './companies/companies.service';
 export * from './companies/free-mail-domains';
+export * from './import/export.service';
+export * from './import/import-file';
+export * from './import/import-mapping';
+export * from './import/import-plan';
+export * from './import/import.service';

@@ -123,6 +123,17 @@ export class ReportsService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Runs one report statement with JIT off: a report's cost estimate easily passes jit_above_cost, and
+   * compiling the plan then takes longer (seconds under load) than running it (tens of ms).
+   */
+  private read(sql: string, params: unknown[]): Promise<any[]> {
+    return this.db.transaction(async (em) => {
+      await em.query(`SET LOCAL jit = off`);
+      return em.query(sql, params);
+    });
+  }
+
   private prepare(viewer: Viewer, q: ReportQuery): { period: ReportPeriod; ownerId: string | null; header: ReportHeader } {
     let ownerId = q.ownerId ?? null;
     if (!isAdmin(viewer)) {
@@ -165,22 +176,19 @@ export class ReportsService {
 
   /**
    * Deals per stage and conversion between stages. How far a deal got is the furthest pipeline stage among
-   * its current stage and every stage_changed activity (from and to), so a lost deal counts for the stages
-   * it passed and a deal moved back still counts for where it had been.
+   * its current stage and every stage it has been at (deal.stages_reached, which the database keeps from the
+   * stage_changed activities), so a lost deal counts for the stages it passed and a deal moved back still
+   * counts for where it had been. Stages are names, compared in the order of the pipeline given as $1.
    */
   async funnel(viewer: Viewer, q: ReportQuery): Promise<FunnelReport> {
     const { period, ownerId, header } = this.prepare(viewer, q);
     const params: unknown[] = [PROGRESSION];
     const cohort = this.dealCohort(period, ownerId, q, params);
-    const rows: Array<{ stage: string; reached: number | null; deals: string; amount: string | null }> = await this.db.query(
-      `WITH cohort AS (SELECT d.id, d.stage, d.amount FROM deal d WHERE ${cohort}),
-            moves AS (
-              SELECT a.deal_id, max(GREATEST(array_position($1::text[], a.payload->>'from'), array_position($1::text[], a.payload->>'to'))) AS reached
-                FROM activity a
-               WHERE a.kind = 'stage_changed' AND a.deal_id IN (SELECT id FROM cohort)
-               GROUP BY a.deal_id)
-       SELECT c.stage, GREATEST(array_position($1::text[], c.stage), m.reached) AS reached, count(*) AS deals, sum(c.amount) AS amount
-         FROM cohort c LEFT JOIN moves m ON m.deal_id = c.id
+    const rows: Array<{ stage: string; reached: number | null; deals: string; amount: string | null }> = await this.read(
+      // Few distinct (stage, stages_reached) pairs exist: group first, then place each pair in the pipeline.
+      `SELECT g.stage, (SELECT max(array_position($1::text[], s)) FROM unnest(g.stages_reached || g.stage) AS s) AS reached,
+              sum(g.deals) AS deals, sum(g.amount) AS amount
+         FROM (SELECT d.stage, d.stages_reached, count(*) AS deals, sum(d.amount) AS amount FROM deal d WHERE ${cohort} GROUP BY 1, 2) AS g
         GROUP BY 1, 2`,
       params,
     );
@@ -230,7 +238,7 @@ export class ReportsService {
     const { period, ownerId, header } = this.prepare(viewer, q);
     const params: unknown[] = [];
     const cohort = this.dealCohort(period, ownerId, q, params);
-    const rows: any[] = await this.db.query(
+    const rows: any[] = await this.read(
       `SELECT GROUPING(d.source_channel) AS g_channel, GROUPING(d.source->'utm'->>'source', d.source->'utm'->>'campaign') AS g_utm,
               d.source_channel AS channel, d.source->'utm'->>'source' AS utm_source, d.source->'utm'->>'campaign' AS utm_campaign,
               count(*) AS leads, count(*) FILTER (WHERE d.stage = 'won') AS won, count(*) FILTER (WHERE d.stage = 'lost') AS lost,
@@ -278,11 +286,13 @@ export class ReportsService {
     const callFrom = `$${params.length - 1}`;
     const callTo = `$${params.length}`;
     let managerScope = 'TRUE';
+    let owner = '';
     if (ownerId) {
       params.push(ownerId);
-      managerScope = `m.id = $${params.length}`;
+      owner = `$${params.length}`;
+      managerScope = `m.id = ${owner}`;
     }
-    const rows: any[] = await this.db.query(
+    const rows: any[] = await this.read(
       `WITH deals AS (
               SELECT d.owner_id AS manager_id, count(*) AS leads,
                      count(*) FILTER (WHERE d.stage = 'won') AS won, count(*) FILTER (WHERE d.stage = 'lost') AS lost,
@@ -293,24 +303,37 @@ export class ReportsService {
                 FROM deal d WHERE ${cohort} AND d.owner_id IS NOT NULL
                GROUP BY d.owner_id),
             calls AS (
-              SELECT COALESCE(a.actor_id, dl.owner_id) AS manager_id,
+              SELECT a.actor_id AS manager_id,
                      count(*) FILTER (WHERE a.kind = 'call_out') AS made,
                      count(*) FILTER (WHERE a.kind IN ('call_in', 'call_out') AND a.payload->>'answered' = 'true') AS answered,
                      count(*) FILTER (WHERE a.kind = 'call_missed') AS missed,
-                     COALESCE(sum((a.payload->>'durationSeconds')::numeric) FILTER (WHERE a.payload->>'durationSeconds' ~ '^[0-9]+(\\.[0-9]+)?$'), 0) AS talk
-                FROM activity a LEFT JOIN deal dl ON a.actor_id IS NULL AND dl.id = a.deal_id
+                     COALESCE(sum((a.payload->>'durationSeconds')::numeric) FILTER (WHERE jsonb_typeof(a.payload->'durationSeconds') = 'number'), 0) AS talk
+                FROM activity a
                WHERE a.kind IN ('call_in', 'call_out', 'call_missed') AND a.occurred_at >= ${callFrom} AND a.occurred_at < ${callTo}
-               GROUP BY 1),
+                 AND a.actor_id IS NOT NULL${ownerId ? ` AND a.actor_id = ${owner}` : ''}
+               GROUP BY a.actor_id),
+            -- A missed call nobody picked up counts for the owner of the deal it rang for.
+            unattended AS (
+              -- One primary-key probe per such call (OFFSET 0 keeps the planner from hashing the whole deal table).
+              SELECT x.owner_id AS manager_id, count(*) AS missed
+                FROM (SELECT (SELECT dl.owner_id FROM deal dl WHERE dl.id = a.deal_id) AS owner_id
+                        FROM activity a
+                       WHERE a.kind = 'call_missed' AND a.actor_id IS NULL AND a.occurred_at >= ${callFrom} AND a.occurred_at < ${callTo}
+                      OFFSET 0) AS x
+               WHERE x.owner_id IS NOT NULL${ownerId ? ` AND x.owner_id = ${owner}` : ''}
+               GROUP BY x.owner_id),
             tasks AS (
               SELECT t.assignee_id AS manager_id, count(*) AS open, count(*) FILTER (WHERE t.due_at < $2) AS overdue
-                FROM task t WHERE t.status = 'open' AND t.assignee_id IS NOT NULL GROUP BY t.assignee_id)
+                FROM task t WHERE t.status = 'open' AND t.assignee_id IS NOT NULL${ownerId ? ` AND t.assignee_id = ${owner}` : ''}
+               GROUP BY t.assignee_id)
        SELECT m.id, m.name, m.active, d.leads, d.won, d.lost, d.responded, d.avg_frt, d.p90_frt, d.within_sla,
-              c.made, c.answered, c.missed, c.talk, t.open, t.overdue
+              c.made, c.answered, COALESCE(c.missed, 0) + COALESCE(u.missed, 0) AS missed, c.talk, t.open, t.overdue
          FROM manager m
          LEFT JOIN deals d ON d.manager_id = m.id
          LEFT JOIN calls c ON c.manager_id = m.id
+         LEFT JOIN unattended u ON u.manager_id = m.id
          LEFT JOIN tasks t ON t.manager_id = m.id
-        WHERE ${managerScope} AND (m.active OR d.leads IS NOT NULL OR c.manager_id IS NOT NULL)
+        WHERE ${managerScope} AND (m.active OR d.leads IS NOT NULL OR c.manager_id IS NOT NULL OR u.manager_id IS NOT NULL)
         ORDER BY m.name, m.id`,
       params,
     );
@@ -345,7 +368,7 @@ export class ReportsService {
     const slaMinutes = this.options.callbackSlaMinutes;
     const params: unknown[] = [slaMinutes, period.timezone, period.from, period.to];
     const cohort = this.dealCohort(period, ownerId, q, params);
-    const rows: any[] = await this.db.query(
+    const rows: any[] = await this.read(
       `WITH per_day AS (
               SELECT (d.created_at AT TIME ZONE $2)::date AS day, count(*) AS leads, count(d.first_response_at) AS answered,
                      count(*) FILTER (WHERE d.first_response_at <= d.created_at + make_interval(mins => $1::int)) AS within_sla
@@ -390,7 +413,7 @@ export class ReportsService {
       after = ` AND (d.created_at, d.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
     }
     params.push(limit + 1);
-    const rows: any[] = await this.db.query(
+    const rows: any[] = await this.read(
       `SELECT d.id, d.contact_id, c.name AS contact_name, d.owner_id, m.name AS owner_name, d.stage, d.source_channel, d.created_at
          FROM deal d JOIN contact c ON c.id = d.contact_id LEFT JOIN manager m ON m.id = d.owner_id
         WHERE ${cohort} AND d.first_response_at IS NULL${after}
