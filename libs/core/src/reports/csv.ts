@@ -2,8 +2,9 @@
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   let s = value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  // A text cell starting with = + - @ is a formula in Excel/LibreOffice (CSV injection); numbers stay numbers.
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
+  // A text cell starting with = + - @ is a formula in Excel/LibreOffice (CSV injection); numbers and phone
+  // numbers ("+7 912 …", several separated by spaces) stay as they are.
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s) && !/^[+-]?[\d\s().+-]+$/.test(s)) s = `'${s}`;
   return /[",\r\n;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
