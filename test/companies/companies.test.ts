@@ -22,7 +22,7 @@ describe('companies (HTTP)', () => {
     gmail = await postLead(hub, { name: 'Petr Gmail', email: 'petr@gmail.com' });
     await onlyAvailable(hub, [anna.id, boris.id], boris.id);
     olga = await postLead(hub, { name: 'Olga Acme', phone: nextPhone().typed });
-  });
+  }, 180_000);
   afterAll(async () => {
     await hub?.close();
   });

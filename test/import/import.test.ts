@@ -35,7 +35,7 @@ describe('import and export (HTTP)', () => {
     await raiseFormRateLimit(hub);
     anna = await hub.createManager({ name: 'Anna Import' });
     existing = await postLead(hub, { name: 'Web Lead', phone: '+7 (912) 555-00-00' });
-  });
+  }, 180_000);
   afterAll(async () => {
     await hub?.close();
   });

@@ -45,7 +45,7 @@ describe('reports (HTTP)', () => {
     await seedTask(hub, { ...ids.d4, assigneeId: boris.id, dueAt: '2026-03-02T10:15:00Z', status: 'open' }); // overdue
     await seedTask(hub, { ...ids.d5, assigneeId: boris.id, dueAt: '2026-03-02T10:15:00Z', status: 'done' });
     hub.clock.set(new Date('2026-03-03T12:00:00Z'));
-  });
+  }, 180_000);
   afterAll(async () => {
     hub.clock.useRealTime();
     await hub?.close();
