@@ -1,9 +1,9 @@
-import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { DomainError } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
 import { looksLikePhone } from '../identity/phone';
+import { readCsvRecords } from './csv-reader';
 
 /** A spreadsheet as rows of text under named columns. */
 export interface ImportTable {
@@ -70,14 +70,13 @@ export function detectDelimiter(text: string): ',' | ';' | '\t' {
 function readCsv(buf: Buffer): ImportTable {
   const { text, encoding } = decodeText(buf);
   const delimiter = detectDelimiter(text);
-  let parsed: Array<{ record: string[]; info: { lines: number } }>;
+  let parsed: ReturnType<typeof readCsvRecords>;
   try {
-    parsed = parse(text, { delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, trim: true, bom: true, info: true }) as unknown as typeof parsed;
+    parsed = readCsvRecords(text, delimiter);
   } catch (err) {
     throw bad(`the CSV could not be read: ${(err as Error).message}`);
   }
-  // The line a record ends on: what a spreadsheet shows as its row number.
-  return toTable('csv', parsed.map((p) => p.record), parsed.map((p) => p.info.lines), { encoding, delimiter });
+  return toTable('csv', parsed.records, parsed.lines, { encoding, delimiter });
 }
 
 function cellText(v: ExcelJS.CellValue): string {
