@@ -1,8 +1,10 @@
 import { Global, Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
 import { AssignmentService } from './assignment/assignment.service';
 import { CompaniesService } from './companies/companies.service';
+import { ChannelStatusRegistry } from './channels/channel-status';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
+import { ConversationsService } from './conversations/conversations.service';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
 import { DealsService } from './deals/deals.service';
 import { WebFormsService } from './forms/web-forms.service';
@@ -21,7 +23,9 @@ import { TimelineService } from './timeline/timeline.service';
 const SERVICES = [
   AssignmentService,
   CompaniesService,
+  ChannelStatusRegistry,
   ContactResolver,
+  ConversationsService,
   ContactsService,
   DealsService,
   WebFormsService,

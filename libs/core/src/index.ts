@@ -43,3 +43,6 @@ export * from './import/import-file';
 export * from './import/import-mapping';
 export * from './import/import-plan';
 export * from './import/import.service';
+export * from './conversations/conversations.service';
+export * from './calls/call-launcher';
+export * from './channels/channel-status';
