@@ -22,6 +22,7 @@ const { Client } = require('pg');
 const { ensureBuild, startHub, stopHub, writeDocsSection } = require('./hub-process');
 
 const TARGET_S = 60;
+const phases = (b) => ['read', 'plan', 'match', 'write'].map((k) => b.durationsMs[k]).join(' / ');
 const log = (msg) => process.stdout.write(`[bench:import] ${msg}\n`);
 const envInt = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const cfg = {
@@ -89,12 +90,23 @@ function buildCsv() {
   return { csv: Buffer.from(lines.join('\r\n') + '\r\n', 'utf8'), expected };
 }
 
+/** CPU seconds (user + system) the hub process has used so far, from /proc (Linux). */
+function hubCpuSeconds() {
+  try {
+    const fields = fs.readFileSync(`/proc/${state.hub.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 async function post(url, token, body) {
+  const cpu = hubCpuSeconds();
   const t = Date.now();
   const res = await fetch(`${state.hub.base}${url}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body });
   const text = await res.text();
   if (!res.ok) throw new Error(`${url}: ${res.status} ${text.slice(0, 500)}`);
-  return { seconds: (Date.now() - t) / 1000, body: JSON.parse(text) };
+  return { seconds: (Date.now() - t) / 1000, cpu: hubCpuSeconds() - cpu, load: os.loadavg()[0], body: JSON.parse(text) };
 }
 
 async function main() {
@@ -125,9 +137,9 @@ async function main() {
   const login = await fetch(`${state.hub.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
   const token = (await login.json()).token;
   const preview = await post('/api/import/preview', token, csv);
-  log(`dry run: ${preview.seconds.toFixed(1)} s ${JSON.stringify(preview.body.totals)}`);
+  log(`dry run: ${preview.seconds.toFixed(1)} s (hub CPU ${preview.cpu.toFixed(1)} s, load ${preview.load.toFixed(1)}) ${JSON.stringify(preview.body.totals)} ${JSON.stringify(preview.body.durationsMs)}`);
   const run = await post('/api/import', token, csv);
-  log(`import:  ${run.seconds.toFixed(1)} s ${JSON.stringify(run.body.totals)}`);
+  log(`import:  ${run.seconds.toFixed(1)} s (hub CPU ${run.cpu.toFixed(1)} s, load ${run.load.toFixed(1)}) ${JSON.stringify(run.body.totals)} ${JSON.stringify(run.body.durationsMs)}`);
   const db = (
     await state.db.query(
       `SELECT (SELECT count(*) FROM contact)::int AS contacts, (SELECT count(*) FROM contact_identity)::int AS identities,
@@ -149,15 +161,17 @@ async function main() {
 A ${cfg.rows.toLocaleString('en')}-row CSV (${(csv.length / 1024 / 1024).toFixed(1)} MB, UTF-8, semicolons; phones in five formats, 2 % of rows
 repeating an earlier row's person, 5 % matching one of ${cfg.existing.toLocaleString('en')} existing contacts, 1 % with a broken phone, a deal on
 every third row, companies, tags and notes) uploaded to one built hub on PostgreSQL, first as a dry run
-(\`POST /api/import/preview\`) then for real (\`POST /api/import\`, one transaction). Time is upload to answer.
+(\`POST /api/import/preview\`) then for real (\`POST /api/import\`, one transaction). Time is upload to answer;
+"hub CPU" is the CPU time the hub process used meanwhile (/proc), a figure the machine's load changes far less
+(the PostgreSQL backend's CPU is not in it); the phases come from the answer's \`durationsMs\`.
 Knobs: see the header of \`bench/import.js\`.
 
 Last run: ${new Date().toISOString().slice(0, 16)}Z, PostgreSQL ${pgVersion}, ${os.cpus().length} × ${os.cpus()[0]?.model?.trim()} (shared with other work).
 
-| step | seconds | created | merged | skipped | deals | companies |
-|---|---|---|---|---|---|---|
-| dry run | ${preview.seconds.toFixed(1)} | ${preview.body.totals.created} | ${preview.body.totals.merged} | ${preview.body.totals.skipped} | ${preview.body.totals.deals} | ${preview.body.totals.companiesCreated} |
-| import | ${run.seconds.toFixed(1)} | ${t.created} | ${t.merged} | ${t.skipped} | ${t.deals} | ${t.companiesCreated} |
+| step | seconds | hub CPU s | load avg | read / plan / match / write ms | created | merged | skipped | deals | companies |
+|---|---|---|---|---|---|---|---|---|---|
+| dry run | ${preview.seconds.toFixed(1)} | ${preview.cpu.toFixed(1)} | ${preview.load.toFixed(1)} | ${phases(preview.body)} | ${preview.body.totals.created} | ${preview.body.totals.merged} | ${preview.body.totals.skipped} | ${preview.body.totals.deals} | ${preview.body.totals.companiesCreated} |
+| import | ${run.seconds.toFixed(1)} | ${run.cpu.toFixed(1)} | ${run.load.toFixed(1)} | ${phases(run.body)} | ${t.created} | ${t.merged} | ${t.skipped} | ${t.deals} | ${t.companiesCreated} |
 
 Counts ${countsOk ? 'match' : 'do NOT match'} what the file was built to contain. Target: ${cfg.rows.toLocaleString('en')} rows in under ${TARGET_S} s — **${ok ? 'met' : 'missed'}**.`,
     );

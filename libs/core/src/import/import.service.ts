@@ -39,6 +39,8 @@ export interface ImportResult {
   rows: RowOutcome[];
   rowsTruncated: boolean;
   skipped: RowOutcome[];
+  /** Where the time went: reading the file, planning rows (phones, merging), matching known people, writing. */
+  durationsMs: { read: number; plan: number; match: number; write: number };
 }
 
 const ROWS_SHOWN = 1000;
@@ -89,16 +91,25 @@ export class ImportService {
 
   /** Without a mapping the suggested one is used. `dryRun`: the same answer, nothing written. */
   async run(viewer: Viewer, file: UploadedFile, opts: { mapping?: unknown; dryRun: boolean }): Promise<ImportResult> {
+    const started = Date.now();
     const table = await readImportFile(file.buffer, file.format);
     const mapping = checkMapping(opts.mapping ?? suggestMapping(table.headers), table.headers);
+    const durationsMs = { read: Date.now() - started, plan: 0, match: 0, write: 0 };
+    const lap = (phase: keyof typeof durationsMs, since: number) => (durationsMs[phase] = Date.now() - since);
     const work = async (em: EntityManager) => {
       if (!opts.dryRun) await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('leadline:import', 0))`);
       const managers: Array<{ id: string; email: string }> = await em.query(`SELECT id, lower(email) AS email FROM manager WHERE active`);
+      let t = Date.now();
       const plan = planImport(table, mapping, { defaultRegion: this.options.defaultPhoneRegion, managersByEmail: new Map(managers.map((m) => [m.email, m.id])) });
+      lap('plan', t);
+      t = Date.now();
       const decided = await this.match(em, plan.groups);
+      lap('match', t);
+      t = Date.now();
       const companies = await this.companies(em, decided, opts.dryRun);
       const counts = { deals: decided.reduce((n, d) => n + d.group.deals.length, 0), notes: decided.reduce((n, d) => n + d.group.notes.length, 0) };
       if (!opts.dryRun) await this.write(em, viewer, decided, companies.ids);
+      lap('write', t);
       return { plan, decided, companiesCreated: companies.created, ...counts };
     };
     // A dry run only reads; the import is one transaction (all or nothing).
@@ -132,6 +143,7 @@ export class ImportService {
       rows: outcomes.slice(0, ROWS_SHOWN),
       rowsTruncated: outcomes.length > ROWS_SHOWN,
       skipped,
+      durationsMs,
     };
   }
 
