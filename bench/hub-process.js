@@ -62,10 +62,10 @@ async function startHub({ databaseUrl, logFile, env = {} }) {
   fs.closeSync(out);
   const hub = { child, logFile, exited: null, base: `http://127.0.0.1:${port}` };
   hub.done = new Promise((resolve) => child.once('exit', (code, signal) => resolve((hub.exited = { code, signal }))));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (hub.exited) throw new Error(`hub exited during start (${JSON.stringify(hub.exited)}):\n${tail(logFile)}`);
-    if (Date.now() > deadline) throw new Error(`hub not healthy within 60 s:\n${tail(logFile)}`);
+    if (Date.now() > deadline) throw new Error(`hub not healthy within 180 s:\n${tail(logFile)}`);
     try {
       const res = await fetch(`${hub.base}/health`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) return hub;

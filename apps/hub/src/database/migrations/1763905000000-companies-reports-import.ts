@@ -11,9 +11,8 @@ export const STAGES_REACHED_BACKFILL = `
 
 /**
  * Companies (a contact may belong to one), contact tags (import), and the indexes the reports need:
- * deals by creation time (every report is a cohort of deals created in a period) and the two kinds of
- * activity the reports aggregate (calls, stage changes), as partial indexes so 1M timeline rows of
- * other kinds are never read.
+ * deals by creation time (every report is a cohort of deals created in a period), calls as a covering
+ * partial index so timeline rows of other kinds are never read, and deal.stages_reached for the funnel.
  */
 export class CompaniesReportsImport1763905000000 implements MigrationInterface {
   name = 'CompaniesReportsImport1763905000000';
@@ -40,7 +39,6 @@ export class CompaniesReportsImport1763905000000 implements MigrationInterface {
     await q.query(`CREATE INDEX ix_deal_owner_created ON deal (owner_id, created_at)`);
     // Covering (payload included: answered, durationSeconds), so the managers report reads calls from the index alone.
     await q.query(`CREATE INDEX ix_activity_calls ON activity (occurred_at) INCLUDE (actor_id, deal_id, kind, payload) WHERE kind IN ('call_in', 'call_out', 'call_missed')`);
-    await q.query(`CREATE INDEX ix_activity_stage_changes ON activity (deal_id) WHERE kind = 'stage_changed'`);
 
     // Every stage a deal has been at, kept by the database from the stage_changed activities (whoever
     // writes them), so the funnel reads one row per deal instead of its share of a million timeline rows.
@@ -66,7 +64,7 @@ export class CompaniesReportsImport1763905000000 implements MigrationInterface {
     await q.query(`DROP TRIGGER IF EXISTS trg_activity_stages_reached ON activity`);
     await q.query(`DROP FUNCTION IF EXISTS deal_track_stages_reached()`);
     await q.query(`ALTER TABLE deal DROP COLUMN IF EXISTS stages_reached`);
-    for (const ix of ['ix_activity_stage_changes', 'ix_activity_calls', 'ix_deal_owner_created', 'ix_deal_created', 'ix_contact_company']) {
+    for (const ix of ['ix_activity_calls', 'ix_deal_owner_created', 'ix_deal_created', 'ix_contact_company']) {
       await q.query(`DROP INDEX IF EXISTS ${ix}`);
     }
     await q.query(`ALTER TABLE contact DROP COLUMN IF EXISTS tags, DROP COLUMN IF EXISTS company_id`);
