@@ -4,13 +4,16 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthController } from './api/auth.controller';
+import { CompaniesController } from './api/companies.controller';
 import { ContactsController } from './api/contacts.controller';
 import { DealsController } from './api/deals.controller';
 import { FormsController } from './api/forms.controller';
+import { ExportController, ImportController } from './api/import.controller';
 import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
 import { PipelinesController } from './api/pipelines.controller';
 import { ReceiptsController } from './api/receipts.controller';
+import { ReportsController } from './api/reports.controller';
 import { TasksController } from './api/tasks.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { SessionsService } from './auth/sessions.service';
@@ -86,7 +89,22 @@ export class AppModule {
         TelegramModule.forRoot(telegramOptionsFrom(config)),
         NotificationsModule.forRoot(config),
       ],
-      controllers: [AuthController, ContactsController, DealsController, PipelinesController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController],
+      controllers: [
+        AuthController,
+        ContactsController,
+        DealsController,
+        PipelinesController,
+        TasksController,
+        ManagersController,
+        FormsController,
+        ReceiptsController,
+        OutboxController,
+        HealthController,
+        ReportsController,
+        CompaniesController,
+        ImportController,
+        ExportController,
+      ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,

@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { SESSION_COOKIE } from './auth/auth.decorators';
+import { registerImportBodies } from './http/import-body';
 import type { HubConfig } from './config/config.schema';
 import { PinoNestLogger } from './logging/logger';
 
@@ -30,6 +31,7 @@ export async function configureApp(app: NestFastifyApplication, logger: Logger):
       route.onRequest = [...own, telegramRawBody as never];
     }
   });
+  registerImportBodies(fastify);
   fastify.addHook('onResponse', (req, reply, done) => {
     const line = {
       method: req.method,

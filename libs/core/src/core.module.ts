@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
 import { AssignmentService } from './assignment/assignment.service';
 import { ContactMergeService } from './contacts/contact-merge';
+import { CompaniesService } from './companies/companies.service';
 import { ChannelStatusRegistry } from './channels/channel-status';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
@@ -8,6 +9,8 @@ import { ConversationsService } from './conversations/conversations.service';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
 import { DealsService } from './deals/deals.service';
 import { WebFormsService } from './forms/web-forms.service';
+import { ExportService } from './import/export.service';
+import { ImportService } from './import/import.service';
 import { IntakeService } from './intake/intake.service';
 import { ManagersService } from './managers/managers.service';
 import { OutboxService } from './outbox/outbox.service';
@@ -16,6 +19,7 @@ import { StageAutomation } from './pipelines/stage-automation';
 import { StageRulesService } from './pipelines/stage-rules.service';
 import { InboundReplayRegistry } from './receipts/inbound-replay.registry';
 import { ReceiptsService } from './receipts/receipts.service';
+import { ReportsService } from './reports/reports.service';
 import { SlaService } from './sla/sla.service';
 import { TasksService } from './tasks/tasks.service';
 import { TimelineService } from './timeline/timeline.service';
@@ -23,6 +27,7 @@ import { TimelineService } from './timeline/timeline.service';
 const SERVICES = [
   AssignmentService,
   ContactMergeService,
+  CompaniesService,
   ChannelStatusRegistry,
   ContactResolver,
   ConversationsService,
@@ -30,6 +35,8 @@ const SERVICES = [
   DealsService,
   WebFormsService,
   IntakeService,
+  ImportService,
+  ExportService,
   ManagersService,
   OutboxService,
   PipelinesService,
@@ -37,6 +44,7 @@ const SERVICES = [
   StageRulesService,
   InboundReplayRegistry,
   ReceiptsService,
+  ReportsService,
   SlaService,
   TasksService,
   TimelineService,

@@ -6,6 +6,8 @@ import { ManagerShifts1763900500000 } from './1763900500000-manager-shifts';
 import { Telegram1763901000000 } from './1763901000000-telegram';
 import { Calls1763903000000 } from './1763903000000-calls';
 
+import { CompaniesReportsImport1763905000000 } from './1763905000000-companies-reports-import';
+
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -15,4 +17,5 @@ export const MIGRATIONS = [
   ManagerShifts1763900500000,
   Telegram1763901000000,
   Calls1763903000000,
+  CompaniesReportsImport1763905000000,
 ];

@@ -1,0 +1,229 @@
+import { expectError } from '../http/http-helpers';
+import { TestHub } from '../support/test-hub';
+import { activity, call, seedDeal, seedTask } from './reports-seed';
+
+/**
+ * A small data set whose figures are computed by hand below. Business timezone Europe/Moscow (UTC+3),
+ * so 2026-03-01T22:30Z is on the local day 2026-03-02 and 2026-03-02T21:00Z is already 2026-03-03.
+ */
+describe('reports (HTTP)', () => {
+  let hub: TestHub;
+  let admin: string;
+  let anna: { id: string; token: string };
+  let boris: { id: string; token: string };
+  const ids: Record<string, { dealId: string; contactId: string }> = {};
+  const P = 'from=2026-03-01&to=2026-03-02';
+
+  beforeAll(async () => {
+    hub = await TestHub.start({ BUSINESS_TIMEZONE: 'Europe/Moscow', CALLBACK_SLA_MINUTES: '15' });
+    admin = await hub.adminToken();
+    anna = await hub.createManager({ name: 'Anna Reports' });
+    boris = await hub.createManager({ name: 'Boris Reports' });
+    const fullWay: Array<[string, string]> = [['new', 'first_contact'], ['first_contact', 'qualified'], ['qualified', 'proposal'], ['proposal', 'won']];
+    ids.d1 = await seedDeal(hub, { owner: anna.id, channel: 'web_form', utm: { source: 'google', campaign: 'spring' }, createdAt: '2026-03-01T07:00:00Z', respondedAfterMin: 10, stage: 'won', amount: 1000, moves: fullWay, name: 'D1' });
+    ids.d2 = await seedDeal(hub, { owner: anna.id, channel: 'web_form', utm: { source: 'google', campaign: 'spring' }, createdAt: '2026-03-01T08:00:00Z', respondedAfterMin: 30, stage: 'lost', amount: 500, moves: [['new', 'first_contact'], ['first_contact', 'qualified'], ['qualified', 'lost']], name: 'D2' });
+    ids.d3 = await seedDeal(hub, { owner: anna.id, channel: 'telegram', createdAt: '2026-03-01T22:30:00Z', stage: 'new', name: 'D3' });
+    ids.d4 = await seedDeal(hub, { owner: boris.id, channel: 'web_form', utm: { source: 'yandex' }, createdAt: '2026-03-02T09:00:00Z', respondedAfterMin: 5, stage: 'qualified', moves: [['new', 'first_contact'], ['first_contact', 'qualified']], name: 'D4' });
+    ids.d5 = await seedDeal(hub, { owner: boris.id, channel: 'email', createdAt: '2026-03-02T10:00:00Z', respondedAfterMin: 15, stage: 'first_contact', moves: [['new', 'proposal'], ['proposal', 'first_contact']], name: 'D5' });
+    ids.d6 = await seedDeal(hub, { owner: boris.id, channel: 'phone', createdAt: '2026-03-02T20:59:00Z', stage: 'lost', moves: [['new', 'lost']], name: 'D6' });
+    // Outside the period on both sides (local 2026-02-28 23:59 and 2026-03-03 00:00).
+    ids.d7 = await seedDeal(hub, { owner: anna.id, channel: 'web_form', createdAt: '2026-02-28T20:59:00Z', respondedAfterMin: 1, stage: 'won', amount: 9999, moves: [['new', 'won']] });
+    ids.d8 = await seedDeal(hub, { owner: boris.id, channel: 'web_form', createdAt: '2026-03-02T21:00:00Z', stage: 'new' });
+
+    const on = (d: string, kind: string, actorId: string | null, at: string, payload: Record<string, unknown>) =>
+      activity(hub, { ...ids[d], kind, actorId, at, payload });
+    await on('d1', 'call_out', anna.id, '2026-03-01T07:10:00Z', call('outbound', true, 120));
+    await on('d2', 'call_out', anna.id, '2026-03-01T08:05:00Z', call('outbound', false, 0));
+    await on('d2', 'call_out', anna.id, '2026-03-01T08:30:00Z', call('outbound', true, 60));
+    await on('d4', 'call_in', boris.id, '2026-03-02T09:05:00Z', call('inbound', true, 30));
+    await on('d3', 'call_missed', null, '2026-03-01T22:40:00Z', call('inbound', false, 0)); // nobody picked up: counts for the owner, Anna
+    await on('d5', 'call_missed', boris.id, '2026-03-02T10:05:00Z', call('inbound', false, 0));
+    await on('d7', 'call_out', anna.id, '2026-03-03T12:00:00Z', call('outbound', true, 500)); // after the period
+
+    await seedTask(hub, { ...ids.d3, assigneeId: anna.id, dueAt: '2026-03-03T11:00:00Z', status: 'open' }); // overdue at 12:00
+    await seedTask(hub, { ...ids.d1, assigneeId: anna.id, dueAt: '2026-03-04T11:00:00Z', status: 'open' });
+    await seedTask(hub, { ...ids.d4, assigneeId: boris.id, dueAt: '2026-03-02T10:15:00Z', status: 'open' }); // overdue
+    await seedTask(hub, { ...ids.d5, assigneeId: boris.id, dueAt: '2026-03-02T10:15:00Z', status: 'done' });
+    hub.clock.set(new Date('2026-03-03T12:00:00Z'));
+  }, 180_000);
+  afterAll(async () => {
+    hub.clock.useRealTime();
+    await hub?.close();
+  });
+
+  const get = async (path: string, token = admin) => {
+    const res = await hub.request({ url: path, token });
+    expect({ path, status: res.status, body: res.status === 200 ? 'ok' : res.body }).toEqual({ path, status: 200, body: 'ok' });
+    return res.body;
+  };
+
+  it('funnel: deals per stage, how far they got, conversion between stages', async () => {
+    const r = await get(`/api/reports/funnel?${P}`);
+    expect(r.period).toEqual({ from: '2026-03-01', to: '2026-03-02', timezone: 'Europe/Moscow', fromAt: '2026-02-28T21:00:00.000Z', toAt: '2026-03-02T21:00:00.000Z' });
+    expect(r.totals).toEqual({ deals: 6, open: 3, won: 1, lost: 2, wonAmount: 1000, conversion: 0.1667 });
+    expect(r.steps).toEqual([
+      { stage: 'new', deals: 1, reached: 6, conversionFromPrevious: null, conversionFromFirst: null, lostHere: 1 },
+      { stage: 'first_contact', deals: 1, reached: 4, conversionFromPrevious: 0.6667, conversionFromFirst: 0.6667, lostHere: 0 },
+      { stage: 'qualified', deals: 1, reached: 4, conversionFromPrevious: 1, conversionFromFirst: 0.6667, lostHere: 1 },
+      { stage: 'proposal', deals: 0, reached: 2, conversionFromPrevious: 0.5, conversionFromFirst: 0.3333, lostHere: 0 },
+      { stage: 'won', deals: 1, reached: 1, conversionFromPrevious: 0.5, conversionFromFirst: 0.1667, lostHere: 0 },
+    ]);
+  });
+
+  it('funnel filters by owner and source channel', async () => {
+    const boriss = await get(`/api/reports/funnel?${P}&ownerId=${boris.id}`);
+    expect(boriss.steps.map((s: any) => s.reached)).toEqual([3, 2, 2, 1, 0]);
+    const web = await get(`/api/reports/funnel?${P}&channel=web_form`);
+    expect(web.totals).toMatchObject({ deals: 3, won: 1, lost: 1 });
+    expect(web.steps.map((s: any) => s.reached)).toEqual([3, 3, 3, 1, 1]);
+    const google = await get(`/api/reports/funnel?${P}&utmSource=google&utmCampaign=spring`);
+    expect(google.totals).toMatchObject({ deals: 2, won: 1 });
+  });
+
+  it('lead sources: per channel and per UTM source/campaign, revenue from won amounts', async () => {
+    const r = await get(`/api/reports/sources?${P}`);
+    expect(r.totals).toEqual({ leads: 6, won: 1, lost: 2, conversion: 0.1667, revenue: 1000 });
+    expect(r.byChannel).toEqual([
+      { channel: 'web_form', leads: 3, won: 1, lost: 1, conversion: 0.3333, revenue: 1000 },
+      { channel: 'email', leads: 1, won: 0, lost: 0, conversion: 0, revenue: 0 },
+      { channel: 'phone', leads: 1, won: 0, lost: 1, conversion: 0, revenue: 0 },
+      { channel: 'telegram', leads: 1, won: 0, lost: 0, conversion: 0, revenue: 0 },
+    ]);
+    expect(r.byUtm).toEqual([
+      { utmSource: null, utmCampaign: null, leads: 3, won: 0, lost: 1, conversion: 0, revenue: 0 },
+      { utmSource: 'google', utmCampaign: 'spring', leads: 2, won: 1, lost: 1, conversion: 0.5, revenue: 1000 },
+      { utmSource: 'yandex', utmCampaign: null, leads: 1, won: 0, lost: 0, conversion: 0, revenue: 0 },
+    ]);
+  });
+
+  it('managers: leads, calls, first-response avg and p90, SLA share, won/lost, open and overdue tasks', async () => {
+    const r = await get(`/api/reports/managers?${P}`);
+    expect(r.slaMinutes).toBe(15);
+    const byId = Object.fromEntries(r.managers.map((m: any) => [m.managerId, m]));
+    expect(byId[anna.id]).toEqual({
+      managerId: anna.id,
+      name: 'Anna Reports',
+      active: true,
+      leadsAssigned: 3,
+      callsMade: 3,
+      callsAnswered: 2,
+      callsMissed: 1,
+      talkSeconds: 180,
+      responded: 2,
+      avgFirstResponseSeconds: 1200,
+      p90FirstResponseSeconds: 1680,
+      calledBackWithinSla: 1,
+      calledBackWithinSlaShare: 0.3333,
+      won: 1,
+      lost: 1,
+      openTasks: 2,
+      overdueTasks: 1,
+    });
+    expect(byId[boris.id]).toEqual({
+      managerId: boris.id,
+      name: 'Boris Reports',
+      active: true,
+      leadsAssigned: 3,
+      callsMade: 0,
+      callsAnswered: 1,
+      callsMissed: 1,
+      talkSeconds: 30,
+      responded: 2,
+      avgFirstResponseSeconds: 600,
+      p90FirstResponseSeconds: 840,
+      calledBackWithinSla: 2,
+      calledBackWithinSlaShare: 0.6667,
+      won: 0,
+      lost: 1,
+      openTasks: 1,
+      overdueTasks: 1,
+    });
+    // The admin (an active manager row without figures) is listed with zeros.
+    expect(r.managers).toHaveLength(3);
+  });
+
+  it('SLA over time: daily share answered within 15 min by local day, and the never-answered leads', async () => {
+    const r = await get(`/api/reports/sla?${P}`);
+    expect(r.days).toEqual([
+      { date: '2026-03-01', leads: 2, answered: 2, answeredWithinSla: 1, share: 0.5 },
+      { date: '2026-03-02', leads: 4, answered: 2, answeredWithinSla: 2, share: 0.5 },
+    ]);
+    expect(r.totals).toEqual({ leads: 6, answered: 4, answeredWithinSla: 3, share: 0.5, neverAnswered: 2 });
+    expect(r.neverAnswered.map((u: any) => [u.dealId, u.contactName, u.ownerName])).toEqual([
+      [ids.d3.dealId, 'D3', 'Anna Reports'],
+      [ids.d6.dealId, 'D6', 'Boris Reports'],
+    ]);
+    // A day without leads is still a point on the chart.
+    const wider = await get(`/api/reports/sla?from=2026-02-27&to=2026-03-01`);
+    expect(wider.days.map((d: any) => [d.date, d.leads, d.share])).toEqual([
+      ['2026-02-27', 0, null],
+      ['2026-02-28', 1, 1],
+      ['2026-03-01', 2, 0.5],
+    ]);
+  });
+
+  it('never-answered list pages with a cursor', async () => {
+    const first = await get(`/api/reports/sla/unanswered?${P}&limit=1`);
+    expect(first.items.map((u: any) => u.dealId)).toEqual([ids.d3.dealId]);
+    const second = await get(`/api/reports/sla/unanswered?${P}&limit=1&cursor=${first.nextCursor}`);
+    expect(second.items.map((u: any) => u.dealId)).toEqual([ids.d6.dealId]);
+    expect(second.nextCursor).toBeNull();
+  });
+
+  it('a manager sees only their own figures; asking for another owner is 403', async () => {
+    const funnel = await get(`/api/reports/funnel?${P}`, boris.token);
+    expect(funnel.filters.ownerId).toBe(boris.id);
+    expect(funnel.steps.map((s: any) => s.reached)).toEqual([3, 2, 2, 1, 0]);
+    const managers = await get(`/api/reports/managers?${P}`, anna.token);
+    expect(managers.managers.map((m: any) => m.managerId)).toEqual([anna.id]);
+    const sources = await get(`/api/reports/sources?${P}`, anna.token);
+    expect(sources.totals).toEqual({ leads: 3, won: 1, lost: 1, conversion: 0.3333, revenue: 1000 });
+    const sla = await get(`/api/reports/sla?${P}`, anna.token);
+    expect(sla.neverAnswered.map((u: any) => u.dealId)).toEqual([ids.d3.dealId]);
+    expect(await get(`/api/reports/funnel?${P}&ownerId=${anna.id}`, anna.token)).toMatchObject({ totals: { deals: 3 } });
+    for (const report of ['funnel', 'sources', 'managers', 'sla', 'sla/unanswered']) {
+      expectError(await hub.request({ url: `/api/reports/${report}?${P}&ownerId=${boris.id}`, token: anna.token }), 403, 'forbidden');
+    }
+    expect((await hub.request({ url: `/api/reports/funnel?${P}` })).status).toBe(401);
+  });
+
+  it('CSV of each report', async () => {
+    const res = await hub.request({ url: `/api/reports/funnel?${P}&format=csv`, token: admin });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect(res.headers['content-disposition']).toBe('attachment; filename="funnel-2026-03-01-2026-03-02.csv"');
+    expect(res.text).toBe(
+      [
+        'stage,deals,reached,conversion_from_previous,conversion_from_first,lost_here',
+        'new,1,6,,,1',
+        'first_contact,1,4,0.6667,0.6667,0',
+        'qualified,1,4,1,0.6667,1',
+        'proposal,0,2,0.5,0.3333,0',
+        'won,1,1,0.5,0.1667,0',
+        '',
+      ].join('\r\n'),
+    );
+    const sla = await hub.request({ url: `/api/reports/sla?${P}&format=csv`, token: admin });
+    expect(sla.text).toBe('date,leads,answered,answered_within_sla,share\r\n2026-03-01,2,2,1,0.5\r\n2026-03-02,4,2,2,0.5\r\n');
+    const managers = await hub.request({ url: `/api/reports/managers?${P}&format=csv`, token: anna.token });
+    expect(managers.text.split('\r\n')[1]).toBe(`${anna.id},Anna Reports,3,3,2,1,180,1200,1680,1,0.3333,1,1,2,1`);
+    const sources = await hub.request({ url: `/api/reports/sources?${P}&format=csv`, token: admin });
+    expect(sources.text.split('\r\n')).toContain('channel,web_form,,,3,1,1,0.3333,1000');
+    const unanswered = await hub.request({ url: `/api/reports/sla/unanswered?${P}&format=csv`, token: admin });
+    expect(unanswered.text.split('\r\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  it('validates the period and filters (400 naming the field)', async () => {
+    const bad = (q: string) => hub.request({ url: `/api/reports/funnel?${q}`, token: admin });
+    expectError(await bad('from=2026-02-30&to=2026-03-02'), 400, 'invalid', ['from']);
+    expectError(await bad('from=yesterday'), 400, 'invalid', ['from']);
+    expectError(await bad('from=2026-03-05&to=2026-03-01'), 400, 'invalid', ['from']);
+    expectError(await bad('from=2025-01-01&to=2026-03-01'), 400, 'invalid', ['to']);
+    expectError(await bad('ownerId=anna'), 400, 'invalid', ['ownerId']);
+    expectError(await bad('format=xml'), 400, 'invalid', ['format']);
+    expectError(await hub.request({ url: `/api/reports/sla/unanswered?cursor=nonsense`, token: admin }), 400, 'invalid', ['cursor']);
+    // Default period: the 30 local days up to today (the test clock: 2026-03-03).
+    const r = await get('/api/reports/sla');
+    expect([r.period.from, r.period.to, r.days.length]).toEqual(['2026-02-02', '2026-03-03', 30]);
+  });
+});
