@@ -9,6 +9,7 @@ import { DealsController } from './api/deals.controller';
 import { FormsController } from './api/forms.controller';
 import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
+import { PipelinesController } from './api/pipelines.controller';
 import { ReceiptsController } from './api/receipts.controller';
 import { TasksController } from './api/tasks.controller';
 import { AuthGuard } from './auth/auth.guard';
@@ -53,7 +54,7 @@ export class AppModule {
         WebFormModule,
         NotificationsModule.forRoot(config),
       ],
-      controllers: [AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController],
+      controllers: [AuthController, ContactsController, DealsController, PipelinesController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,

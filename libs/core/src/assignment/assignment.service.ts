@@ -204,8 +204,8 @@ export class AssignmentService {
   ): Promise<void> {
     await em.query(`UPDATE deal SET owner_id = $2, updated_at = now() WHERE id = $1`, [deal.id, decision.managerId]);
     if (decision.managerId) {
-      // Open tasks follow the deal to its new owner.
-      await em.query(`UPDATE task SET assignee_id = $2 WHERE deal_id = $1 AND status = 'open'`, [deal.id, decision.managerId]);
+      // Open tasks follow the deal to its new owner (not those a stage rule gave to admins or a named manager).
+      await em.query(`UPDATE task SET assignee_id = $2 WHERE deal_id = $1 AND status = 'open' AND follows_owner`, [deal.id, decision.managerId]);
       await em.query(
         `UPDATE contact SET owner_id = $2, updated_at = now() WHERE id = $1
             AND (owner_id IS NULL OR NOT EXISTS (SELECT 1 FROM manager m WHERE m.id = contact.owner_id AND m.active))`,

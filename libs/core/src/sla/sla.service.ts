@@ -37,7 +37,7 @@ const STEP_COLUMNS: Record<SlaStep, { instant: string; stamp: string }> = {
  */
 export function slaClaimSql(step: SlaStep): string {
   const { instant, stamp } = STEP_COLUMNS[step];
-  const returning = `RETURNING t.id, t.deal_id, t.contact_id, t.assignee_id, t.kind, t.title, t.due_at, t.created_at`;
+  const returning = `RETURNING t.id, t.deal_id, t.contact_id, t.assignee_id, t.kind, t.title, t.due_at, t.created_at, t.follows_owner`;
   if (step === 'escalate') {
     return `WITH due AS (
          SELECT DISTINCT deal_id FROM (SELECT deal_id FROM task WHERE status = 'open' AND ${stamp} IS NULL AND ${instant} <= $1
@@ -71,6 +71,8 @@ interface ClaimedTask {
   title: string;
   due_at: Date | string;
   created_at: Date | string;
+  /** false for a stage rule's task for admins or a named manager: its lateness is not the deal owner's. */
+  follows_owner: boolean;
 }
 
 export interface SlaTickResult {
@@ -175,8 +177,10 @@ export class SlaService {
     const reassigned = new Map<string, AssignmentDecision>();
     for (const t of rows) {
       const who = t.assignee_name ?? 'nobody';
-      const late = `${who} did not call back within ${escalationMinutes} min`;
-      if (escalationPolicy === 'reassign' && t.assignee_id) {
+      const late =
+        t.kind === 'callback' ? `${who} did not call back within ${escalationMinutes} min` : `${who} did not finish "${t.title}" within ${escalationMinutes} min of its due time`;
+      // Reassigning moves the deal away from its owner: only for the owner's own (owner-following) tasks.
+      if (escalationPolicy === 'reassign' && t.assignee_id && t.follows_owner) {
         let decision = reassigned.get(t.deal_id);
         if (!decision) {
           decision = await this.assignment.roundRobin(em, { id: t.assignee_id, reason: 'escalated from' });
