@@ -1,4 +1,4 @@
-import { SlaService } from '@leadline/core';
+import { SlaService, TasksService, type Viewer } from '@leadline/core';
 import { nextPhone, onlyAvailable, postLead, raiseFormRateLimit } from '../http/http-helpers';
 import { usingPostgres } from '../support/test-database';
 import { TestHub } from '../support/test-hub';
@@ -85,5 +85,35 @@ function twoProcesses(): void {
 
     await a.query(`UPDATE task SET status = 'cancelled' WHERE deal_id = ANY($1::uuid[]) AND status = 'open'`, [ids]);
     await a.query(`UPDATE deal SET stage = 'lost', lost_reason = 'test reset', closed_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
+  });
+
+  it('a manager marking callback tasks done while the other process escalates the same deals: no deadlock, every task done once', async () => {
+    const start = at(10_000);
+    a.clock.set(start);
+    b.clock.set(start);
+    await onlyAvailable(a, managers, managers[0]);
+    const leads = [];
+    for (let i = 0; i < DEALS; i++) leads.push(await postLead(a, { name: `Done ${i}`, phone: nextPhone().typed }));
+    for (const id of managers) await a.query(`UPDATE manager SET available = true WHERE id = $1`, [id]);
+    const ids = leads.map((l) => l.dealId);
+    await a.query(`UPDATE task SET reminded_at = $2, overdue_at = $2 WHERE deal_id = ANY($1::uuid[])`, [ids, start]);
+
+    const when = new Date(start.getTime() + 26 * 60_000);
+    a.clock.set(when);
+    b.clock.set(when);
+    const [{ id: adminId }] = await a.query(`SELECT id FROM manager WHERE role = 'admin' LIMIT 1`);
+    const viewer: Viewer = { id: adminId, name: 'Admin', role: 'admin' };
+    const tasks = b.app.get(TasksService);
+    // Completing a callback task writes the task, then the deal (first response time); escalation writes the deal, then its tasks.
+    const results = await Promise.allSettled([a.app.get(SlaService).tick(), ...leads.map((l) => tasks.complete(viewer, l.taskId))]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+
+    const [counts] = await a.query(
+      `SELECT (SELECT count(*) FROM task WHERE deal_id = ANY($1::uuid[]) AND status = 'done')::int AS done,
+              (SELECT count(*) FROM activity WHERE deal_id = ANY($1::uuid[]) AND kind = 'task_done')::int AS done_entries,
+              (SELECT count(*) FROM deal WHERE id = ANY($1::uuid[]) AND first_response_at IS NOT NULL)::int AS first_responses`,
+      [ids],
+    );
+    expect(counts).toEqual({ done: DEALS, done_entries: DEALS, first_responses: DEALS });
   });
 }
