@@ -13,7 +13,7 @@
 -- 5 s, so under load that is ~0 round trips per lead: round trips per lead = statements below. The
 -- same holds for the entry stage (and its rules) a new deal is written with: StageAutomation caches
 -- it for 5 s; here the two ids are subqueries inside the deal's INSERT (the hub passes them as
--- parameters; the deal's stage-sync trigger then reads the stage key, as it does for the hub).
+-- parameters, with the stage key, so the deal's stage-sync trigger does not fire for either).
 --
 -- The statement texts are the hub's (captured from the running hub); each $n parameter is replaced by
 -- an SQL expression that yields the same kind of value (ids: md5(...)::uuid where the hub uses

@@ -149,6 +149,7 @@ export class IntakeService {
         title: dealTitle(event, name),
         pipelineId: entry?.pipelineId,
         stageId: entry?.id,
+        stage: entry?.key,
       };
       if (entry?.rules.length) entryTasks = await this.automation.plan(em, { id: dealId, contactId, ownerId }, entry, at, null);
     }

@@ -41,7 +41,9 @@ export class PipelinesStages1763900400000 implements MigrationInterface {
         kind text NOT NULL CHECK (kind IN ('open', 'won', 'lost')),
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT uq_stage_pipeline_key UNIQUE (pipeline_id, key)
+        CONSTRAINT uq_stage_pipeline_key UNIQUE (pipeline_id, key),
+        -- Target of deal's (stage_id, pipeline_id) foreign key: a deal's stage is always of its pipeline.
+        CONSTRAINT uq_stage_id_pipeline UNIQUE (id, pipeline_id)
       )`);
     await q.query(`CREATE INDEX ix_stage_pipeline_position ON stage (pipeline_id, position)`);
     await q.query(`
@@ -65,7 +67,7 @@ export class PipelinesStages1763900400000 implements MigrationInterface {
       await q.query(`INSERT INTO stage (pipeline_id, key, name, position, kind) VALUES ($1, $2, $3, $4, $5)`, [pipeline.id, key, name, i, kind]);
     }
 
-    await q.query(`ALTER TABLE deal ADD COLUMN pipeline_id uuid REFERENCES pipeline(id), ADD COLUMN stage_id uuid REFERENCES stage(id)`);
+    await q.query(`ALTER TABLE deal ADD COLUMN pipeline_id uuid, ADD COLUMN stage_id uuid`);
     // A stage key the default pipeline does not know (none existed before) lands in its first stage.
     await q.query(
       `UPDATE deal SET pipeline_id = $1,
@@ -75,6 +77,8 @@ export class PipelinesStages1763900400000 implements MigrationInterface {
     );
     await q.query(`UPDATE deal SET stage = s.key FROM stage s WHERE s.id = deal.stage_id AND deal.stage <> s.key`);
     await q.query(`ALTER TABLE deal ALTER COLUMN pipeline_id SET NOT NULL, ALTER COLUMN stage_id SET NOT NULL`);
+    // One composite key instead of two: each deal insert checks (and KEY SHARE-locks) only its stage row.
+    await q.query(`ALTER TABLE deal ADD CONSTRAINT fk_deal_stage FOREIGN KEY (stage_id, pipeline_id) REFERENCES stage (id, pipeline_id)`);
     await q.query(`CREATE INDEX ix_deal_stage_id ON deal (stage_id, created_at DESC)`);
     await q.query(`CREATE INDEX ix_deal_pipeline ON deal (pipeline_id, created_at DESC)`);
 
@@ -104,7 +108,15 @@ export class PipelinesStages1763900400000 implements MigrationInterface {
         RETURN NEW;
       END
       $$`);
-    await q.query(`CREATE TRIGGER deal_stage_sync BEFORE INSERT OR UPDATE OF stage, stage_id, pipeline_id ON deal FOR EACH ROW EXECUTE FUNCTION deal_stage_sync()`);
+    // The WHEN clauses keep the function off the hub's own writes (intake and moves pass ids and key).
+    await q.query(
+      `CREATE TRIGGER deal_stage_sync_insert BEFORE INSERT ON deal FOR EACH ROW
+         WHEN (NEW.pipeline_id IS NULL OR NEW.stage_id IS NULL) EXECUTE FUNCTION deal_stage_sync()`,
+    );
+    await q.query(
+      `CREATE TRIGGER deal_stage_sync_update BEFORE UPDATE OF stage, stage_id ON deal FOR EACH ROW
+         WHEN (NEW.stage IS DISTINCT FROM OLD.stage OR NEW.stage_id IS DISTINCT FROM OLD.stage_id) EXECUTE FUNCTION deal_stage_sync()`,
+    );
 
     // Tasks made by a stage rule remember the stage, so leaving it cancels them; owner-following tasks
     // move with the deal's owner, tasks for admins or a named manager stay with them.
@@ -121,8 +133,10 @@ export class PipelinesStages1763900400000 implements MigrationInterface {
     await q.query(`DROP INDEX IF EXISTS ix_task_stage_rule`);
     await q.query(`DROP INDEX IF EXISTS ix_task_deal_stage_open`);
     await q.query(`ALTER TABLE task DROP COLUMN IF EXISTS follows_owner, DROP COLUMN IF EXISTS stage_rule_id, DROP COLUMN IF EXISTS stage_id`);
-    await q.query(`DROP TRIGGER IF EXISTS deal_stage_sync ON deal`);
+    await q.query(`DROP TRIGGER IF EXISTS deal_stage_sync_update ON deal`);
+    await q.query(`DROP TRIGGER IF EXISTS deal_stage_sync_insert ON deal`);
     await q.query(`DROP FUNCTION IF EXISTS deal_stage_sync()`);
+    await q.query(`ALTER TABLE deal DROP CONSTRAINT IF EXISTS fk_deal_stage`);
     await q.query(`ALTER TABLE deal DROP COLUMN IF EXISTS stage_id, DROP COLUMN IF EXISTS pipeline_id`);
     await q.query(`DROP TABLE IF EXISTS stage_rule`);
     await q.query(`DROP TABLE IF EXISTS stage`);
