@@ -1,14 +1,17 @@
-import { ContactsService, type Viewer } from '@leadline/core';
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ContactsService, ConversationsService, type Viewer } from '@leadline/core';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
-import { listContactsQuery, pageQuery } from './schemas';
+import { listContactsQuery, pageQuery, sendMessageSchema } from './schemas';
 
 @ApiTags('contacts')
 @Controller('api/contacts')
 export class ContactsController {
-  constructor(private readonly contacts: ContactsService) {}
+  constructor(
+    private readonly contacts: ContactsService,
+    private readonly conversations: ConversationsService,
+  ) {}
 
   /** Search by name, phone in any format, or email; newest activity first. */
   @Get()
@@ -25,5 +28,14 @@ export class ContactsController {
   @Get(':id/timeline')
   timeline(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Query({ schema: pageQuery }) q: z.infer<typeof pageQuery>) {
     return this.contacts.timeline(viewer, id, q);
+  }
+
+  /**
+   * Writes to the client by email or Telegram (default: the channel they last used). Queued through
+   * the outbox; counts as first response and completes the open callback task.
+   */
+  @Post(':id/messages')
+  sendMessage(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: sendMessageSchema }) body: z.infer<typeof sendMessageSchema>) {
+    return this.conversations.send(viewer, { contactId: id, channel: body.channel, text: body.text, subject: body.subject });
   }
 }
