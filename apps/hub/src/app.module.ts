@@ -1,4 +1,4 @@
-import { WebFormModule } from '@leadline/channels';
+import { EmailModule, WebFormModule } from '@leadline/channels';
 import { CoreModule, OutboxModule, type Clock, type CoreOptions } from '@leadline/core';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
@@ -6,7 +6,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthController } from './api/auth.controller';
 import { ContactsController } from './api/contacts.controller';
 import { DealsController } from './api/deals.controller';
+import { EmailContentController } from './api/email-content.controller';
 import { FormsController } from './api/forms.controller';
+import { MailboxesController } from './api/mailboxes.controller';
 import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
 import { ReceiptsController } from './api/receipts.controller';
@@ -15,6 +17,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { SessionsService } from './auth/sessions.service';
 import { FirstStartService } from './bootstrap/first-start.service';
 import type { HubConfig } from './config/config.schema';
+import { emailOptionsFrom } from './config/email-options';
 import { HUB_CONFIG } from './config/load-config';
 import { dataSourceOptions } from './database/data-source.options';
 import { HealthController } from './health/health.controller';
@@ -51,9 +54,10 @@ export class AppModule {
           leaseSeconds: config.OUTBOX_LEASE_SECONDS,
         }),
         WebFormModule,
+        EmailModule.forRoot(emailOptionsFrom(config)),
         NotificationsModule.forRoot(config),
       ],
-      controllers: [AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController],
+      controllers: [AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController, MailboxesController, EmailContentController],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,

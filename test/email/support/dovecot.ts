@@ -115,7 +115,9 @@ service stats {
   }
 
   private async launch(): Promise<void> {
-    const proc = spawn('dovecot', ['-F', '-c', this.confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: stopping the server must also end the imap processes serving open
+    // connections (they outlive the master otherwise, and a "restart" would cut nobody off).
+    const proc = spawn('dovecot', ['-F', '-c', this.confPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     proc.stdout!.on('data', (b) => (this.log += b));
     proc.stderr!.on("data", (b) => { this.log += b; if (process.env.DOVECOT_DEBUG) process.stderr.write(b); });
     this.proc = proc;
@@ -134,12 +136,17 @@ service stats {
     this.proc = null;
     if (!proc || proc.exitCode !== null) return;
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    proc.kill('SIGTERM');
+    const group = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-proc.pid!, signal);
+      } catch {
+        // the group is already gone
+      }
+    };
+    group('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (proc.exitCode === null) {
-      proc.kill('SIGKILL');
-      await exited;
-    }
+    group('SIGKILL');
+    if (proc.exitCode === null) await exited;
     // Wait until the listener is really gone, so a restart can bind the same port.
     for (let i = 0; i < 100 && (await canConnect(this.port)); i++) await new Promise((r) => setTimeout(r, 50));
   }
@@ -186,6 +193,7 @@ service stats {
     const c = await this.client();
     try {
       const s = await c.status(folder, { messages: true, uidValidity: true, uidNext: true });
+      if (!s) throw new Error(`no status for ${folder}`);
       return { messages: s.messages ?? 0, uidValidity: Number(s.uidValidity), uidNext: s.uidNext ?? 0 };
     } finally {
       await c.logout().catch(() => undefined);

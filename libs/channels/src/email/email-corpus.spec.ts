@@ -63,6 +63,7 @@ function receiptOf(p: ParsedEmail, form: boolean): EmailReceipt {
     folder: 'INBOX',
     uidValidity: 7,
     uid: 42,
+    contentHash: 'abc123',
     emailId: 'email-1',
     messageId: p.messageId,
     inReplyTo: p.inReplyTo,
@@ -106,7 +107,7 @@ describe('email corpus', () => {
       const event = mapEmail(receiptOf(parsed, expected.kind === 'form'), 'RU');
       expect(event.channel).toBe('email');
       expect(event.kind).toBe(expected.kind === 'form' ? 'lead' : 'message');
-      expect(event.externalId).toBe(parsed.messageId ?? 'mbx-1:7:42');
+      expect(event.externalId).toBe(parsed.messageId ?? 'mbx-1:sha256:abc123');
       if (expected.name !== undefined) expect(event.contact.name).toBe(expected.name);
       if (expected.emails !== undefined) expect(event.contact.emails).toEqual(expected.emails);
       if (expected.phones !== undefined) expect(event.contact.phones ?? []).toEqual(expected.phones);

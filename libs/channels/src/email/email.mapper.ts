@@ -25,6 +25,8 @@ export interface EmailReceipt {
   folder: string;
   uidValidity: number;
   uid: number;
+  /** SHA-256 of the raw message (hex): the dedupe key of a message without a Message-ID. */
+  contentHash: string;
   /** email_message row holding the raw HTML and the attachments. */
   emailId: string;
   messageId: string | null;
@@ -43,9 +45,13 @@ export interface EmailReceipt {
   threadEmail: string | null;
 }
 
-/** Dedupe key: the Message-ID, or the message's place in the mailbox when it has none. */
-export function emailExternalId(r: Pick<EmailReceipt, 'messageId' | 'mailboxId' | 'uidValidity' | 'uid'>): string {
-  return r.messageId ?? `${r.mailboxId}:${r.uidValidity}:${r.uid}`;
+/**
+ * Dedupe key: the Message-ID; without one, the mailbox and a hash of the message's bytes. (Its
+ * place in the mailbox, UIDVALIDITY:UID, would change when the folder is rebuilt, and the rescan
+ * would take the message a second time.)
+ */
+export function emailExternalId(r: Pick<EmailReceipt, 'messageId' | 'mailboxId' | 'contentHash'>): string {
+  return r.messageId ?? `${r.mailboxId}:sha256:${r.contentHash}`;
 }
 
 /** Channel specifics kept on the activity (payload.details); core threads replies from messageId/references/mailboxId. */
@@ -58,11 +64,14 @@ function details(r: EmailReceipt): Record<string, unknown> {
     emailId: r.emailId,
     from: r.from.address,
     html: r.html,
+    date: r.date,
     attachments: r.attachments,
   };
 }
 
 /** An email from a person (or a form notification) → intake event. Pure: unit-tested on the corpus. */
+// occurredAt is left to the intake clock: the Date header is the sender's claim (often hours off
+// for delayed mail) and would start the callback SLA in the past.
 export function mapEmail(r: EmailReceipt, defaultRegion: string): InboundEvent {
   if (r.form) return mapFormEmail(r, defaultRegion);
   const sender = r.replyTo ?? r.from;
@@ -72,12 +81,11 @@ export function mapEmail(r: EmailReceipt, defaultRegion: string): InboundEvent {
     channel: 'email',
     kind: 'message',
     externalId: emailExternalId(r),
-    occurredAt: r.date ? new Date(r.date) : undefined,
     contact: { name: sender.name ?? r.from.name ?? null, emails },
     message: { subject: r.subject, text: r.text?.slice(0, MAX_TEXT_LENGTH) ?? null, details: details(r) },
     source: { formName: `Email (${r.mailboxName})` },
     fields: {},
-  } as InboundEvent;
+  };
 }
 
 /**
@@ -97,10 +105,9 @@ function mapFormEmail(r: EmailReceipt, defaultRegion: string): InboundEvent {
     kind: 'lead',
     externalId: emailExternalId(r),
     dedupeKey: undefined,
-    occurredAt: r.date ? new Date(r.date) : undefined,
     message: { subject: r.subject, text: event.message?.text ?? null, details: { ...details(r), form: true } },
     source: { ...withoutFormId(event.source), formName },
-  } as InboundEvent;
+  };
 }
 
 function withoutFormId<T extends { formId?: string }>(source: T | undefined): Omit<T, 'formId'> {

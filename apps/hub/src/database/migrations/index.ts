@@ -1,6 +1,7 @@
 import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
 import { SlaSchedule1763900200000 } from './1763900200000-sla-schedule';
 import { OutboxLeaseNotifications1763900300000 } from './1763900300000-outbox-lease-notifications';
+import { Email1763902000000 } from './1763902000000-email';
 
 /** In order. A new migration is appended here as well as added as a file. */
-export const MIGRATIONS = [InitialSchema1763900000000, SlaSchedule1763900200000, OutboxLeaseNotifications1763900300000];
+export const MIGRATIONS = [InitialSchema1763900000000, SlaSchedule1763900200000, OutboxLeaseNotifications1763900300000, Email1763902000000];
