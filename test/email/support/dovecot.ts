@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 
 const run = promisify(execFile);
+// Debian puts the server in /usr/sbin, which is not on every user's PATH.
+const DOVECOT = existsSync('/usr/sbin/dovecot') ? '/usr/sbin/dovecot' : 'dovecot';
 
 export const DOVECOT_USER = 'crm@test.local';
 export const DOVECOT_PASSWORD = 'secret';
@@ -117,7 +119,7 @@ service stats {
   private async launch(): Promise<void> {
     // Its own process group: stopping the server must also end the imap processes serving open
     // connections (they outlive the master otherwise, and a "restart" would cut nobody off).
-    const proc = spawn('dovecot', ['-F', '-c', this.confPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const proc = spawn(DOVECOT, ['-F', '-c', this.confPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     proc.stdout!.on('data', (b) => (this.log += b));
     proc.stderr!.on("data", (b) => { this.log += b; if (process.env.DOVECOT_DEBUG) process.stderr.write(b); });
     this.proc = proc;
