@@ -23,7 +23,8 @@ describe('email conversation round trip', () => {
       ...dovecot.imapEnv(),
       ...smtp.env(),
       MAIL_FROM: 'crm@test.local',
-      IMAP_POLL_SECONDS: '1',
+      // No polling to speak of: every message in this file must arrive through IMAP IDLE.
+      IMAP_POLL_SECONDS: '600',
       OUTBOX_MAX_ATTEMPTS: '2',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     });

@@ -58,7 +58,7 @@ describe('email across hub restarts and processes', () => {
       expect(before.receipts).toBeLessThan(200);
       expect(before.receipts).toBeGreaterThanOrEqual(stoppedAt);
       expect(Number(before.last_uid)).toBe(uids[before.receipts - 1]);
-      await waitFor('all 200 taken', async () => Number((await counts(second, 'r')).last_uid) === uids[199], 60_000);
+      await waitFor('all 200 taken', async () => Number((await counts(second, 'r')).last_uid) === uids[199], 150_000);
       const after = await counts(second, 'r');
       expect(after.receipts).toBe(200);
       expect(after.leads).toBe(200);
@@ -66,7 +66,8 @@ describe('email across hub restarts and processes', () => {
     } finally {
       await second.close();
     }
-  });
+    // Two hub starts and 200 intakes: minutes on embedded PGlite on a busy machine.
+  }, 240_000);
 
   if (usingPostgres()) {
     it('two hub processes on one database: each mailbox is watched by one of them, the other takes over when it stops', async () => {
@@ -96,6 +97,6 @@ describe('email across hub restarts and processes', () => {
         await b.stop().catch(() => undefined);
         await db.drop();
       }
-    });
+    }, 180_000);
   }
 });

@@ -1,5 +1,5 @@
 import { EMAIL_HTML_CSP, sanitizeEmailHtml } from '@leadline/channels';
-import { ContactsService, DomainError, type Viewer } from '@leadline/core';
+import { ContactsService, DomainError, ErrorCode, type Viewer } from '@leadline/core';
 import { Controller, Get, Param, ParseUUIDPipe, Res } from '@nestjs/common';
 import { ApiProduces, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -48,7 +48,7 @@ export class EmailContentController {
     );
     if (!row || !row.contact_id) throw DomainError.notFound('attachment');
     await this.contacts.assertVisible(viewer, row.contact_id);
-    if (!row.stored) throw new DomainError(DomainError.notFound('attachment').code, `the attachment was over the size limit (${row.size} bytes) and was not stored`);
+    if (!row.stored) throw new DomainError(ErrorCode.NotFound, `the attachment was over the size limit (${row.size} bytes) and was not stored`);
     const content = Buffer.from(row.content);
     const filename = row.filename || 'attachment';
     reply
