@@ -71,13 +71,16 @@ describe('email across hub restarts and processes', () => {
 
   if (usingPostgres()) {
     it('two hub processes on one database: each mailbox is watched by one of them, the other takes over when it stops', async () => {
+      // A mailbox of its own (the 200 above would be taken first and counted).
+      const server = await Dovecot.start();
+      const ownEnv = { ...env(), ...server.imapEnv() };
       const db = await sharedDatabase();
-      const a = await TestHub.start(env(), undefined, db);
-      const b = await TestHub.start(env(), undefined, db);
+      const a = await TestHub.start(ownEnv, undefined, db);
+      const b = await TestHub.start(ownEnv, undefined, db);
       try {
         const [mailbox] = await a.query(`SELECT id FROM mailbox`);
         const taken = (hub: TestHub) => hub.app.get(EmailWatchers).watcher(mailbox.id)?.taken ?? 0;
-        const uids = await dovecot.deliver(messages('p', 40));
+        const uids = await server.deliver(messages('p', 40));
         await waitFor('40 taken', async () => Number((await counts(a, 'p')).last_uid) >= uids[39], 60_000);
         expect((await counts(a, 'p')).receipts).toBe(40);
         // Exactly one process did the work (the other never held the lease).
@@ -86,7 +89,7 @@ describe('email across hub restarts and processes', () => {
         const [holder, other] = taken(a) > 0 ? [a, b] : [b, a];
 
         await holder.stop();
-        const more = await dovecot.deliver(messages('p', 10, 40));
+        const more = await server.deliver(messages('p', 10, 40));
         await waitFor('the other process takes over', async () => Number((await counts(other, 'p')).last_uid) >= more[9], 30_000);
         const end = await counts(other, 'p');
         expect(end.receipts).toBe(50);
@@ -96,6 +99,7 @@ describe('email across hub restarts and processes', () => {
         await a.stop().catch(() => undefined);
         await b.stop().catch(() => undefined);
         await db.drop();
+        await server.destroy();
       }
     }, 180_000);
   }
