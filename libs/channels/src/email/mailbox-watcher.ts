@@ -87,7 +87,12 @@ export class MailboxWatcher {
       try {
         lease = await this.deps.leases.tryAcquire(this.mailbox.id);
       } catch (err) {
+        // The database is unreachable: nothing could be stored anyway. Try again later.
         this.log.warn({ msg: 'mailbox lease unavailable (database)', mailbox: this.mailbox.name, error: (err as Error).message });
+        this.deps.status.report('email', this.mailbox.address, 'error', `database unavailable: ${(err as Error).message}`);
+        this.pending = false;
+        await this.pause(this.leaseRetryMs());
+        continue;
       }
       if (!lease) {
         // Another hub process watches this mailbox; try again later in case it goes away.
@@ -176,7 +181,8 @@ export class MailboxWatcher {
       this.client = null;
       client.removeAllListeners('exists');
       client.on('error', () => undefined);
-      if (client.usable) await client.logout().catch(() => client.close());
+      // A polite LOGOUT, but never wait long for a server that stopped answering.
+      if (client.usable) await withTimeout(client.logout(), 5000).catch(() => client.close());
       else client.close();
     }
   }
@@ -218,4 +224,12 @@ function describe(err: unknown): string {
     return [code, err.message, response].filter(Boolean).join(': ');
   }
   return String(err);
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
