@@ -39,8 +39,9 @@ export class TestHub {
   ) {}
 
   /** `routeDatabaseUrl` lets a test put something (a proxy) between the hub and PostgreSQL. */
-  static async start(env: Record<string, string> = {}, routeDatabaseUrl?: (url: string) => string): Promise<TestHub> {
-    const db = await createTestDatabase();
+  static async start(env: Record<string, string> = {}, routeDatabaseUrl?: (url: string) => string, existing?: TestDatabase): Promise<TestHub> {
+    // `existing`: a second hub process on the same database (restart, two processes).
+    const db = existing ?? (await createTestDatabase());
     const dbEnv = db.env.DATABASE_URL && routeDatabaseUrl ? { DATABASE_URL: routeDatabaseUrl(db.env.DATABASE_URL) } : db.env;
     const config = parseConfig({
       ADMIN_EMAIL,
@@ -69,6 +70,11 @@ export class TestHub {
   async close(): Promise<void> {
     await this.app.close();
     await this.db.drop();
+  }
+
+  /** Stops this hub but keeps its database (a restart, or one of two processes going away). */
+  async stop(): Promise<void> {
+    await this.app.close();
   }
 
   async request(o: InjectOptions): Promise<InjectResponse> {

@@ -1,4 +1,4 @@
-import { TelegramModule, TelephonyModule, WebFormModule, type TelegramOptions, type TelephonyOptions } from '@leadline/channels';
+import { EmailModule, TelegramModule, TelephonyModule, WebFormModule, type TelegramOptions, type TelephonyOptions } from '@leadline/channels';
 import { CoreModule, OutboxModule, type Clock, type CoreOptions } from '@leadline/core';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
@@ -7,8 +7,10 @@ import { AuthController } from './api/auth.controller';
 import { CompaniesController } from './api/companies.controller';
 import { ContactsController } from './api/contacts.controller';
 import { DealsController } from './api/deals.controller';
+import { EmailContentController } from './api/email-content.controller';
 import { FormsController } from './api/forms.controller';
 import { ExportController, ImportController } from './api/import.controller';
+import { MailboxesController } from './api/mailboxes.controller';
 import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
 import { PipelinesController } from './api/pipelines.controller';
@@ -19,6 +21,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { SessionsService } from './auth/sessions.service';
 import { FirstStartService } from './bootstrap/first-start.service';
 import type { HubConfig } from './config/config.schema';
+import { emailOptionsFrom } from './config/email-options';
 import { HUB_CONFIG } from './config/load-config';
 import { dataSourceOptions } from './database/data-source.options';
 import { HealthController } from './health/health.controller';
@@ -87,6 +90,7 @@ export class AppModule {
         WebFormModule,
         TelephonyModule.forRoot(telephonyOptionsFrom(config)),
         TelegramModule.forRoot(telegramOptionsFrom(config)),
+        EmailModule.forRoot(emailOptionsFrom(config)),
         NotificationsModule.forRoot(config),
       ],
       controllers: [
@@ -104,6 +108,8 @@ export class AppModule {
         CompaniesController,
         ImportController,
         ExportController,
+        MailboxesController,
+        EmailContentController,
       ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },

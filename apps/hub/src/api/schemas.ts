@@ -104,3 +104,38 @@ const formFields = {
 };
 export const createFormSchema = z.object(formFields).partial({ active: true, allowedOrigins: true, honeypotField: true, rateLimitPerMinute: true });
 export const updateFormSchema = z.object(formFields).partial();
+
+// Email (issue 5): mailboxes. Passwords are accepted, never returned.
+const mailAddress = z.string().trim().toLowerCase().regex(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/, 'must be an email address').max(320);
+const host = z.string().trim().min(1).max(255);
+const imapFields = z.object({
+  host,
+  port: z.number().int().min(1).max(65535),
+  tls: z.boolean(),
+  user: z.string().min(1).max(320),
+  password: z.string().min(1).max(1000),
+  folder: z.string().trim().min(1).max(300),
+});
+const smtpFields = z.object({
+  host,
+  port: z.number().int().min(1).max(65535),
+  tls: z.boolean(),
+  user: z.string().min(1).max(320).nullable(),
+  password: z.string().min(1).max(1000).nullable(),
+});
+export const createMailboxSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  address: mailAddress,
+  imap: imapFields.partial({ port: true, tls: true, folder: true }),
+  smtp: smtpFields.partial({ port: true, tls: true, user: true, password: true }).nullish(),
+  formSenders: z.array(mailAddress).max(100).optional(),
+  enabled: z.boolean().optional(),
+});
+export const updateMailboxSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  address: mailAddress,
+  imap: imapFields.partial(),
+  smtp: smtpFields.partial().nullable(),
+  formSenders: z.array(mailAddress).max(100),
+  enabled: z.boolean(),
+}).partial();

@@ -107,6 +107,23 @@ export const envSchema = z
       .enum(['ru', 'en'], { message: 'TELEGRAM_DEFAULT_LOCALE must be ru or en' })
       .optional()
       .transform((v) => v ?? 'ru'),
+    // Email (issue 5): one mailbox from the environment (more through the admin API, /api/mailboxes).
+    IMAP_HOST: optionalString,
+    IMAP_PORT: int('IMAP_PORT', 1, 65535, 0),
+    IMAP_TLS: bool('IMAP_TLS', true),
+    IMAP_USER: optionalString,
+    IMAP_PASSWORD: optionalString,
+    IMAP_FOLDER: optionalString.transform((v) => v ?? 'INBOX'),
+    IMAP_POLL_SECONDS: int('IMAP_POLL_SECONDS', 1, 3600, 60),
+    SMTP_HOST: optionalString,
+    SMTP_PORT: int('SMTP_PORT', 1, 65535, 0),
+    SMTP_TLS: bool('SMTP_TLS', true),
+    SMTP_USER: optionalString,
+    SMTP_PASSWORD: optionalString,
+    MAIL_FROM: optionalString,
+    MAIL_FORM_SENDERS: optionalString.transform((v) => (v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
+    MAIL_ATTACHMENT_MAX_KB: int('MAIL_ATTACHMENT_MAX_KB', 0, 1024 * 1024, 10 * 1024),
+    MAIL_WATCHER: bool('MAIL_WATCHER', true),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' })
       .optional()
@@ -151,7 +168,36 @@ export const envSchema = z
       ctx.addIssue({ code: 'custom', path: ['TELEGRAM_BOT_TOKEN'], message: 'TELEGRAM_BOT_TOKEN is required when TELEGRAM_MANAGER_BOT_TOKEN is set' });
       return z.NEVER;
     }
+    const mailIssue = checkMailConfig(env);
+    if (mailIssue) {
+      ctx.addIssue({ code: 'custom', path: [mailIssue.variable], message: mailIssue.message });
+      return z.NEVER;
+    }
     return { ...env, PUBLIC_URL: publicUrl, businessHours, twilioAccounts };
   });
 
 export type HubConfig = z.output<typeof envSchema>;
+
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+
+/** The env mailbox is all or nothing: IMAP_HOST needs a user, a password and an address to send from. */
+function checkMailConfig(env: {
+  IMAP_HOST?: string;
+  IMAP_USER?: string;
+  IMAP_PASSWORD?: string;
+  SMTP_HOST?: string;
+  MAIL_FROM?: string;
+  MAIL_FORM_SENDERS: string[];
+}): { variable: string; message: string } | null {
+  if (!env.IMAP_HOST) {
+    if (env.SMTP_HOST) return { variable: 'IMAP_HOST', message: 'IMAP_HOST is required when SMTP_HOST is set (the mailbox replies are sent from)' };
+    return null;
+  }
+  if (!env.IMAP_USER) return { variable: 'IMAP_USER', message: 'IMAP_USER is required when IMAP_HOST is set' };
+  if (!env.IMAP_PASSWORD) return { variable: 'IMAP_PASSWORD', message: 'IMAP_PASSWORD is required when IMAP_HOST is set' };
+  const from = env.MAIL_FROM ?? env.IMAP_USER;
+  if (!EMAIL.test(from)) return { variable: 'MAIL_FROM', message: `MAIL_FROM must be an email address (required when IMAP_USER "${env.IMAP_USER}" is not one)` };
+  const badSender = env.MAIL_FORM_SENDERS.find((s) => !EMAIL.test(s));
+  if (badSender) return { variable: 'MAIL_FORM_SENDERS', message: `MAIL_FORM_SENDERS must be email addresses separated by commas (got "${badSender}")` };
+  return null;
+}

@@ -37,6 +37,18 @@ describe('configuration', () => {
     });
   });
 
+  it('email (issue 5): off when nothing is set; the env mailbox is all or nothing, each gap named', () => {
+    expect(parseConfig({}).IMAP_HOST).toBeUndefined();
+    expect(parseConfig({})).toMatchObject({ IMAP_POLL_SECONDS: 60, MAIL_FORM_SENDERS: [], MAIL_WATCHER: true });
+    const mail = { IMAP_HOST: 'imap.example.com', IMAP_USER: 'sales@example.com', IMAP_PASSWORD: 'x' };
+    expect(parseConfig({ ...mail, MAIL_FORM_SENDERS: ' Forms@Tilda.ws , wp@site.example ' }).MAIL_FORM_SENDERS).toEqual(['forms@tilda.ws', 'wp@site.example']);
+    expect(() => parseConfig({ IMAP_HOST: 'imap.example.com', IMAP_USER: 'sales@example.com' })).toThrow('Invalid configuration: IMAP_PASSWORD is required when IMAP_HOST is set');
+    expect(() => parseConfig({ ...mail, IMAP_USER: 'sales' })).toThrow(/MAIL_FROM must be an email address/);
+    expect(() => parseConfig({ SMTP_HOST: 'smtp.example.com' })).toThrow(/IMAP_HOST is required when SMTP_HOST is set/);
+    expect(() => parseConfig({ ...mail, MAIL_FORM_SENDERS: 'tilda' })).toThrow(/MAIL_FORM_SENDERS must be email addresses/);
+    expect(() => parseConfig({ ...mail, IMAP_PORT: '99999' })).toThrow(/IMAP_PORT must be a whole number/);
+  });
+
   it.each([
     [{ ESCALATION_POLICY: 'fire' }, 'Invalid configuration: ESCALATION_POLICY must be reassign or notify'],
     [{ ESCALATION_MINUTES: '0' }, 'Invalid configuration: ESCALATION_MINUTES must be a whole number from 1 to 10080 (got "0")'],

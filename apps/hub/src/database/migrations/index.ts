@@ -4,8 +4,8 @@ import { OutboxLeaseNotifications1763900300000 } from './1763900300000-outbox-le
 import { PipelinesStages1763900400000 } from './1763900400000-pipelines-stages';
 import { ManagerShifts1763900500000 } from './1763900500000-manager-shifts';
 import { Telegram1763901000000 } from './1763901000000-telegram';
+import { Email1763902000000 } from './1763902000000-email';
 import { Calls1763903000000 } from './1763903000000-calls';
-
 import { CompaniesReportsImport1763905000000 } from './1763905000000-companies-reports-import';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
@@ -16,6 +16,7 @@ export const MIGRATIONS = [
   PipelinesStages1763900400000,
   ManagerShifts1763900500000,
   Telegram1763901000000,
+  Email1763902000000,
   Calls1763903000000,
   CompaniesReportsImport1763905000000,
 ];

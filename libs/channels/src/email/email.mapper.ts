@@ -1,0 +1,116 @@
+import type { InboundEvent } from '@leadline/core';
+import { mapFormSubmission } from '../web-form/web-form.mapper';
+import type { MailAddress } from './email-parser';
+import { parseFormNotification } from './form-notification';
+
+/** Longest message text kept on the timeline; the full body stays in the mailbox. */
+export const MAX_TEXT_LENGTH = 20_000;
+
+export interface StoredAttachmentRef {
+  id: string;
+  filename: string | null;
+  contentType: string;
+  size: number;
+  /** False when the content was over the size cap (only its name, type and size are kept). */
+  stored: boolean;
+}
+
+/**
+ * An email as kept on its inbound receipt: enough to map it again on replay, without attachment
+ * content or raw HTML (those live in email_message / email_attachment).
+ */
+export interface EmailReceipt {
+  mailboxId: string;
+  mailboxName: string;
+  folder: string;
+  uidValidity: number;
+  uid: number;
+  /** SHA-256 of the raw message (hex): the dedupe key of a message without a Message-ID. */
+  contentHash: string;
+  /** email_message row holding the raw HTML and the attachments. */
+  emailId: string;
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  from: MailAddress;
+  replyTo: MailAddress | null;
+  subject: string | null;
+  text: string | null;
+  html: boolean;
+  date: string | null;
+  attachments: StoredAttachmentRef[];
+  /** A site-form notification (the sender is one of the mailbox's form senders). */
+  form: boolean;
+  /** The email identity of the contact whose conversation this replies to (found by In-Reply-To / References). */
+  threadEmail: string | null;
+}
+
+/**
+ * Dedupe key: the Message-ID; without one, the mailbox and a hash of the message's bytes. (Its
+ * place in the mailbox, UIDVALIDITY:UID, would change when the folder is rebuilt, and the rescan
+ * would take the message a second time.)
+ */
+export function emailExternalId(r: Pick<EmailReceipt, 'messageId' | 'mailboxId' | 'contentHash'>): string {
+  return r.messageId ?? `${r.mailboxId}:sha256:${r.contentHash}`;
+}
+
+/** Channel specifics kept on the activity (payload.details); core threads replies from messageId/references/mailboxId. */
+function details(r: EmailReceipt): Record<string, unknown> {
+  return {
+    messageId: r.messageId,
+    inReplyTo: r.inReplyTo,
+    references: r.references,
+    mailboxId: r.mailboxId,
+    emailId: r.emailId,
+    from: r.from.address,
+    html: r.html,
+    date: r.date,
+    attachments: r.attachments,
+  };
+}
+
+/** An email from a person (or a form notification) → intake event. Pure: unit-tested on the corpus. */
+// occurredAt is left to the intake clock: the Date header is the sender's claim (often hours off
+// for delayed mail) and would start the callback SLA in the past.
+export function mapEmail(r: EmailReceipt, defaultRegion: string): InboundEvent {
+  if (r.form) return mapFormEmail(r, defaultRegion);
+  const sender = r.replyTo ?? r.from;
+  const emails = [sender.address];
+  if (r.threadEmail && !emails.includes(r.threadEmail)) emails.push(r.threadEmail);
+  return {
+    channel: 'email',
+    kind: 'message',
+    externalId: emailExternalId(r),
+    contact: { name: sender.name ?? r.from.name ?? null, emails },
+    message: { subject: r.subject, text: r.text?.slice(0, MAX_TEXT_LENGTH) ?? null, details: details(r) },
+    source: { formName: `Email (${r.mailboxName})` },
+    fields: {},
+  };
+}
+
+/**
+ * A site-form notification: the key: value body becomes form fields, mapped by the web-form mapper
+ * (same field names, phone/email validation, UTM tags), delivered as a lead of the email channel.
+ */
+function mapFormEmail(r: EmailReceipt, defaultRegion: string): InboundEvent {
+  const fields = parseFormNotification(r.text ?? '');
+  const formName = `Site form by email (${r.from.address})`;
+  const event = mapFormSubmission(
+    { formId: `email:${r.mailboxId}`, formName, submissionId: emailExternalId(r), honeypotField: '_gotcha', body: fields, receivedAt: r.date ?? new Date(0).toISOString() },
+    defaultRegion,
+  );
+  return {
+    ...event,
+    channel: 'email',
+    kind: 'lead',
+    externalId: emailExternalId(r),
+    dedupeKey: undefined,
+    message: { subject: r.subject, text: event.message?.text ?? null, details: { ...details(r), form: true } },
+    source: { ...withoutFormId(event.source), formName },
+  };
+}
+
+function withoutFormId<T extends { formId?: string }>(source: T | undefined): Omit<T, 'formId'> {
+  const { formId: _formId, ...rest } = source ?? ({} as T);
+  return rest;
+}
