@@ -11,6 +11,7 @@ import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
 import { ReceiptsController } from './api/receipts.controller';
 import { TasksController } from './api/tasks.controller';
+import { WorkdayService } from './api/workday.service';
 import { AuthGuard } from './auth/auth.guard';
 import { SessionsService } from './auth/sessions.service';
 import { FirstStartService } from './bootstrap/first-start.service';
@@ -57,6 +58,7 @@ export class AppModule {
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,
+        WorkdayService,
         FirstStartService,
         SlaScheduler,
         { provide: APP_GUARD, useClass: AuthGuard },

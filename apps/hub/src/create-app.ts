@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { SESSION_COOKIE } from './auth/auth.decorators';
 import type { HubConfig } from './config/config.schema';
+import { registerAdminUi } from './http/admin-ui';
 import { PinoNestLogger } from './logging/logger';
 
 export function createFastifyAdapter(config: HubConfig): FastifyAdapter {
@@ -16,12 +17,13 @@ export function createFastifyAdapter(config: HubConfig): FastifyAdapter {
 }
 
 /**
- * Everything the app needs beyond its modules: cookie parsing, per-route body limits, the access
+ * Everything the app needs beyond its modules: cookie parsing, the admin UI at /admin, per-route body limits, the access
  * log line, OpenAPI. Shared by `main.ts` and the tests so both run the same HTTP stack.
  */
 export async function configureApp(app: NestFastifyApplication, logger: Logger): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(fastifyCookie as never);
+  await registerAdminUi(fastify);
   fastify.addHook('onRoute', (route) => {
     if (route.url === FORM_ROUTE && route.method === 'POST') route.bodyLimit = FORM_BODY_LIMIT;
   });

@@ -1,14 +1,18 @@
 import { ContactsService, type Viewer } from '@leadline/core';
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
-import { listContactsQuery, pageQuery } from './schemas';
+import { listContactsQuery, noteSchema, pageQuery } from './schemas';
+import { WorkdayService } from './workday.service';
 
 @ApiTags('contacts')
 @Controller('api/contacts')
 export class ContactsController {
-  constructor(private readonly contacts: ContactsService) {}
+  constructor(
+    private readonly contacts: ContactsService,
+    private readonly workday: WorkdayService,
+  ) {}
 
   /** Search by name, phone in any format, or email; newest activity first. */
   @Get()
@@ -25,5 +29,11 @@ export class ContactsController {
   @Get(':id/timeline')
   timeline(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Query({ schema: pageQuery }) q: z.infer<typeof pageQuery>) {
     return this.contacts.timeline(viewer, id, q);
+  }
+
+  /** A note for the team on the contact's timeline → 201 with the timeline entry. */
+  @Post(':id/notes')
+  addNote(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: noteSchema }) body: z.infer<typeof noteSchema>) {
+    return this.workday.addNote(viewer, id, body.text);
   }
 }

@@ -64,3 +64,6 @@ const formFields = {
 };
 export const createFormSchema = z.object(formFields).partial({ active: true, allowedOrigins: true, honeypotField: true, rateLimitPerMinute: true });
 export const updateFormSchema = z.object(formFields).partial();
+
+export const noteSchema = z.object({ text: z.string().trim().min(1).max(10_000) });
+export const snoozeSchema = z.object({ until: z.iso.datetime({ offset: true }).transform((v) => new Date(v)) });
