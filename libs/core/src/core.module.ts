@@ -1,7 +1,9 @@
 import { Global, Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
 import { AssignmentService } from './assignment/assignment.service';
+import { ChannelStatusRegistry } from './channels/channel-status';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
+import { ConversationsService } from './conversations/conversations.service';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
 import { DealsService } from './deals/deals.service';
 import { WebFormsService } from './forms/web-forms.service';
@@ -16,7 +18,9 @@ import { TimelineService } from './timeline/timeline.service';
 
 const SERVICES = [
   AssignmentService,
+  ChannelStatusRegistry,
   ContactResolver,
+  ConversationsService,
   ContactsService,
   DealsService,
   WebFormsService,

@@ -32,3 +32,6 @@ export * from './outbox/outbox-options';
 export * from './outbox/outbox.module';
 export * from './outbox/outbox.worker';
 export * from './database/returned-rows';
+export * from './conversations/conversations.service';
+export * from './calls/call-launcher';
+export * from './channels/channel-status';

@@ -1,9 +1,9 @@
-import { ContactsService, type Viewer } from '@leadline/core';
+import { ContactsService, ConversationsService, type Viewer } from '@leadline/core';
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
-import { listContactsQuery, noteSchema, pageQuery } from './schemas';
+import { listContactsQuery, noteSchema, pageQuery, sendMessageSchema } from './schemas';
 import { WorkdayService } from './workday.service';
 
 @ApiTags('contacts')
@@ -11,6 +11,7 @@ import { WorkdayService } from './workday.service';
 export class ContactsController {
   constructor(
     private readonly contacts: ContactsService,
+    private readonly conversations: ConversationsService,
     private readonly workday: WorkdayService,
   ) {}
 
@@ -35,5 +36,14 @@ export class ContactsController {
   @Post(':id/notes')
   addNote(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: noteSchema }) body: z.infer<typeof noteSchema>) {
     return this.workday.addNote(viewer, id, body.text);
+  }
+
+  /**
+   * Writes to the client by email or Telegram (default: the channel they last used). Queued through
+   * the outbox; counts as first response and completes the open callback task.
+   */
+  @Post(':id/messages')
+  sendMessage(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: sendMessageSchema }) body: z.infer<typeof sendMessageSchema>) {
+    return this.conversations.send(viewer, { contactId: id, channel: body.channel, text: body.text, subject: body.subject });
   }
 }

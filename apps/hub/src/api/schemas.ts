@@ -11,6 +11,11 @@ export const loginSchema = z.object({ email: z.string().min(3).max(254), passwor
 
 export const listContactsQuery = z.object({ search: z.string().max(200).optional(), cursor, limit });
 export const pageQuery = z.object({ cursor, limit });
+export const sendMessageSchema = z.object({
+  text: z.string().trim().min(1, 'must not be empty').max(20_000),
+  channel: z.enum(['email', 'telegram']).optional(),
+  subject: z.string().trim().max(500).nullish(),
+});
 export const limitQuery = z.object({ limit });
 export const listOutboxQuery = z.object({ status: z.enum(['pending', 'processing', 'done', 'failed', 'dead']).optional(), limit });
 export const listNotificationsQuery = z.object({ unread: boolish.optional(), limit });

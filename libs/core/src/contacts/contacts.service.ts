@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, type Viewer } from '../access/viewer';
 import { CORE_OPTIONS, type CoreOptions } from '../core-options';
 import { DomainError } from '../errors/domain-error';
@@ -41,6 +41,16 @@ export class ContactsService {
     params.push(viewer.id);
     const p = `$${params.length}`;
     return `(${alias}.owner_id = ${p} OR EXISTS (SELECT 1 FROM deal d WHERE d.contact_id = ${alias}.id AND d.owner_id = ${p}))`;
+  }
+
+  /**
+   * 404 unless the contact exists and the viewer may see it: the check for anything reached through a
+   * contact (messages, attachments, media, recordings). Runs in the caller's transaction when given one.
+   */
+  async assertVisible(viewer: Viewer, contactId: string, em?: EntityManager): Promise<void> {
+    const params: unknown[] = [contactId];
+    const [row] = await (em ?? this.db).query(`SELECT 1 FROM contact c WHERE c.id = $1 AND ${this.scope(viewer, params)}`, params);
+    if (!row) throw DomainError.notFound('contact');
   }
 
   async list(viewer: Viewer, q: { search?: string; cursor?: string; limit?: number }): Promise<Page<ContactSummary>> {

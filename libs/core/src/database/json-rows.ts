@@ -11,6 +11,7 @@ export function insertFromJson(table: string, columns: ColumnTypes, param: numbe
 }
 
 export const ACTIVITY_COLUMNS: ColumnTypes = {
+  id: 'uuid',
   contact_id: 'uuid',
   deal_id: 'uuid',
   kind: 'text',

@@ -5,6 +5,12 @@ export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone';
 /** What every channel adapter turns provider traffic into. Provider-neutral and JSON-serialisable. */
 export interface InboundEvent {
   channel: ChannelKind;
+  /**
+   * 'lead' (default): an enquiry; a known contact's repeat lead joins the open deal and gets a callback
+   * task if none is open. 'message': a chat or mail message; with an open deal it is only a timeline
+   * message (message_in) and the owner is told, with no new task. With no open deal both are a new lead.
+   */
+  kind?: 'lead' | 'message';
   /** Dedupe key within the channel (Idempotency-Key, Message-ID, update_id, CallSid:event). */
   externalId: string;
   /**
@@ -19,7 +25,12 @@ export interface InboundEvent {
     emails?: string[];
     telegram?: { userId: string; username?: string | null } | null;
   };
-  message?: { subject?: string | null; text?: string | null } | null;
+  message?: {
+    subject?: string | null;
+    text?: string | null;
+    /** Channel specifics kept on the activity as `payload.details` (message ids, media, threading headers). */
+    details?: Record<string, unknown>;
+  } | null;
   source?: DealSource;
   /** Every other field the sender gave us, kept for the timeline. */
   fields?: Record<string, unknown>;
@@ -33,6 +44,8 @@ export interface IngestResult {
   /** The open callback task for this deal (new or the one already open). */
   taskId: string | null;
   ownerId: string | null;
+  /** The timeline entry written for this event (lead, repeat_lead or message_in). */
+  activityId: string;
   /** True when this exact event was already processed; ids are those of the first time. */
   duplicate: boolean;
   /** True when the lead joined an open deal of a known contact. */

@@ -121,9 +121,12 @@ export class IntakeService {
         );
     const dealId: string = openDeal?.id ?? randomUUID();
     const repeatLead = !!openDeal;
+    // A message on an open deal is conversation, not a new enquiry: no callback task of its own.
+    const conversation = repeatLead && event.kind === 'message';
     let ownerId: string | null = openDeal?.owner_id ?? null;
-    const taskId: string = openDeal?.callback_id ?? randomUUID();
-    const newTask = !openDeal?.callback_id;
+    const taskId: string | null = openDeal?.callback_id ?? (conversation ? null : randomUUID());
+    const newTask = !openDeal?.callback_id && !conversation;
+    const activityId = randomUUID();
 
     // Decide the owner before writing, so deal and task are written with it.
     const decision = ownerId ? null : await this.assignment.decide(em, contact.activeOwner);
@@ -136,10 +139,12 @@ export class IntakeService {
     }
     if (writes.newContact) writes.newContact.ownerId = ownerId;
     if (writes.knownContact) writes.knownContact.ownerId = ownerId;
+    const activityKind = conversation ? 'message_in' : repeatLead ? 'repeat_lead' : 'lead';
     writes.activities.push({
+      id: activityId,
       contactId,
       dealId,
-      kind: repeatLead ? 'repeat_lead' : 'lead',
+      kind: activityKind,
       channel: event.channel,
       occurredAt: at,
       payload: {
@@ -150,9 +155,10 @@ export class IntakeService {
         identities: identities.map(({ kind, value }) => ({ kind, value })),
         source: event.source ?? {},
         fields: event.fields ?? {},
+        details: event.message?.details ?? {},
       },
     });
-    if (newTask) {
+    if (newTask && taskId) {
       const dueAt = addBusinessMinutes(this.options.businessHours, at, this.options.callbackSlaMinutes);
       const { remindAt, escalateAt } = slaInstants(this.options.businessHours, this.options.sla, dueAt);
       // created_at is the lead's time (the domain clock), so "called back after N min" counts from the lead.
@@ -166,14 +172,17 @@ export class IntakeService {
       });
     }
     if (decision) {
-      const { activity, notice } = this.assignment.effects({ id: dealId, contactId }, decision, null, { taskId, leadId: receiptId });
+      const { activity, notice } = this.assignment.effects({ id: dealId, contactId }, decision, null, { taskId, leadId: receiptId, activityId });
       writes.activities.push(activity);
       writes.outbox.push(notice);
     } else {
-      writes.outbox.push({ kind: OutboxKind.NotifyManager, payload: { event: 'repeat_lead', managerId: ownerId, dealId, contactId, taskId, leadId: receiptId } });
+      writes.outbox.push({
+        kind: OutboxKind.NotifyManager,
+        payload: { event: activityKind, managerId: ownerId, dealId, contactId, taskId, leadId: receiptId, activityId, channel: event.channel, text: event.message?.text ?? null },
+      });
     }
 
-    const result: IngestResult = { leadId: receiptId, contactId, dealId, taskId, ownerId, duplicate: false, repeatLead };
+    const result: IngestResult = { leadId: receiptId, contactId, dealId, taskId, ownerId, activityId, duplicate: false, repeatLead };
     writes.receipt = { id: receiptId, result };
     await writes.flush(em);
     return result;

@@ -19,6 +19,11 @@ export interface OutboxDelivery {
 export interface OutboxHandler {
   readonly kind: string;
   handle(message: OutboxDelivery): Promise<void>;
+  /**
+   * Called once when the row is parked as dead (no more automatic retries), e.g. to show the failed
+   * message on the timeline. Its own failure is logged and does not change the row.
+   */
+  onDead?(message: OutboxDelivery, lastError: string): Promise<void>;
 }
 
 /** Channels register a handler per kind at module init; the worker looks them up here. */

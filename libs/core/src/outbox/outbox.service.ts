@@ -13,6 +13,13 @@ export const OutboxKind = {
   NotifyManager: 'notify.manager',
   /** Tell every admin (e.g. a lead nobody could take). payload: { event, ... } */
   NotifyAdmins: 'notify.admins',
+  /** A manager's message to a client over Telegram. payload: { activityId, contactId, dealId, chatId, text } */
+  MessageTelegram: 'message.telegram',
+  /**
+   * A manager's message to a client by email. payload: { activityId, contactId, dealId, to, subject, text,
+   * html?, inReplyTo?, references: string[], mailboxId? }
+   */
+  MessageEmail: 'message.email',
 } as const;
 
 export interface NewOutboxMessage {

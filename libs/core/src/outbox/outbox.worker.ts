@@ -122,6 +122,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       // Its last attempt was lost with a crashed worker (the claim already counted it).
       await this.db.query(`UPDATE outbox SET status = 'dead', claimed_at = NULL, claim_token = NULL, updated_at = now() WHERE id = $1 AND claim_token = $2`, [message.id, token]);
       this.log.error({ msg: 'outbox delivery dead', outboxId: message.id, kind: message.kind, attempt: message.attempts, error: LEASE_EXPIRED });
+      await this.notifyDead(message, LEASE_EXPIRED);
       return 'dead';
     }
     const handler = this.handlers.get(message.kind);
@@ -132,8 +133,10 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       const error = describe(err);
       const status = await this.fail(message, token, error);
       const line = { msg: `outbox delivery ${status}`, outboxId: message.id, kind: message.kind, attempt: message.attempts + 1, error };
-      if (status === 'dead') this.log.error(line);
-      else this.log.warn(line);
+      if (status === 'dead') {
+        this.log.error(line);
+        await this.notifyDead(message, error);
+      } else this.log.warn(line);
       return status;
     }
     await this.db.query(
@@ -143,6 +146,16 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     );
     this.log.debug({ msg: 'outbox delivered', outboxId: message.id, kind: message.kind, attempt: message.attempts + 1 });
     return 'done';
+  }
+
+  private async notifyDead(message: OutboxDelivery, error: string): Promise<void> {
+    const handler = this.handlers.get(message.kind);
+    if (!handler?.onDead) return;
+    try {
+      await handler.onDead(message, error);
+    } catch (err) {
+      this.log.error({ msg: 'outbox onDead hook failed', outboxId: message.id, kind: message.kind, error: describe(err) });
+    }
   }
 
   /** Records a failed attempt: retry after a backoff, or dead once maxAttempts is reached. Only while we still hold the claim. */

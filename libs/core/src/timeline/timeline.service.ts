@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { ACTIVITY_COLUMNS, insertFromJson } from '../database/json-rows';
 import type { ActivityKind } from '../entities';
 
 export interface NewActivity {
+  /** Made here when not given, so a caller can point at the entry before it is written. */
+  id?: string;
   contactId: string;
   dealId?: string | null;
   kind: ActivityKind;
@@ -16,6 +19,7 @@ export interface NewActivity {
 /** Row shape of `activity` for insertFromJson. */
 export function activityRow(a: NewActivity): Record<string, unknown> {
   return {
+    id: a.id ?? randomUUID(),
     contact_id: a.contactId,
     deal_id: a.dealId ?? null,
     kind: a.kind,
