@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { FirstStartService } from '../../apps/hub/src/bootstrap/first-start.service';
 import type { HubConfig } from '../../apps/hub/src/config/config.schema';
@@ -60,6 +61,13 @@ export class TestHub {
     await app.getHttpAdapter().getInstance().ready();
     const report = await app.get(FirstStartService).run();
     return new TestHub(app, config, db, clock, report.formKey!);
+  }
+
+  /** Also serves real HTTP on a free port of 127.0.0.1 (for browser tests); returns the base URL. */
+  async listen(): Promise<string> {
+    await this.app.listen(0, '127.0.0.1');
+    const address = this.app.getHttpServer().address() as AddressInfo;
+    return `http://127.0.0.1:${address.port}`;
   }
 
   get dataSource(): DataSource {

@@ -4,6 +4,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthController } from './api/auth.controller';
+import { ChannelsController } from './api/channels.controller';
 import { ContactsController } from './api/contacts.controller';
 import { DealsController } from './api/deals.controller';
 import { FormsController } from './api/forms.controller';
@@ -54,7 +55,7 @@ export class AppModule {
         WebFormModule,
         NotificationsModule.forRoot(config),
       ],
-      controllers: [AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, HealthController],
+      controllers: [AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, ChannelsController, HealthController],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,
