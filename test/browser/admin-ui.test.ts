@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestHub } from '../support/test-hub';
 import { nextPhone, onlyAvailable, postLead, raiseFormRateLimit, type Lead } from '../http/http-helpers';
@@ -16,10 +17,11 @@ describe('admin UI in the browser', () => {
   let mira: { id: string; token: string; email: string };
   let boris: { id: string; token: string; email: string };
   let borisLead: Lead;
+  let uiDir: string;
 
   beforeAll(async () => {
-    buildAdminUi();
-    hub = await TestHub.start({ OUTBOX_WORKER: 'true', OUTBOX_POLL_MS: '100' });
+    uiDir = buildAdminUi();
+    hub = await TestHub.start({ OUTBOX_WORKER: 'true', OUTBOX_POLL_MS: '100' }, undefined, { adminUiDir: uiDir });
     base = await hub.listen();
     await raiseFormRateLimit(hub);
     mira = await hub.createManager({ name: 'Mira Manager' });
@@ -32,6 +34,7 @@ describe('admin UI in the browser', () => {
   afterAll(async () => {
     await browser?.close();
     await hub?.close();
+    if (uiDir) rmSync(uiDir, { recursive: true, force: true });
   });
 
   async function loggedIn(email: string, password: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {

@@ -1,19 +1,26 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const ROOT = join(__dirname, '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'browser');
 
-/** Builds the admin UI into dist/admin (what the hub serves at /admin), as `npm run build` does. */
-export function buildAdminUi(): void {
-  const res = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(ROOT, 'apps/admin/vite.config.mts'), '--logLevel', 'error'], {
+/**
+ * Builds the admin UI as `npm run build` does, into a folder of this test run's own (the start-up
+ * test may be rebuilding dist/admin in the other jest worker); returns the folder.
+ */
+export function buildAdminUi(): string {
+  const outDir = mkdtempSync(join(tmpdir(), 'leadline-admin-ui-'));
+  const vite = join(ROOT, 'node_modules/vite/bin/vite.js');
+  const res = spawnSync(process.execPath, [vite, 'build', '--config', join(ROOT, 'apps/admin/vite.config.mts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
   });
   if (res.status !== 0) throw new Error(`admin UI build failed:\n${res.stdout}\n${res.stderr}`);
+  return outDir;
 }
 
 /** Debian's Chromium, headless, with nothing talking to the network besides the page. */

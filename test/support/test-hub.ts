@@ -40,7 +40,7 @@ export class TestHub {
   ) {}
 
   /** `routeDatabaseUrl` lets a test put something (a proxy) between the hub and PostgreSQL. */
-  static async start(env: Record<string, string> = {}, routeDatabaseUrl?: (url: string) => string): Promise<TestHub> {
+  static async start(env: Record<string, string> = {}, routeDatabaseUrl?: (url: string) => string, options: { adminUiDir?: string } = {}): Promise<TestHub> {
     const db = await createTestDatabase();
     const dbEnv = db.env.DATABASE_URL && routeDatabaseUrl ? { DATABASE_URL: routeDatabaseUrl(db.env.DATABASE_URL) } : db.env;
     const config = parseConfig({
@@ -56,7 +56,7 @@ export class TestHub {
       ...env,
     });
     const clock = new TestClock();
-    const app = await createHubApp(config, createRootLogger(config.LOG_LEVEL), { clock });
+    const app = await createHubApp(config, createRootLogger(config.LOG_LEVEL), { clock, adminUiDir: options.adminUiDir });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     const report = await app.get(FirstStartService).run();

@@ -20,10 +20,10 @@ export function createFastifyAdapter(config: HubConfig): FastifyAdapter {
  * Everything the app needs beyond its modules: cookie parsing, the admin UI at /admin, per-route body limits, the access
  * log line, OpenAPI. Shared by `main.ts` and the tests so both run the same HTTP stack.
  */
-export async function configureApp(app: NestFastifyApplication, logger: Logger): Promise<void> {
+export async function configureApp(app: NestFastifyApplication, logger: Logger, options: { adminUiDir?: string } = {}): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(fastifyCookie as never);
-  await registerAdminUi(fastify);
+  await registerAdminUi(fastify, options.adminUiDir);
   fastify.addHook('onRoute', (route) => {
     if (route.url === FORM_ROUTE && route.method === 'POST') route.bodyLimit = FORM_BODY_LIMIT;
   });
@@ -53,12 +53,15 @@ export async function configureApp(app: NestFastifyApplication, logger: Logger):
   SwaggerModule.setup('api/docs', app as unknown as INestApplication, doc, { jsonDocumentUrl: 'api/docs/json' });
 }
 
-/** Builds the hub (not listening yet). `clock` replaces the system clock (tests place leads at night). */
-export async function createHubApp(config: HubConfig, logger: Logger, options: { clock?: Clock } = {}): Promise<NestFastifyApplication> {
+/**
+ * Builds the hub (not listening yet). `clock` replaces the system clock (tests place leads at night);
+ * `adminUiDir` serves the admin UI from another build folder than dist/admin (browser tests).
+ */
+export async function createHubApp(config: HubConfig, logger: Logger, options: { clock?: Clock; adminUiDir?: string } = {}): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), createFastifyAdapter(config), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
-  await configureApp(app, logger);
+  await configureApp(app, logger, { adminUiDir: options.adminUiDir });
   return app;
 }
