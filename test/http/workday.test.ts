@@ -73,4 +73,58 @@ describe('notes and snooze (HTTP)', () => {
       expectError(await hub.request({ method: 'POST', url: `/api/tasks/${borisLead.taskId}/snooze`, token: boris.token, body: { until: later } }), 409, 'conflict');
     });
   });
+
+  describe('POST /api/contacts/:id/tasks', () => {
+    it('adds a follow-up task for the manager on the open deal, on the timeline, reminded but never escalated', async () => {
+      const dueAt = new Date(Date.now() + 24 * 3_600_000);
+      const res = await hub.request({ method: 'POST', url: `/api/contacts/${annaLead.contactId}/tasks`, token: anna.token, body: { title: 'Send the price list', dueAt: dueAt.toISOString() } });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ kind: 'follow_up', title: 'Send the price list', dueAt: dueAt.toISOString(), assigneeId: anna.id, dealId: annaLead.dealId, status: 'open', overdue: false });
+      const [row] = await hub.query(`SELECT remind_at, escalate_at FROM task WHERE id = $1`, [res.body.id]);
+      expect(new Date(row.remind_at).getTime()).toBe(dueAt.getTime() - 5 * 60_000);
+      expect(row.escalate_at).toBeNull();
+      const timeline = await hub.request({ url: `/api/contacts/${annaLead.contactId}/timeline`, token: anna.token });
+      expect(timeline.body.items[0]).toMatchObject({ kind: 'task_created', actorId: anna.id, payload: { taskId: res.body.id, title: 'Send the price list' } });
+      const mine = await hub.request({ url: '/api/tasks', token: anna.token });
+      expect(mine.body.map((t: any) => t.id)).toContain(res.body.id);
+    });
+
+    it('refuses another manager’s contact (404), a past due time and a missing title (400)', async () => {
+      const later = new Date(Date.now() + 3_600_000).toISOString();
+      expectError(await hub.request({ method: 'POST', url: `/api/contacts/${borisLead.contactId}/tasks`, token: anna.token, body: { title: 'x', dueAt: later } }), 404, 'not_found');
+      expectError(
+        await hub.request({ method: 'POST', url: `/api/contacts/${annaLead.contactId}/tasks`, token: anna.token, body: { title: 'x', dueAt: new Date(Date.now() - 1000).toISOString() } }),
+        400,
+        'invalid',
+        ['dueAt'],
+      );
+      expectError(await hub.request({ method: 'POST', url: `/api/contacts/${annaLead.contactId}/tasks`, token: anna.token, body: { dueAt: later } }), 400, 'invalid', ['title']);
+    });
+  });
+
+  describe('POST /api/contacts/:id/owner', () => {
+    it('lets an admin hand a contact with its open deal and tasks to another manager, saying why', async () => {
+      const lead = await postLead(hub, { name: 'Handed Over', phone: nextPhone().typed });
+      const admin = await hub.adminToken();
+      const res = await hub.request({ method: 'POST', url: `/api/contacts/${lead.contactId}/owner`, token: admin, body: { managerId: anna.id } });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id: lead.contactId, ownerId: anna.id });
+      expect(await hub.query(`SELECT owner_id FROM deal WHERE id = $1`, [lead.dealId])).toEqual([{ owner_id: anna.id }]);
+      expect(await hub.query(`SELECT assignee_id FROM task WHERE id = $1`, [lead.taskId])).toEqual([{ assignee_id: anna.id }]);
+      const timeline = await hub.request({ url: `/api/contacts/${lead.contactId}/timeline`, token: anna.token });
+      expect(timeline.status).toBe(200);
+      expect(timeline.body.items[0]).toMatchObject({ kind: 'assigned', payload: { managerId: anna.id, rule: 'manual', reason: 'reassigned by Admin' } });
+      // Boris no longer sees it.
+      expectError(await hub.request({ url: `/api/contacts/${lead.contactId}`, token: boris.token }), 404, 'not_found');
+    });
+
+    it('is for admins only, and only to an active manager', async () => {
+      expectError(await hub.request({ method: 'POST', url: `/api/contacts/${annaLead.contactId}/owner`, token: anna.token, body: { managerId: boris.id } }), 403, 'forbidden');
+      const admin = await hub.adminToken();
+      const gone = await hub.createManager({ name: 'Gone Manager' });
+      await hub.request({ method: 'DELETE', url: `/api/managers/${gone.id}`, token: admin });
+      expectError(await hub.request({ method: 'POST', url: `/api/contacts/${annaLead.contactId}/owner`, token: admin, body: { managerId: gone.id } }), 400, 'invalid', ['managerId']);
+      expect(await hub.query(`SELECT owner_id FROM contact WHERE id = $1`, [annaLead.contactId])).toEqual([{ owner_id: anna.id }]);
+    });
+  });
 });
