@@ -144,6 +144,13 @@ describe('admin UI in the browser', () => {
       await composer.getByRole('textbox', { name: 'Note for the team' }).fill('Wants delivery on Friday');
       await composer.getByRole('button', { name: 'Add note' }).click();
       await page.locator('[data-kind="note"]').filter({ hasText: 'Wants delivery on Friday' }).waitFor();
+
+      // And a follow-up task (due tomorrow 10:00 by default).
+      await composer.getByRole('tab', { name: 'Task' }).click();
+      await composer.getByRole('textbox', { name: 'What to do' }).fill('Confirm the delivery address');
+      await composer.getByRole('button', { name: 'Add task' }).click();
+      await page.locator('[data-kind="task_created"]').filter({ hasText: 'Confirm the delivery address' }).waitFor();
+      expect(await hub.query(`SELECT kind, assignee_id FROM task WHERE title = 'Confirm the delivery address'`)).toEqual([{ kind: 'follow_up', assignee_id: mira.id }]);
       await screenshot(page, '05-replied');
     });
 

@@ -84,7 +84,12 @@ describe('notes and snooze (HTTP)', () => {
       expect(new Date(row.remind_at).getTime()).toBe(dueAt.getTime() - 5 * 60_000);
       expect(row.escalate_at).toBeNull();
       const timeline = await hub.request({ url: `/api/contacts/${annaLead.contactId}/timeline`, token: anna.token });
-      expect(timeline.body.items[0]).toMatchObject({ kind: 'task_created', actorId: anna.id, payload: { taskId: res.body.id, title: 'Send the price list' } });
+      expect(timeline.body.items.find((e: any) => e.payload.taskId === res.body.id)).toMatchObject({
+        kind: 'task_created',
+        actorId: anna.id,
+        dealId: annaLead.dealId,
+        payload: { title: 'Send the price list', dueAt: dueAt.toISOString() },
+      });
       const mine = await hub.request({ url: '/api/tasks', token: anna.token });
       expect(mine.body.map((t: any) => t.id)).toContain(res.body.id);
     });

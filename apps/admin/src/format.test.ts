@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readCookie } from './api';
-import { appendPage, boardStages, channelsOf, DEFAULT_STAGES, dueState, embedSnippet, formatDuration, isLostStage, leadFields, leadUtm, replyChannels } from './format';
+import { appendPage, mergeNewest, boardStages, channelsOf, DEFAULT_STAGES, dueState, embedSnippet, formatDuration, isLostStage, leadFields, leadUtm, replyChannels } from './format';
 
 describe('format helpers', () => {
   it('formats call durations', () => {
@@ -19,6 +19,14 @@ describe('format helpers', () => {
 
   it('appends a page without repeating entries already shown', () => {
     expect(appendPage([{ id: 'a' }, { id: 'b' }], [{ id: 'b' }, { id: 'c' }]).map((x) => x.id)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('puts a refreshed first page on top of the pages scrolled in so far', () => {
+    const shown = [{ id: 'c', v: 1 }, { id: 'b', v: 1 }, { id: 'a', v: 1 }];
+    expect(mergeNewest(shown, [{ id: 'd', v: 2 }, { id: 'c', v: 2 }])).toEqual([{ id: 'd', v: 2 }, { id: 'c', v: 2 }, { id: 'b', v: 1 }, { id: 'a', v: 1 }]);
+    expect(mergeNewest(null, [{ id: 'x', v: 1 }])).toEqual([{ id: 'x', v: 1 }]);
+    // Nothing in common (a long gap): the fresh page alone, its cursor continues from there.
+    expect(mergeNewest(shown, [{ id: 'z', v: 1 }])).toEqual([{ id: 'z', v: 1 }]);
   });
 
   it('uses the default pipeline, sorted, and falls back to the built-in stages', () => {

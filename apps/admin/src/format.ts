@@ -31,6 +31,16 @@ export function appendPage<T extends { id: string }>(shown: T[], page: T[]): T[]
   return [...shown, ...page.filter((x) => !seen.has(x.id))];
 }
 
+/** A fresh first page on top of what is shown: its entries win, older shown entries follow. */
+export function mergeNewest<T extends { id: string }>(shown: T[] | null, newest: T[]): T[] {
+  if (!shown) return newest;
+  const ids = new Set(newest.map((x) => x.id));
+  const oldestNew = newest.length ? shown.findIndex((x) => x.id === newest[newest.length - 1].id) : -1;
+  // Keep only what lies beyond the fresh page (entries after its last one in the shown list).
+  const rest = oldestNew >= 0 ? shown.slice(oldestNew + 1) : [];
+  return [...newest, ...rest.filter((x) => !ids.has(x.id))];
+}
+
 /** 75 → "1:15", 3725 → "1:02:05". */
 export function formatDuration(seconds: number | null | undefined): string {
   const s = Math.max(0, Math.round(Number(seconds) || 0));

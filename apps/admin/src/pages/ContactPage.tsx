@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, type Contact, type Page, type TimelineEntry } from '../api';
-import { appendPage, replyChannels } from '../format';
+import { appendPage, mergeNewest, replyChannels } from '../format';
 import { useAsync, useLiveEvents } from '../hooks';
 import { useI18n } from '../i18n';
 import { useSession } from '../session';
@@ -11,7 +11,7 @@ const PAGE = 30;
 
 export function ContactPage({ id }: { id: string }) {
   const { t } = useI18n();
-  const { managerName } = useSession();
+  const { managerName, user } = useSession();
   const contact = useAsync(() => api<Contact>(`/api/contacts/${id}`), [id]);
   const timeline = useTimeline(id);
 
@@ -45,7 +45,14 @@ export function ContactPage({ id }: { id: string }) {
           {phone && <CallButton contactId={c.id} phone={phone} onStarted={timeline.refresh} />}
         </Section>
         <Section title={t('contact.owner')}>
-          <p>{managerName(c.ownerId) ?? t('unassigned')}</p>
+          {user.role === 'admin' ? (
+            <OwnerPicker contactId={c.id} ownerId={c.ownerId} onChanged={() => {
+              contact.reload();
+              timeline.refresh();
+            }} />
+          ) : (
+            <p>{managerName(c.ownerId) ?? t('unassigned')}</p>
+          )}
         </Section>
         <Section title={t('contact.deal')}>
           {openDeal ? (
@@ -88,8 +95,20 @@ function useTimeline(contactId: string): TimelineState {
         const q = new URLSearchParams({ limit: String(PAGE) });
         if (after) q.set('cursor', after);
         const page = await api<Page<TimelineEntry>>(`/api/contacts/${contactId}/timeline?${q}`);
-        setItems((shown) => (after && shown ? appendPage(shown, page.items) : page.items));
-        setCursor(page.nextCursor);
+        if (after) {
+          setItems((shown) => appendPage(shown ?? [], page.items));
+          setCursor(page.nextCursor);
+        } else {
+          // A refresh: the newest page replaces its entries (statuses change), older pages already
+          // scrolled in stay, and so does the cursor past them.
+          let keptOlder = false;
+          setItems((shown) => {
+            const merged = mergeNewest(shown, page.items);
+            keptOlder = merged.length > page.items.length;
+            return merged;
+          });
+          setCursor((c) => (keptOlder ? c : page.nextCursor));
+        }
         setError(null);
       } catch (err) {
         setError(err);
@@ -146,6 +165,44 @@ function Timeline({ state }: { state: TimelineState }) {
   );
 }
 
+function OwnerPicker({ contactId, ownerId, onChanged }: { contactId: string; ownerId: string | null; onChanged: () => void }) {
+  const { t } = useI18n();
+  const { managers } = useSession();
+  const [error, setError] = useState<string | null>(null);
+  const change = async (managerId: string) => {
+    if (!managerId || managerId === ownerId) return;
+    try {
+      await api(`/api/contacts/${contactId}/owner`, { body: { managerId } });
+      setError(null);
+      onChanged();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <>
+      <label>
+        <span className="sr-only">{t('contact.reassign')}</span>
+        <select value={ownerId ?? ''} onChange={(e) => change(e.target.value)} aria-label={t('contact.reassign')} data-testid="owner-select">
+          {!ownerId && <option value="">{t('unassigned')}</option>}
+          {managers
+            .filter((m) => m.active || m.id === ownerId)
+            .map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+        </select>
+      </label>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
 function CallButton({ contactId, phone, onStarted }: { contactId: string; phone: string; onStarted: () => void }) {
   const { t } = useI18n();
   const [busy, setBusy] = useState(false);
@@ -181,7 +238,8 @@ function CallButton({ contactId, phone, onStarted }: { contactId: string; phone:
 function Composer({ contact, onSent }: { contact: Contact; onSent: () => void }) {
   const { t } = useI18n();
   const channels = replyChannels(contact.identities);
-  const [mode, setMode] = useState<'reply' | 'note'>(channels.length ? 'reply' : 'note');
+  const [mode, setMode] = useState<'reply' | 'note' | 'task'>(channels.length ? 'reply' : 'note');
+  const [due, setDue] = useState(() => defaultDue());
   const [channel, setChannel] = useState<'email' | 'telegram' | ''>(channels[0] ?? '');
   const [text, setText] = useState('');
   const [subject, setSubject] = useState('');
@@ -198,6 +256,9 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
         await api(`/api/contacts/${contact.id}/messages`, {
           body: { text, ...(channel ? { channel } : {}), ...(channel === 'email' && subject.trim() ? { subject: subject.trim() } : {}) },
         });
+      } else if (mode === 'task') {
+        await api(`/api/contacts/${contact.id}/tasks`, { body: { title: text.trim(), dueAt: new Date(due).toISOString() } });
+        setDue(defaultDue());
       } else {
         await api(`/api/contacts/${contact.id}/notes`, { body: { text } });
       }
@@ -220,6 +281,9 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
         <button type="button" role="tab" aria-selected={mode === 'note'} className={mode === 'note' ? 'active' : ''} onClick={() => setMode('note')}>
           {t('composer.note')}
         </button>
+        <button type="button" role="tab" aria-selected={mode === 'task'} className={mode === 'task' ? 'active' : ''} onClick={() => setMode('task')}>
+          {t('composer.task')}
+        </button>
         {mode === 'reply' && channels.length > 0 && (
           <select value={channel} onChange={(e) => setChannel(e.target.value as 'email' | 'telegram')} aria-label={t('composer.via', { channel: '' })}>
             {channels.map((c) => (
@@ -241,22 +305,35 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
             rows={3}
             value={text}
             onChange={(e) => setText(e.target.value)}
-            placeholder={mode === 'reply' ? t('composer.text') : t('composer.noteText')}
-            aria-label={mode === 'reply' ? t('composer.text') : t('composer.noteText')}
+            placeholder={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
+            aria-label={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
             onKeyDown={(e) => {
               if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) (e.currentTarget.form as HTMLFormElement | null)?.requestSubmit();
             }}
           />
+          {mode === 'task' && (
+            <label className="row">
+              {t('tasks.due')}
+              <input type="datetime-local" required value={due} onChange={(e) => setDue(e.target.value)} />
+            </label>
+          )}
           {error && (
             <p className="error" role="alert">
               {error}
             </p>
           )}
           <button type="submit" className="primary" disabled={busy || !text.trim()}>
-            {mode === 'reply' ? t('composer.send') : t('composer.addNote')}
+            {mode === 'reply' ? t('composer.send') : mode === 'task' ? t('composer.addTask') : t('composer.addNote')}
           </button>
         </>
       )}
     </form>
   );
+}
+
+/** Tomorrow 10:00 local time, as a datetime-local value. */
+function defaultDue(now = new Date()): string {
+  const d = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 10, 0);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }

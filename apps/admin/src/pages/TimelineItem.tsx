@@ -65,7 +65,7 @@ export function TimelineItem({ entry }: { entry: TimelineEntry }) {
       {entry.kind === 'task_created' && str(p.dueAt) && (
         <div className={`due due-${dueState(str(p.dueAt)!)}`}>{t('timeline.due', { time: dateTime(str(p.dueAt)!) })}</div>
       )}
-      {(entry.kind === 'task_done' || entry.kind === 'task_overdue' || entry.kind === 'task_escalated') && str(p.title) && <div>{str(p.title)}</div>}
+      {(entry.kind === 'task_created' || entry.kind === 'task_done' || entry.kind === 'task_overdue' || entry.kind === 'task_escalated') && str(p.title) && <div>{str(p.title)}</div>}
       {entry.kind === 'assigned' && (
         <div>
           {str(p.managerName) ?? managerName(str(p.managerId))}
