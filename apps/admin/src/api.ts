@@ -148,6 +148,9 @@ export interface Manager {
   weight: number;
   timezone: string;
   locale: string;
+  /** Weekly schedule in BUSINESS_HOURS syntax (hubs with shifts); null = always on shift. */
+  shift?: string | null;
+  onShift?: boolean;
 }
 export interface WebForm {
   id: string;

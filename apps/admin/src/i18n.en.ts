@@ -125,6 +125,8 @@ export const en = {
   'managers.phone': 'Phone',
   'managers.capacity': 'Capacity',
   'managers.weight': 'Weight',
+  'managers.shift': 'Shift (weekly)',
+  'managers.offShift': 'off shift now',
   'managers.available': 'Taking leads',
   'managers.paused': 'Paused',
   'managers.pause': 'Pause',

@@ -127,6 +127,8 @@ export const ru: Record<keyof typeof en, string> = {
   'managers.phone': 'Телефон',
   'managers.capacity': 'Лимит',
   'managers.weight': 'Вес',
+  'managers.shift': 'Смена (неделя)',
+  'managers.offShift': 'сейчас не на смене',
   'managers.available': 'Принимает заявки',
   'managers.paused': 'На паузе',
   'managers.pause': 'Пауза',

@@ -74,6 +74,7 @@ function ManagersTab() {
               <th>{t('managers.phone')}</th>
               <th>{t('managers.capacity')}</th>
               <th>{t('managers.weight')}</th>
+              <th>{t('managers.shift')}</th>
               <th>{t('managers.available')}</th>
               <th>{t('managers.telegram')}</th>
             </tr>
@@ -104,6 +105,13 @@ function ManagersTab() {
                     <BlurInput value={String(m.weight)} label={t('managers.weight')} type="number" onCommit={(v) => patch(m, { weight: Number(v) || 1 })} />
                   </td>
                   <td>
+                    <BlurInput value={m.shift ?? ''} label={t('managers.shift')} wide onCommit={(v) => patch(m, { shift: v || null })} />
+                    <div className="muted small">
+                      {m.timezone}
+                      {m.onShift === false && ` · ${t('managers.offShift')}`}
+                    </div>
+                  </td>
+                  <td>
                     <button type="button" onClick={() => patch(m, { available: !m.available })} aria-pressed={!m.available}>
                       {m.available ? t('managers.pause') : t('managers.resume')}
                     </button>
@@ -132,13 +140,14 @@ function ManagersTab() {
 }
 
 /** An input that saves when it loses focus or on Enter, only if the value changed. */
-function BlurInput({ value, label, type = 'text', onCommit }: { value: string; label: string; type?: string; onCommit: (v: string) => void }) {
+function BlurInput({ value, label, type = 'text', wide, onCommit }: { value: string; label: string; type?: string; wide?: boolean; onCommit: (v: string) => void }) {
   const [v, setV] = useState(value);
   useEffect(() => setV(value), [value]);
   const commit = () => v !== value && onCommit(v.trim());
   return (
     <input
-      className="narrow"
+      className={wide ? undefined : 'narrow'}
+      placeholder={wide ? 'Mon-Fri 09:00-18:00' : undefined}
       type={type}
       aria-label={label}
       value={v}
