@@ -10,7 +10,10 @@
 --                                                   (the task with its SLA instants, sla/sla-schedule.ts)
 --   libs/core/src/database/json-rows.ts             insertFromJson (jsonb_to_recordset)
 -- The web form itself is looked up by key before the transaction, but WebFormsService caches it for
--- 5 s, so under load that is ~0 round trips per lead: round trips per lead = statements below.
+-- 5 s, so under load that is ~0 round trips per lead: round trips per lead = statements below. The
+-- same holds for the entry stage (and its rules) a new deal is written with: StageAutomation caches
+-- it for 5 s; here the two ids are subqueries inside the deal's INSERT (the hub passes them as
+-- parameters; the deal's stage-sync trigger then reads the stage key, as it does for the hub).
 --
 -- The statement texts are the hub's (captured from the running hub); each $n parameter is replaced by
 -- an SQL expression that yields the same kind of value (ids: md5(...)::uuid where the hub uses
@@ -107,8 +110,10 @@ w1 AS (INSERT INTO contact_identity (contact_id, kind, value, details) SELECT co
          '[{"contact_id":"' || md5('contact' || :n::text)::uuid || '","kind":"phone","value":"+79' || lpad(:n::text, 9, '0')
          || '","details":{"input":"+79' || lpad(:n::text, 9, '0') || '"}},{"contact_id":"' || md5('contact' || :n::text)::uuid
          || '","kind":"email","value":"pgb' || :n::text || '@bench.local","details":{}}]')::jsonb) AS x(contact_id uuid, kind text, value text, details jsonb)),
-w2 AS (INSERT INTO deal (id, contact_id, owner_id, stage, source_channel, source, title)
-         VALUES (md5('deal' || :n::text)::uuid, md5('contact' || :n::text)::uuid, (:mids::uuid[])[:oi::int], 'new', 'web_form',
+w2 AS (INSERT INTO deal (id, contact_id, owner_id, stage, pipeline_id, stage_id, source_channel, source, title)
+         VALUES (md5('deal' || :n::text)::uuid, md5('contact' || :n::text)::uuid, (:mids::uuid[])[:oi::int], 'new',
+                 (SELECT id FROM pipeline WHERE is_default), (SELECT s.id FROM stage s JOIN pipeline p ON p.id = s.pipeline_id WHERE p.is_default AND s.kind = 'open' ORDER BY s.position LIMIT 1),
+                 'web_form',
                  ('{"formId":"' || :formid::text || '","formName":"Website form","utm":{"source":"bench"}}')::jsonb,
                  'Bench Lead ' || :n::text || ' — Website form')),
 w3 AS (INSERT INTO task (id, deal_id, contact_id, assignee_id, kind, title, due_at, remind_at, escalate_at, created_at)

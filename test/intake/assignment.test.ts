@@ -74,7 +74,7 @@ describe('assignment', () => {
     expect(owners.filter((o) => o === ids.Light)).toHaveLength(2);
   });
 
-  it('sends a known contact back to their active owner, even when paused; an inactive owner loses them', async () => {
+  it('sends a known contact back to their active owner; a paused owner keeps the contact but the new lead goes to someone who can call now; an inactive owner loses them', async () => {
     const ids = await team({ name: 'Sticky' }, { name: 'Other' });
     const phone = '+79169998877';
     let first = await lead(phone);
@@ -84,11 +84,20 @@ describe('assignment', () => {
       first = { ...first, ownerId: ids.Sticky };
     }
     await hub.query(`UPDATE deal SET stage = 'lost', closed_at = now() WHERE id = $1`, [first.dealId]);
+    const back = await lead(phone);
+    expect(back.dealId).not.toBe(first.dealId);
+    expect(back.ownerId).toBe(ids.Sticky);
+    expect(await reasonOf(back.dealId)).toMatchObject({ rule: 'sticky', reason: 'sticky owner' });
+
+    await hub.query(`UPDATE deal SET stage = 'lost', closed_at = now() WHERE id = $1`, [back.dealId]);
     await managers.update(ids.Sticky, { available: false });
     const again = await lead(phone);
-    expect(again.dealId).not.toBe(first.dealId);
-    expect(again.ownerId).toBe(ids.Sticky);
-    expect(await reasonOf(again.dealId)).toMatchObject({ rule: 'sticky', reason: 'sticky owner' });
+    expect(again.ownerId).toBe(ids.Other);
+    expect(await reasonOf(again.dealId)).toMatchObject({ rule: 'round_robin', reason: 'sticky owner Sticky paused; round robin, 1 eligible of 2: Sticky paused' });
+    // The contact stays Sticky's, and Sticky is told who took the lead.
+    expect((await hub.query(`SELECT owner_id FROM contact WHERE id = $1`, [first.contactId]))[0].owner_id).toBe(ids.Sticky);
+    const told = await hub.query(`SELECT payload FROM outbox WHERE payload->>'event' = 'contact_routed' AND payload->>'dealId' = $1`, [again.dealId]);
+    expect(told.map((r) => r.payload)).toEqual([expect.objectContaining({ managerId: ids.Sticky, why: 'paused', toManagerId: ids.Other, toManagerName: 'Other' })]);
 
     await hub.query(`UPDATE deal SET stage = 'lost', closed_at = now() WHERE id = $1`, [again.dealId]);
     await managers.update(ids.Sticky, { active: false });

@@ -115,6 +115,8 @@ export interface Deal {
   ownerId: string | null;
   title: string | null;
   stage: string;
+  stageId?: string;
+  pipelineId?: string;
   sourceChannel: string;
   source: Record<string, unknown>;
   amount: string | null;

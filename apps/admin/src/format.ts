@@ -10,9 +10,9 @@ export const DEFAULT_STAGES: Stage[] = [
   { key: 'lost', name: 'Lost', position: 5, kind: 'lost' },
 ];
 
-/** Stages of the default pipeline (or the first one), in board order. */
-export function boardStages(pipelines: Pipeline[] | null): Stage[] {
-  const p = pipelines?.find((x) => x.isDefault) ?? pipelines?.[0];
+/** Stages of the chosen pipeline (else the default one, else the first), in board order. */
+export function boardStages(pipelines: Pipeline[] | null, pipelineId?: string): Stage[] {
+  const p = pipelines?.find((x) => x.id === pipelineId) ?? pipelines?.find((x) => x.isDefault) ?? pipelines?.[0];
   if (!p || p.stages.length === 0) return DEFAULT_STAGES;
   return [...p.stages].sort((a, b) => a.position - b.position);
 }

@@ -93,6 +93,7 @@ export const en = {
   'timeline.showEmail': 'Show email',
   'timeline.media': 'Media',
   'deals.title': 'Deals',
+  'deals.pipeline': 'Pipeline',
   'deals.owner': 'Owner',
   'deals.allOwners': 'All owners',
   'deals.source': 'Source',

@@ -95,6 +95,7 @@ export const ru: Record<keyof typeof en, string> = {
   'timeline.showEmail': 'Показать письмо',
   'timeline.media': 'Медиа',
   'deals.title': 'Сделки',
+  'deals.pipeline': 'Воронка',
   'deals.owner': 'Ответственный',
   'deals.allOwners': 'Все ответственные',
   'deals.source': 'Источник',

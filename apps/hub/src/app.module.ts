@@ -10,6 +10,7 @@ import { DealsController } from './api/deals.controller';
 import { FormsController } from './api/forms.controller';
 import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
+import { PipelinesController } from './api/pipelines.controller';
 import { ReceiptsController } from './api/receipts.controller';
 import { TasksController } from './api/tasks.controller';
 import { WorkdayService } from './api/workday.service';
@@ -55,7 +56,7 @@ export class AppModule {
         WebFormModule,
         NotificationsModule.forRoot(config),
       ],
-      controllers: [AuthController, ContactsController, DealsController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, ChannelsController, HealthController],
+      controllers: [AuthController, ContactsController, DealsController, PipelinesController, TasksController, ManagersController, FormsController, ReceiptsController, OutboxController, ChannelsController, HealthController],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,

@@ -10,6 +10,9 @@ import { WebFormsService } from './forms/web-forms.service';
 import { IntakeService } from './intake/intake.service';
 import { ManagersService } from './managers/managers.service';
 import { OutboxService } from './outbox/outbox.service';
+import { PipelinesService } from './pipelines/pipelines.service';
+import { StageAutomation } from './pipelines/stage-automation';
+import { StageRulesService } from './pipelines/stage-rules.service';
 import { InboundReplayRegistry } from './receipts/inbound-replay.registry';
 import { ReceiptsService } from './receipts/receipts.service';
 import { SlaService } from './sla/sla.service';
@@ -27,6 +30,9 @@ const SERVICES = [
   IntakeService,
   ManagersService,
   OutboxService,
+  PipelinesService,
+  StageAutomation,
+  StageRulesService,
   InboundReplayRegistry,
   ReceiptsService,
   SlaService,

@@ -17,19 +17,22 @@ export function DealsPage() {
   const pipelines = useAsync(() => optionalApi<Pipeline[]>('/api/pipelines'), []);
   const deals = useAsync(() => api<Page<Deal>>(`/api/deals?limit=500${owner ? `&ownerId=${owner}` : ''}`), [owner]);
   useLiveEvents(deals.reload);
-  const stages = boardStages(pipelines.data ?? null);
+  const [pipelineId, setPipelineId] = useState('');
+  const pipeline = pipelines.data?.find((p) => p.id === pipelineId) ?? pipelines.data?.find((p) => p.isDefault) ?? pipelines.data?.[0];
+  const stages = boardStages(pipelines.data ?? null, pipeline?.id);
 
   const sources = useMemo(() => [...new Set((deals.data?.items ?? []).map((d) => d.sourceChannel))].sort(), [deals.data]);
-  const shown = (deals.data?.items ?? []).filter((d) => !source || d.sourceChannel === source);
+  const shown = (deals.data?.items ?? []).filter((d) => (!source || d.sourceChannel === source) && (!pipeline || !d.pipelineId || d.pipelineId === pipeline.id));
 
   const move = async (deal: Deal, stage: Stage, lostReason?: string) => {
-    if (deal.stage === stage.key) return;
+    if (deal.stage === stage.key && (!stage.id || !deal.stageId || deal.stageId === stage.id)) return;
     if (isLostStage(stage) && !lostReason) {
       setAskLost({ deal, stage });
       return;
     }
     try {
-      await api(`/api/deals/${deal.id}`, { method: 'PATCH', body: { stage: stage.key, ...(lostReason ? { lostReason } : {}) } });
+      const target = stage.id ? { stageId: stage.id } : { stage: stage.key };
+      await api(`/api/deals/${deal.id}`, { method: 'PATCH', body: { ...target, ...(lostReason ? { lostReason } : {}) } });
       setError(null);
     } catch (err) {
       setError(err);
@@ -48,6 +51,15 @@ export function DealsPage() {
     <div className="stack">
       <h1>{t('deals.title')}</h1>
       <div className="filters">
+        {pipelines.data && pipelines.data.length > 1 && (
+          <select value={pipeline?.id ?? ''} onChange={(e) => setPipelineId(e.target.value)} aria-label={t('deals.pipeline')}>
+            {pipelines.data.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        )}
         {user.role === 'admin' && (
           <select value={owner} onChange={(e) => setOwner(e.target.value)} aria-label={t('deals.owner')}>
             <option value="">{t('deals.allOwners')}</option>
@@ -75,7 +87,7 @@ export function DealsPage() {
       ) : (
         <div className="board" data-testid="board">
           {stages.map((stage) => {
-            const column = shown.filter((d) => d.stage === stage.key);
+            const column = shown.filter((d) => (d.stageId && stage.id ? d.stageId === stage.id : d.stage === stage.key));
             return (
               <section
                 key={stage.key}

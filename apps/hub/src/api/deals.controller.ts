@@ -20,10 +20,11 @@ export class DealsController {
     return this.deals.get(viewer, id);
   }
 
-  /** Move along the pipeline; `lost` needs `lostReason`. */
+  /** Move along the pipeline (`stage` key or `stageId`) or into another (`pipelineId`); a lost stage needs `lostReason`. */
   @Patch('deals/:id')
   changeStage(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: changeStageSchema }) body: z.infer<typeof changeStageSchema>) {
-    return this.deals.changeStage(viewer, id, body.stage, body.lostReason);
+    const { lostReason, ...target } = body;
+    return this.deals.changeStage(viewer, id, target, lostReason);
   }
 
   /** Unassigned open deals, oldest first. */

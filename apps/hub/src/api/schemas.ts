@@ -1,4 +1,4 @@
-import { DEAL_STAGES } from '@leadline/core';
+import { STAGE_KEY_PATTERN, STAGE_KINDS } from '@leadline/core';
 import { z } from 'zod';
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
@@ -20,14 +20,47 @@ export const limitQuery = z.object({ limit });
 export const listOutboxQuery = z.object({ status: z.enum(['pending', 'processing', 'done', 'failed', 'dead']).optional(), limit });
 export const listNotificationsQuery = z.object({ unread: boolish.optional(), limit });
 
+// Stage keys are data now (pipelines); the services answer 400 for a key no pipeline has.
+const stageKeyRef = z.string().trim().min(1).max(64);
+
 export const listDealsQuery = z.object({
-  stage: z.enum(DEAL_STAGES).optional(),
+  stage: stageKeyRef.optional(),
+  stageId: z.uuid().optional(),
+  pipelineId: z.uuid().optional(),
   ownerId: z.uuid().optional(),
   status: z.enum(['open', 'closed']).optional(),
   cursor,
   limit,
 });
-export const changeStageSchema = z.object({ stage: z.enum(DEAL_STAGES), lostReason: z.string().max(1000).nullish() });
+/** `stage` (a key, resolved in the deal's pipeline or in `pipelineId`), or `stageId`; `pipelineId` alone: that pipeline's first stage. */
+export const changeStageSchema = z
+  .object({ stage: stageKeyRef.optional(), stageId: z.uuid().optional(), pipelineId: z.uuid().optional(), lostReason: z.string().max(1000).nullish() })
+  .refine((b) => b.stage !== undefined || b.stageId !== undefined || b.pipelineId !== undefined, { path: ['stage'], message: 'give stage (a key), stageId or pipelineId' });
+
+const pipelineName = z.string().trim().min(1).max(100);
+const stageName = z.string().trim().min(1).max(100);
+const stageKey = z.string().regex(STAGE_KEY_PATTERN, 'lowercase letters, digits and _, starting with a letter (at most 40)');
+export const createPipelineSchema = z.object({
+  name: pipelineName,
+  isDefault: z.boolean().optional(),
+  /** Omitted: the standard stages (new, first contact, qualified, proposal, won, lost). */
+  stages: z.array(z.object({ name: stageName, key: stageKey.optional(), kind: z.enum(STAGE_KINDS).optional() })).min(3).max(50).optional(),
+});
+export const updatePipelineSchema = z.object({ name: pipelineName.optional(), isDefault: z.boolean().optional() });
+export const createStageSchema = z.object({ name: stageName, key: stageKey.optional(), kind: z.enum(STAGE_KINDS).optional(), position: z.number().int().min(0).max(1000).optional() });
+export const updateStageSchema = z.object({ name: stageName.optional() });
+export const reorderStagesSchema = z.object({ stageIds: z.array(z.uuid()).min(1).max(100) });
+
+const ruleFields = {
+  title: z.string().trim().min(1).max(200),
+  assignTo: z.enum(['owner', 'admins', 'manager']),
+  managerId: z.uuid().nullable(),
+  dueIn: z.number().int().min(1).max(120_000),
+  dueUnit: z.enum(['minutes', 'hours']),
+  active: z.boolean(),
+};
+export const createStageRuleSchema = z.object(ruleFields).partial({ assignTo: true, managerId: true, active: true });
+export const updateStageRuleSchema = z.object(ruleFields).partial();
 
 export const listTasksQuery = z.object({
   mine: boolish.optional(),
@@ -45,6 +78,8 @@ const managerFields = {
   phone: z.string().max(40).nullable(),
   active: z.boolean(),
   available: z.boolean(),
+  // Weekly shift in the manager's timezone, BUSINESS_HOURS syntax; null or "" = no schedule.
+  shift: z.string().max(500).nullable(),
   capacity: z.number().int().min(0).max(100_000).nullable(),
   weight: z.number().int().min(1).max(100),
   timezone: z.string().max(64),
@@ -54,7 +89,7 @@ export const createManagerSchema = z.object({
   ...managerFields,
   role: managerFields.role.default('manager'),
   password: managerFields.password.optional(),
-}).partial({ phone: true, active: true, available: true, capacity: true, weight: true, timezone: true, locale: true });
+}).partial({ phone: true, active: true, available: true, shift: true, capacity: true, weight: true, timezone: true, locale: true });
 export const updateManagerSchema = z.object(managerFields).partial();
 
 const formFields = {

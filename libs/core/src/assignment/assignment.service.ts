@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../core-options';
+import { isOnShift } from '../managers/shift-schedule';
 import { OutboxKind, OutboxService, type NewOutboxMessage } from '../outbox/outbox.service';
 import { TimelineService, type NewActivity } from '../timeline/timeline.service';
 import { pickByCounter } from './round-robin.strategy';
@@ -14,12 +15,25 @@ export interface AssignmentDecision {
   rule: AssignmentRule;
   /** Human sentence for the timeline: why this manager (or nobody) got the lead. */
   reason: string;
+  /** The contact's owner, passed over because paused or off shift: told who got their contact's lead. */
+  passedOwner?: { id: string; name: string; why: string };
+}
+
+/** The contact's owner as the sticky rule needs it (read with the contact, only while active). */
+export interface StickyOwner {
+  id: string;
+  name: string;
+  available: boolean;
+  shift: string | null;
+  timezone: string;
 }
 
 interface ManagerRow {
   id: string;
   name: string;
   available: boolean;
+  shift: string | null;
+  timezone: string;
   capacity: number | null;
   weight: number;
   /** Counted only for managers with a capacity limit, and only up to it. */
@@ -28,8 +42,15 @@ interface ManagerRow {
 }
 
 /**
- * Who gets a lead: (1) the contact's active owner, (2) weighted round robin among active, available
- * managers under capacity, (3) nobody: the deal waits in the unassigned queue and admins are told.
+ * Who gets a lead: (1) the contact's active owner while not paused and on shift, (2) weighted round
+ * robin among active managers who are not paused, on shift (their weekly schedule, in their timezone,
+ * at the domain clock's now) and under capacity, (3) nobody: the deal waits in the unassigned queue and
+ * admins are told.
+ *
+ * A contact whose owner is paused or off shift is not held back for them: the new deal goes to someone
+ * who can call now (or waits in the queue), the contact stays the owner's, and the owner gets a
+ * `contact_routed` notice saying who took it. When the queue drains, the contact's owner is preferred
+ * if they are back.
  *
  * Round robin draws its turn from a database sequence (see round-robin.strategy.ts), so concurrent
  * intakes never wait for each other. Only a manager with a capacity limit is locked (its row, until
@@ -45,9 +66,38 @@ export class AssignmentService {
   ) {}
 
   /** `activeOwner`: the contact's owner when that manager is still active (the caller read it with the contact). */
-  async decide(em: EntityManager, activeOwner: { id: string; name: string } | null): Promise<AssignmentDecision> {
-    if (activeOwner) return { managerId: activeOwner.id, managerName: activeOwner.name, rule: 'sticky', reason: 'sticky owner' };
-    return this.roundRobin(em);
+  async decide(em: EntityManager, activeOwner: StickyOwner | null): Promise<AssignmentDecision> {
+    if (!activeOwner) return this.roundRobin(em);
+    const why = this.unavailability(activeOwner);
+    if (!why) return { managerId: activeOwner.id, managerName: activeOwner.name, rule: 'sticky', reason: 'sticky owner' };
+    const decision = await this.roundRobin(em);
+    return { ...decision, reason: `sticky owner ${activeOwner.name} ${why}; ${decision.reason}`, passedOwner: { id: activeOwner.id, name: activeOwner.name, why } };
+  }
+
+  /** Why a manager cannot take a new lead right now ('paused', 'off shift'), or null when they can. */
+  unavailability(m: { available: boolean; shift: string | null; timezone: string }): string | null {
+    if (!m.available) return 'paused';
+    if (!isOnShift(m, this.clock.now())) return 'off shift';
+    return null;
+  }
+
+  /** The notice to a contact's owner who was passed over (paused, off shift): their contact came back and who took it. */
+  passedOwnerNotice(deal: { id: string; contactId: string }, decision: AssignmentDecision, extra: Record<string, unknown> = {}): NewOutboxMessage | null {
+    const owner = decision.passedOwner;
+    if (!owner) return null;
+    return {
+      kind: OutboxKind.NotifyManager,
+      payload: {
+        event: 'contact_routed',
+        managerId: owner.id,
+        dealId: deal.id,
+        contactId: deal.contactId,
+        why: owner.why,
+        toManagerId: decision.managerId,
+        toManagerName: decision.managerName,
+        ...extra,
+      },
+    };
   }
 
   /** `exclude`: a manager who must not get the deal (the owner it is escalated away from). */
@@ -55,7 +105,7 @@ export class AssignmentService {
     // Open deals are counted only up to the capacity (all that matters is "full or not"), so the cost
     // does not grow with the database. The turn is drawn in the same statement (an InitPlan, once).
     const managers: ManagerRow[] = await em.query(
-      `SELECT m.id, m.name, m.available, m.capacity, m.weight,
+      `SELECT m.id, m.name, m.available, m.shift, m.timezone, m.capacity, m.weight,
               CASE WHEN m.capacity IS NULL THEN 0 ELSE (SELECT count(*) FROM (SELECT 1 FROM deal d
                    WHERE d.owner_id = m.id AND d.closed_at IS NULL LIMIT m.capacity) AS open) END AS open_deals,
               (SELECT nextval('assignment_turn_seq')) AS turn
@@ -66,8 +116,9 @@ export class AssignmentService {
     }
     const excluded = new Map<string, string>();
     for (const m of managers) {
+      const away = this.unavailability(m);
       if (exclude && m.id === exclude.id) excluded.set(m.id, `${m.name} ${exclude.reason}`);
-      else if (!m.available) excluded.set(m.id, `${m.name} paused`);
+      else if (away) excluded.set(m.id, `${m.name} ${away}`);
       else if (m.capacity !== null && Number(m.open_deals) >= m.capacity) excluded.set(m.id, `${m.name} at capacity`);
     }
     let eligible = managers.filter((m) => !excluded.has(m.id));
@@ -153,8 +204,8 @@ export class AssignmentService {
   ): Promise<void> {
     await em.query(`UPDATE deal SET owner_id = $2, updated_at = now() WHERE id = $1`, [deal.id, decision.managerId]);
     if (decision.managerId) {
-      // Open tasks follow the deal to its new owner.
-      await em.query(`UPDATE task SET assignee_id = $2 WHERE deal_id = $1 AND status = 'open'`, [deal.id, decision.managerId]);
+      // Open tasks follow the deal to its new owner (not those a stage rule gave to admins or a named manager).
+      await em.query(`UPDATE task SET assignee_id = $2 WHERE deal_id = $1 AND status = 'open' AND follows_owner`, [deal.id, decision.managerId]);
       await em.query(
         `UPDATE contact SET owner_id = $2, updated_at = now() WHERE id = $1
             AND (owner_id IS NULL OR NOT EXISTS (SELECT 1 FROM manager m WHERE m.id = contact.owner_id AND m.active))`,
@@ -178,18 +229,28 @@ export class AssignmentService {
   }
 
   /**
-   * Hands queued deals, oldest first, to managers who can now take them (after a manager resumes,
-   * is added or gets more capacity). Stops when the queue is empty or nobody is eligible.
+   * Hands queued deals, oldest first, to managers who can now take them (after a manager resumes, starts
+   * a shift, is added or gets more capacity): the contact's own owner when they can take leads again,
+   * else round robin. Stops when the queue is empty or nobody is eligible. Safe in several processes
+   * (SKIP LOCKED). Returns how many deals got an owner.
    */
   async drainQueue(limit = 500): Promise<number> {
     let assigned = 0;
     for (; assigned < limit; assigned++) {
       const done = await this.db.transaction(async (em) => {
         const [deal] = await em.query(
-          `SELECT id, contact_id FROM deal WHERE owner_id IS NULL AND closed_at IS NULL ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          `SELECT d.id, d.contact_id, m.id AS owner_id, m.name AS owner_name, m.available AS owner_available, m.shift AS owner_shift, m.timezone AS owner_timezone
+             FROM (SELECT id, contact_id FROM deal WHERE owner_id IS NULL AND closed_at IS NULL ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) d
+             JOIN contact c ON c.id = d.contact_id
+             LEFT JOIN manager m ON m.id = c.owner_id AND m.active`,
         );
         if (!deal) return true;
-        const decision = await this.roundRobin(em);
+        const owner = deal.owner_id
+          ? { id: deal.owner_id, name: deal.owner_name, available: deal.owner_available, shift: deal.owner_shift, timezone: deal.owner_timezone }
+          : null;
+        const decision = owner && !this.unavailability(owner)
+          ? { managerId: owner.id, managerName: owner.name, rule: 'sticky' as const, reason: 'sticky owner' }
+          : await this.roundRobin(em);
         if (!decision.managerId) return true;
         const [task] = await em.query(`SELECT id FROM task WHERE deal_id = $1 AND status = 'open' ORDER BY due_at LIMIT 1`, [deal.id]);
         await this.apply(em, { id: deal.id, contactId: deal.contact_id }, { ...decision, reason: `from the unassigned queue, ${decision.reason}` }, null, {
@@ -200,6 +261,12 @@ export class AssignmentService {
       if (done) break;
     }
     return assigned;
+  }
+
+  /** Cheap check (partial index) before a drain: is any open deal waiting without an owner? */
+  async queueWaiting(): Promise<boolean> {
+    const [row] = await this.db.query(`SELECT EXISTS (SELECT 1 FROM deal WHERE owner_id IS NULL AND closed_at IS NULL) AS waiting`);
+    return !!row.waiting;
   }
 }
 

@@ -1,4 +1,4 @@
-import { addBusinessMinutes, isOpen, parseBusinessHours, subtractBusinessMinutes } from './business-hours';
+import { addBusinessMinutes, businessMinutesBetween, isOpen, parseBusinessHours, subtractBusinessMinutes } from './business-hours';
 
 const moscow = parseBusinessHours('Mon-Fri 09:00-19:00; Sat 10:00-16:00', 'Europe/Moscow', ['2026-12-31']);
 // Europe/Moscow is UTC+3 all year.
@@ -105,6 +105,23 @@ describe('business hours', () => {
     it('24/7 is plain wall-clock time', () => {
       const always = parseBusinessHours('24/7', 'UTC');
       expect(subtractBusinessMinutes(always, new Date('2026-11-23T00:02:00Z'), 5)).toEqual(new Date('2026-11-22T23:57:00Z'));
+    });
+  });
+
+  describe('businessMinutesBetween', () => {
+    it('counts only open time: 18:55 to 09:10 next working day is 15 minutes', () => {
+      expect(businessMinutesBetween(moscow, msk('2026-11-23T18:55:00'), msk('2026-11-24T09:10:00'))).toBe(15);
+    });
+
+    it('is the inverse of addBusinessMinutes across a weekend and a holiday', () => {
+      for (const [start, minutes] of [['2026-11-27T18:00:00', 150], ['2026-12-30T18:50:00', 15], ['2026-11-23T23:00:00', 15]] as const) {
+        expect(businessMinutesBetween(moscow, msk(start), addBusinessMinutes(moscow, msk(start), minutes))).toBe(minutes);
+      }
+    });
+
+    it('is 0 for an end before the start, wall-clock minutes when always open', () => {
+      expect(businessMinutesBetween(moscow, msk('2026-11-23T12:00:00'), msk('2026-11-23T11:00:00'))).toBe(0);
+      expect(businessMinutesBetween(parseBusinessHours('24/7', 'UTC'), new Date('2026-11-23T00:00:00Z'), new Date('2026-11-23T01:30:00Z'))).toBe(90);
     });
   });
 });

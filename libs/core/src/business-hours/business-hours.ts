@@ -211,3 +211,19 @@ export function subtractBusinessMinutes(spec: BusinessHoursSpec, end: Date, minu
   }
   return new Date(end.getTime() - minutes * MINUTE);
 }
+
+/** Open business minutes from `from` to `to` (0 when `to` is not after `from`): the inverse of addBusinessMinutes. */
+export function businessMinutesBetween(spec: BusinessHoursSpec, from: Date, to: Date): number {
+  const end = to.getTime();
+  let t = from.getTime();
+  if (end <= t) return 0;
+  if (spec.alwaysOpen) return (end - t) / MINUTE;
+  let total = 0;
+  for (let guard = 0; guard < 10_000 && t < end; guard++) {
+    const i = nextInterval(spec, t);
+    if (!i || i.open >= end) break;
+    total += Math.min(i.close, end) - Math.max(t, i.open);
+    t = i.close;
+  }
+  return total / MINUTE;
+}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { identityKeyString, type IdentityKey } from '../identity/identity-kind';
+import type { StickyOwner } from '../assignment/assignment.service';
 import type { LeadWrites } from '../intake/lead-writes';
 
 export type LeadIdentity = IdentityKey & { details?: Record<string, unknown> };
@@ -10,7 +11,7 @@ export interface ResolvedContact {
   contactId: string;
   created: boolean;
   /** The contact's owner while that manager is active (for the sticky-owner rule). */
-  activeOwner: { id: string; name: string } | null;
+  activeOwner: StickyOwner | null;
   /** Other contacts that matched some identity of the lead (recorded as a conflict, never dropped). */
   conflicts: string[];
 }
@@ -55,7 +56,7 @@ export class ContactResolver {
     const contactId = primary.contact_id;
     // One intake at a time per contact decides "new deal or join the open one".
     const [row] = await em.query(
-      `SELECT m.id AS owner_id, m.name AS owner_name FROM contact c LEFT JOIN manager m ON m.id = c.owner_id AND m.active
+      `SELECT m.id AS owner_id, m.name AS owner_name, m.available AS owner_available, m.shift AS owner_shift, m.timezone AS owner_timezone FROM contact c LEFT JOIN manager m ON m.id = c.owner_id AND m.active
         WHERE c.id = $1 FOR UPDATE OF c`,
       [contactId],
     );
@@ -79,7 +80,11 @@ export class ContactResolver {
       writes.activities.push({ contactId, kind: 'identity_conflict', channel, occurredAt: at, payload });
       writes.activities.push({ contactId: other, kind: 'identity_conflict', channel, occurredAt: at, payload });
     }
-    return { contactId, created: false, activeOwner: row?.owner_id ? { id: row.owner_id, name: row.owner_name } : null, conflicts };
+    return { contactId, created: false, activeOwner: row?.owner_id
+        ? { id: row.owner_id, name: row.owner_name, available: row.owner_available, shift: row.owner_shift, timezone: row.owner_timezone }
+        : null,
+      conflicts,
+    };
   }
 }
 

@@ -4,10 +4,12 @@
  */
 export type ColumnTypes = Record<string, string>;
 
-export function insertFromJson(table: string, columns: ColumnTypes, param: number): string {
+/** `select`: an SQL expression per column to use instead of the JSON value (e.g. a default in database time). */
+export function insertFromJson(table: string, columns: ColumnTypes, param: number, select: Record<string, string> = {}): string {
   const names = Object.keys(columns);
   const defs = names.map((c) => `${c} ${columns[c]}`).join(', ');
-  return `INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM jsonb_to_recordset($${param}::jsonb) AS x(${defs})`;
+  const values = names.map((c) => select[c] ?? c).join(', ');
+  return `INSERT INTO ${table} (${names.join(', ')}) SELECT ${values} FROM jsonb_to_recordset($${param}::jsonb) AS x(${defs})`;
 }
 
 export const ACTIVITY_COLUMNS: ColumnTypes = {

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, type Viewer } from '../access/viewer';
 import { AssignmentService } from '../assignment/assignment.service';
 import { Clock } from '../core-options';
+import { returnedRows } from '../database/returned-rows';
 import { DomainError } from '../errors/domain-error';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
+import { StageAutomation, type EnteredStage } from '../pipelines/stage-automation';
 import { TimelineService } from '../timeline/timeline.service';
-import { isClosedStage, isDealStage, type DealStage } from './pipeline';
+import { isClosingKind } from './pipeline';
 
 export interface DealView {
   id: string;
@@ -15,7 +17,11 @@ export interface DealView {
   contactName: string | null;
   ownerId: string | null;
   title: string | null;
+  /** The stage's key (stable; `new`, `qualified`, … in the default pipeline). */
   stage: string;
+  stageId: string;
+  stageName: string;
+  pipelineId: string;
   sourceChannel: string;
   source: Record<string, unknown>;
   amount: string | null;
@@ -25,8 +31,16 @@ export interface DealView {
   createdAt: string;
 }
 
-const DEAL_COLUMNS = `d.id, d.contact_id, c.name AS contact_name, d.owner_id, d.title, d.stage, d.source_channel, d.source, d.amount,
-  d.lost_reason, d.first_response_at, d.closed_at, d.created_at`;
+const DEAL_COLUMNS = `d.id, d.contact_id, c.name AS contact_name, d.owner_id, d.title, d.stage, d.stage_id, s.name AS stage_name, d.pipeline_id,
+  d.source_channel, d.source, d.amount, d.lost_reason, d.first_response_at, d.closed_at, d.created_at`;
+const DEAL_FROM = `deal d JOIN contact c ON c.id = d.contact_id JOIN stage s ON s.id = d.stage_id`;
+
+/** Where a deal should go: a stage key (within the deal's pipeline or `pipelineId`), a stage id, or just another pipeline (its first stage). */
+export interface StageTarget {
+  stage?: string;
+  stageId?: string;
+  pipelineId?: string;
+}
 
 @Injectable()
 export class DealsService {
@@ -35,9 +49,13 @@ export class DealsService {
     private readonly timeline: TimelineService,
     private readonly assignment: AssignmentService,
     private readonly clock: Clock,
+    private readonly automation: StageAutomation,
   ) {}
 
-  async list(viewer: Viewer, q: { stage?: string; ownerId?: string; status?: 'open' | 'closed'; cursor?: string; limit?: number }): Promise<Page<DealView>> {
+  async list(
+    viewer: Viewer,
+    q: { stage?: string; stageId?: string; pipelineId?: string; ownerId?: string; status?: 'open' | 'closed'; cursor?: string; limit?: number },
+  ): Promise<Page<DealView>> {
     const limit = clampLimit(q.limit);
     const params: unknown[] = [];
     const where: string[] = [];
@@ -49,9 +67,18 @@ export class DealsService {
       where.push(`d.owner_id = $${params.length}`);
     }
     if (q.stage) {
-      if (!isDealStage(q.stage)) throw DomainError.invalid('unknown stage', { stage: `not one of the pipeline stages` });
+      const [known] = await this.db.query(`SELECT 1 FROM stage WHERE key = $1 LIMIT 1`, [q.stage]);
+      if (!known) throw DomainError.invalid('unknown stage', { stage: 'no pipeline has a stage with this key' });
       params.push(q.stage);
       where.push(`d.stage = $${params.length}`);
+    }
+    if (q.stageId) {
+      params.push(q.stageId);
+      where.push(`d.stage_id = $${params.length}`);
+    }
+    if (q.pipelineId) {
+      params.push(q.pipelineId);
+      where.push(`d.pipeline_id = $${params.length}`);
     }
     if (q.status === 'open') where.push('d.closed_at IS NULL');
     if (q.status === 'closed') where.push('d.closed_at IS NOT NULL');
@@ -62,7 +89,7 @@ export class DealsService {
     }
     params.push(limit + 1);
     const rows = await this.db.query(
-      `SELECT ${DEAL_COLUMNS} FROM deal d JOIN contact c ON c.id = d.contact_id
+      `SELECT ${DEAL_COLUMNS} FROM ${DEAL_FROM}
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.created_at DESC, d.id DESC LIMIT $${params.length}`,
       params,
     );
@@ -73,7 +100,7 @@ export class DealsService {
   /** Open deals nobody owns, oldest first: any manager may take one. */
   async queue(limit?: number): Promise<DealView[]> {
     const rows = await this.db.query(
-      `SELECT ${DEAL_COLUMNS} FROM deal d JOIN contact c ON c.id = d.contact_id
+      `SELECT ${DEAL_COLUMNS} FROM ${DEAL_FROM}
         WHERE d.owner_id IS NULL AND d.closed_at IS NULL ORDER BY d.created_at LIMIT $1`,
       [clampLimit(limit, 200, 100)],
     );
@@ -87,7 +114,7 @@ export class DealsService {
       params.push(viewer.id);
       scope = ' AND d.owner_id = $2';
     }
-    const [row] = await this.db.query(`SELECT ${DEAL_COLUMNS} FROM deal d JOIN contact c ON c.id = d.contact_id WHERE d.id = $1${scope}`, params);
+    const [row] = await this.db.query(`SELECT ${DEAL_COLUMNS} FROM ${DEAL_FROM} WHERE d.id = $1${scope}`, params);
     if (!row) throw DomainError.notFound('deal');
     return toDealView(row);
   }
@@ -99,35 +126,63 @@ export class DealsService {
     return this.get(viewer, dealId);
   }
 
-  /** Moves a deal along the pipeline. Closing it (won/lost) cancels its open tasks. */
-  async changeStage(viewer: Viewer, dealId: string, stage: string, lostReason?: string | null): Promise<DealView> {
-    if (!isDealStage(stage)) throw DomainError.invalid('unknown stage', { stage: 'not one of the pipeline stages' });
-    if (stage === 'lost' && !lostReason?.trim()) throw DomainError.invalid('a lost deal needs a reason', { lostReason: 'required when stage is lost' });
+  /**
+   * Moves a deal to another stage of its pipeline or into another pipeline. Won/lost close it (lost
+   * needs a reason) and cancel its open tasks; the open tasks the old stage's rules made are cancelled
+   * (their SLA clocks stop); the new stage's rules create theirs. One stage_changed activity per move.
+   */
+  async changeStage(viewer: Viewer, dealId: string, target: StageTarget | string, lostReason?: string | null): Promise<DealView> {
+    const to: StageTarget = typeof target === 'string' ? { stage: target } : target;
+    if (!to.stage && !to.stageId && !to.pipelineId) throw DomainError.invalid('where to?', { stage: 'give stage (a key), stageId or pipelineId' });
+    // An unknown key is bad input whatever the deal: answered before looking the deal up.
+    if (to.stage) {
+      const [known] = await this.db.query(`SELECT 1 FROM stage WHERE key = $1 LIMIT 1`, [to.stage]);
+      if (!known) throw DomainError.invalid('unknown stage', { stage: 'no pipeline has a stage with this key' });
+    }
     await this.db.transaction(async (em) => {
       const params: unknown[] = [dealId];
-      const scope = isAdmin(viewer) ? '' : ' AND owner_id = $2';
+      const scope = isAdmin(viewer) ? '' : ' AND d.owner_id = $2';
       if (!isAdmin(viewer)) params.push(viewer.id);
-      const [deal] = await em.query(`SELECT id, contact_id, stage FROM deal WHERE id = $1${scope} FOR UPDATE`, params);
-      if (!deal) throw DomainError.notFound('deal');
-      if (deal.stage === stage) return;
-      const now = this.clock.now();
-      const closing = isClosedStage(stage);
-      await em.query(
-        `UPDATE deal SET stage = $2, lost_reason = $3, closed_at = $4, updated_at = now() WHERE id = $1`,
-        [dealId, stage as DealStage, stage === 'lost' ? lostReason!.trim() : null, closing ? now : null],
+      const [deal] = await em.query(
+        `SELECT d.id, d.contact_id, d.owner_id, d.pipeline_id, d.stage_id, s.key AS stage_key, s.name AS stage_name, p.name AS pipeline_name
+           FROM deal d JOIN stage s ON s.id = d.stage_id JOIN pipeline p ON p.id = d.pipeline_id
+          WHERE d.id = $1${scope} FOR UPDATE OF d`,
+        params,
       );
+      if (!deal) throw DomainError.notFound('deal');
+      const stage = await this.resolveTarget(em, deal, to);
+      if (stage.kind === 'lost' && !lostReason?.trim()) throw DomainError.invalid('a lost deal needs a reason', { lostReason: 'required when stage is lost' });
+      if (stage.id === deal.stage_id) return;
+      const now = this.clock.now();
+      const closing = isClosingKind(stage.kind);
+      const reason = stage.kind === 'lost' ? lostReason!.trim() : null;
+      await em.query(
+        `UPDATE deal SET pipeline_id = $2, stage_id = $3, stage = $4, lost_reason = $5, closed_at = $6, updated_at = now() WHERE id = $1`,
+        [dealId, stage.pipelineId, stage.id, stage.key, reason, closing ? now : null],
+      );
+      const movedPipeline = stage.pipelineId !== deal.pipeline_id;
       await this.timeline.record(em, {
         contactId: deal.contact_id,
         dealId,
         kind: 'stage_changed',
         actorId: viewer.id,
         occurredAt: now,
-        payload: { from: deal.stage, to: stage, ...(stage === 'lost' ? { lostReason: lostReason!.trim() } : {}) },
+        payload: {
+          from: deal.stage_key,
+          to: stage.key,
+          ...(reason ? { lostReason: reason } : {}),
+          ...(movedPipeline ? { fromPipelineId: deal.pipeline_id, fromPipeline: deal.pipeline_name, toPipelineId: stage.pipelineId, toPipeline: stage.pipelineName } : {}),
+        },
       });
+      const ref = { id: dealId, contactId: deal.contact_id, ownerId: deal.owner_id };
+      await this.automation.leave(em, ref, { id: deal.stage_id, key: deal.stage_key, name: deal.stage_name }, stage, now, viewer.id);
       if (closing) {
-        const cancelled: Array<{ id: string }> = await em.query(
-          `UPDATE task SET status = 'cancelled', completed_at = $2, completed_by_id = $3 WHERE deal_id = $1 AND status = 'open' RETURNING id`,
-          [dealId, now, viewer.id],
+        const cancelled: Array<{ id: string }> = returnedRows(
+          await em.query(`UPDATE task SET status = 'cancelled', completed_at = $2, completed_by_id = $3 WHERE deal_id = $1 AND status = 'open' RETURNING id`, [
+            dealId,
+            now,
+            viewer.id,
+          ]),
         );
         if (cancelled.length) {
           await this.timeline.record(em, {
@@ -136,12 +191,54 @@ export class DealsService {
             kind: 'note',
             actorId: viewer.id,
             occurredAt: now,
-            payload: { text: `${cancelled.length} open task(s) cancelled: deal ${stage}`, taskIds: cancelled.map((t) => t.id) },
+            payload: { text: `${cancelled.length} open task(s) cancelled: deal ${stage.kind}`, taskIds: cancelled.map((t) => t.id) },
           });
         }
       }
+      await this.automation.enter(em, ref, stage, now, viewer.id);
     });
     return this.get(viewer, dealId);
+  }
+
+  /**
+   * The stage a move goes to (locked FOR KEY SHARE so it cannot be deleted under the move). A stage id
+   * or key must belong to the target pipeline: the deal's own unless `pipelineId` names another.
+   */
+  private async resolveTarget(
+    em: EntityManager,
+    deal: { pipeline_id: string },
+    to: StageTarget,
+  ): Promise<EnteredStage & { pipelineName: string }> {
+    let pipelineId: string = deal.pipeline_id;
+    if (to.pipelineId) {
+      // KEY SHARE: the pipeline cannot be deleted under the move.
+      const [p] = await em.query(`SELECT id FROM pipeline WHERE id = $1 FOR KEY SHARE`, [to.pipelineId]);
+      if (!p) throw DomainError.invalid('unknown pipeline', { pipelineId: 'no such pipeline' });
+      pipelineId = p.id;
+    }
+    let row: { id: string; pipeline_id: string } | undefined;
+    if (to.stageId) {
+      [row] = await em.query(`SELECT id, pipeline_id FROM stage WHERE id = $1 FOR KEY SHARE`, [to.stageId]);
+      if (!row) throw DomainError.invalid('unknown stage', { stageId: 'no such stage' });
+      if (row.pipeline_id !== pipelineId) {
+        throw DomainError.invalid('stage of another pipeline', {
+          stageId: to.pipelineId ? 'belongs to another pipeline than pipelineId' : 'belongs to another pipeline; give pipelineId to move the deal there',
+        });
+      }
+      if (to.stage) {
+        const [same] = await em.query(`SELECT 1 FROM stage WHERE id = $1 AND key = $2`, [row.id, to.stage]);
+        if (!same) throw DomainError.invalid('stage and stageId disagree', { stage: 'is not the key of stageId' });
+      }
+    } else if (to.stage) {
+      [row] = await em.query(`SELECT id, pipeline_id FROM stage WHERE pipeline_id = $1 AND key = $2 FOR KEY SHARE`, [pipelineId, to.stage]);
+      if (!row) throw DomainError.invalid('unknown stage', { stage: `the deal's pipeline has no stage "${to.stage}"` });
+    } else {
+      [row] = await em.query(`SELECT id, pipeline_id FROM stage WHERE pipeline_id = $1 AND kind = 'open' ORDER BY position LIMIT 1 FOR KEY SHARE`, [pipelineId]);
+      if (!row) throw DomainError.invalid('pipeline has no open stage', { pipelineId: 'has no open stage' });
+    }
+    const stage = await this.automation.stage(em, row.id);
+    const [p] = await em.query(`SELECT name FROM pipeline WHERE id = $1`, [stage!.pipelineId]);
+    return { ...stage!, pipelineName: p.name };
   }
 }
 
@@ -154,6 +251,9 @@ export function toDealView(r: any): DealView {
     ownerId: r.owner_id,
     title: r.title,
     stage: r.stage,
+    stageId: r.stage_id,
+    stageName: r.stage_name ?? null,
+    pipelineId: r.pipeline_id,
     sourceChannel: r.source_channel,
     source: r.source,
     amount: r.amount,

@@ -13,6 +13,7 @@ export type ActivityKind =
   | 'task_done'
   | 'task_overdue'
   | 'task_escalated'
+  | 'task_cancelled'
   | 'assigned'
   | 'unassigned'
   | 'stage_changed'

@@ -1,5 +1,4 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { DealStage } from '../deals/pipeline';
 
 export interface DealSource {
   formId?: string;
@@ -16,7 +15,10 @@ export class Deal {
   @Column({ name: 'contact_id', type: 'uuid' }) contactId: string;
   @Column({ name: 'owner_id', type: 'uuid', nullable: true }) ownerId: string | null;
   @Column({ type: 'text', nullable: true }) title: string | null;
-  @Column({ type: 'text', default: 'new' }) stage: DealStage;
+  /** The key of the deal's stage (kept equal to stage_id's key). */
+  @Column({ type: 'text', default: 'new' }) stage: string;
+  @Column({ name: 'pipeline_id', type: 'uuid' }) pipelineId: string;
+  @Column({ name: 'stage_id', type: 'uuid' }) stageId: string;
   @Column({ name: 'source_channel', type: 'text' }) sourceChannel: string;
   @Column({ type: 'jsonb', default: {} }) source: DealSource;
   @Column({ type: 'numeric', precision: 14, scale: 2, nullable: true }) amount: string | null;

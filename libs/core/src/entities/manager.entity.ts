@@ -15,8 +15,10 @@ export class Manager {
   @Column({ name: 'telegram_chat_id', type: 'text', nullable: true }) telegramChatId: string | null;
   /** Inactive managers (left the company) get nothing, not even sticky contacts. */
   @Column({ type: 'boolean', default: true }) active: boolean;
-  /** Paused / off shift: no new round-robin leads, sticky contacts still come back. */
+  /** The pause switch: a paused manager gets no new leads (not even sticky contacts' new deals). */
   @Column({ type: 'boolean', default: true }) available: boolean;
+  /** Weekly shift in `timezone` (BUSINESS_HOURS syntax, see shift-schedule.ts); off shift = no new leads. Null = no schedule. */
+  @Column({ type: 'text', nullable: true }) shift: string | null;
   /** Max open deals for round robin; null = no limit. */
   @Column({ type: 'integer', nullable: true }) capacity: number | null;
   @Column({ type: 'integer', default: 1 }) weight: number;

@@ -21,5 +21,10 @@ export class Task {
   @Column({ name: 'escalated_at', type: 'timestamptz', nullable: true }) escalatedAt: Date | null;
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true }) completedAt: Date | null;
   @Column({ name: 'completed_by_id', type: 'uuid', nullable: true }) completedById: string | null;
+  /** Set on tasks made by a stage rule: leaving that stage cancels them. */
+  @Column({ name: 'stage_id', type: 'uuid', nullable: true }) stageId: string | null;
+  @Column({ name: 'stage_rule_id', type: 'uuid', nullable: true }) stageRuleId: string | null;
+  /** Owner tasks move with the deal's owner; tasks for admins or a named manager stay with them. */
+  @Column({ name: 'follows_owner', type: 'boolean', default: true }) followsOwner: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -10,6 +10,7 @@ import { DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/domai
 import { normalizeEmail } from '../identity/email';
 import { normalizePhone } from '../identity/phone';
 import { OutboxKind } from '../outbox/outbox.service';
+import { StageAutomation, type PlannedStageTasks } from '../pipelines/stage-automation';
 import { slaInstants } from '../sla/sla-schedule';
 import type { IngestFailure, IngestResult, InboundEvent } from './inbound-event';
 import { LeadWrites } from './lead-writes';
@@ -36,6 +37,7 @@ export class IntakeService {
     private readonly clock: Clock,
     private readonly contacts: ContactResolver,
     private readonly assignment: AssignmentService,
+    private readonly automation: StageAutomation,
   ) {}
 
   /**
@@ -132,10 +134,23 @@ export class IntakeService {
     const decision = ownerId ? null : await this.assignment.decide(em, contact.activeOwner);
     if (decision) ownerId = decision.managerId;
 
+    let entryTasks: PlannedStageTasks | null = null;
     if (openDeal) {
       if (decision) writes.dealOwner = { id: dealId, ownerId };
     } else {
-      writes.newDeal = { id: dealId, contactId, ownerId, channel: event.channel, source: event.source ?? {}, title: dealTitle(event, name) };
+      // A new deal enters the default pipeline's first open stage, and that stage's rules apply.
+      const entry = await this.automation.entryStage(em);
+      writes.newDeal = {
+        id: dealId,
+        contactId,
+        ownerId,
+        channel: event.channel,
+        source: event.source ?? {},
+        title: dealTitle(event, name),
+        pipelineId: entry?.pipelineId,
+        stageId: entry?.id,
+      };
+      if (entry?.rules.length) entryTasks = await this.automation.plan(em, { id: dealId, contactId, ownerId }, entry, at, null);
     }
     if (writes.newContact) writes.newContact.ownerId = ownerId;
     if (writes.knownContact) writes.knownContact.ownerId = ownerId;
@@ -175,11 +190,19 @@ export class IntakeService {
       const { activity, notice } = this.assignment.effects({ id: dealId, contactId }, decision, null, { taskId, leadId: receiptId, activityId });
       writes.activities.push(activity);
       writes.outbox.push(notice);
+      const passed = this.assignment.passedOwnerNotice({ id: dealId, contactId }, decision, { taskId, leadId: receiptId });
+      if (passed) writes.outbox.push(passed);
     } else {
       writes.outbox.push({
         kind: OutboxKind.NotifyManager,
         payload: { event: activityKind, managerId: ownerId, dealId, contactId, taskId, leadId: receiptId, activityId, channel: event.channel, text: event.message?.text ?? null },
       });
+    }
+
+    if (entryTasks) {
+      writes.ruleTasks.push(...entryTasks.tasks);
+      writes.activities.push(...entryTasks.activities);
+      writes.outbox.push(...entryTasks.notices);
     }
 
     const result: IngestResult = { leadId: receiptId, contactId, dealId, taskId, ownerId, activityId, duplicate: false, repeatLead };

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
-import { ACTIVITY_COLUMNS, insertFromJson, OUTBOX_COLUMNS, type ColumnTypes } from '../database/json-rows';
-import { outboxRow, type NewOutboxMessage } from '../outbox/outbox.service';
+import { ACTIVITY_COLUMNS, insertFromJson, type ColumnTypes } from '../database/json-rows';
+import { insertOutboxSql, outboxRow, type NewOutboxMessage } from '../outbox/outbox.service';
+import { RULE_TASK_COLUMNS, ruleTaskRow, type PlannedTask } from '../pipelines/stage-automation';
 import { activityRow, type NewActivity } from '../timeline/timeline.service';
 
 const IDENTITY_COLUMNS: ColumnTypes = { contact_id: 'uuid', kind: 'text', value: 'text', details: 'jsonb' };
@@ -16,10 +17,13 @@ export class LeadWrites {
   /** A known contact: fill a missing name, move last activity, take an owner if it has none active. */
   knownContact?: { id: string; name: string | null; at: Date; ownerId: string | null };
   identities: Array<{ contactId: string; kind: string; value: string; details: Record<string, unknown> }> = [];
-  newDeal?: { id: string; contactId: string; ownerId: string | null; channel: string; source: unknown; title: string };
+  /** pipelineId/stageId: the entry stage (the default pipeline's first open stage). */
+  newDeal?: { id: string; contactId: string; ownerId: string | null; channel: string; source: unknown; title: string; pipelineId?: string; stageId?: string };
   /** An existing open deal (from the queue, or whose owner left) gets an owner; its open tasks follow. */
   dealOwner?: { id: string; ownerId: string | null };
   newTask?: { id: string; dealId: string; contactId: string; assigneeId: string | null; title: string; dueAt: Date; remindAt: Date | null; escalateAt: Date; createdAt: Date };
+  /** Tasks the entry stage's rules make for a new deal. */
+  ruleTasks: PlannedTask[] = [];
   activities: NewActivity[] = [];
   outbox: NewOutboxMessage[] = [];
   receipt?: { id: string; result: unknown };
@@ -53,14 +57,14 @@ export class LeadWrites {
     if (this.newDeal) {
       const d = this.newDeal;
       parts.push(
-        `INSERT INTO deal (id, contact_id, owner_id, stage, source_channel, source, title)
-         VALUES (${p(d.id)}, ${p(d.contactId)}, ${p(d.ownerId)}, 'new', ${p(d.channel)}, ${p(JSON.stringify(d.source ?? {}))}, ${p(d.title)})`,
+        `INSERT INTO deal (id, contact_id, owner_id, stage, pipeline_id, stage_id, source_channel, source, title)
+         VALUES (${p(d.id)}, ${p(d.contactId)}, ${p(d.ownerId)}, 'new', ${p(d.pipelineId ?? null)}, ${p(d.stageId ?? null)}, ${p(d.channel)}, ${p(JSON.stringify(d.source ?? {}))}, ${p(d.title)})`,
       );
     }
     if (this.dealOwner) {
       const d = this.dealOwner;
       parts.push(`UPDATE deal SET owner_id = ${p(d.ownerId)}, updated_at = now() WHERE id = ${p(d.id)}`);
-      if (d.ownerId) parts.push(`UPDATE task SET assignee_id = ${p(d.ownerId)} WHERE deal_id = ${p(d.id)} AND status = 'open'`);
+      if (d.ownerId) parts.push(`UPDATE task SET assignee_id = ${p(d.ownerId)} WHERE deal_id = ${p(d.id)} AND status = 'open' AND follows_owner`);
     }
     if (this.newTask) {
       const t = this.newTask;
@@ -69,13 +73,17 @@ export class LeadWrites {
          VALUES (${p(t.id)}, ${p(t.dealId)}, ${p(t.contactId)}, ${p(t.assigneeId)}, 'callback', ${p(t.title)}, ${p(t.dueAt)}, ${p(t.remindAt)}, ${p(t.escalateAt)}, ${p(t.createdAt)})`,
       );
     }
+    if (this.ruleTasks.length) {
+      params.push(JSON.stringify(this.ruleTasks.map(ruleTaskRow)));
+      parts.push(insertFromJson('task', RULE_TASK_COLUMNS, params.length));
+    }
     if (this.activities.length) {
       params.push(JSON.stringify(this.activities.map(activityRow)));
       parts.push(insertFromJson('activity', ACTIVITY_COLUMNS, params.length));
     }
     if (this.outbox.length) {
       params.push(JSON.stringify(this.outbox.map(outboxRow)));
-      parts.push(insertFromJson('outbox', OUTBOX_COLUMNS, params.length));
+      parts.push(insertOutboxSql(params.length));
     }
     if (this.receipt) {
       parts.push(`UPDATE inbound_receipt SET status = 'processed', result = ${p(JSON.stringify(this.receipt.result))}, error = NULL, processed_at = now() WHERE id = ${p(this.receipt.id)}`);

@@ -3,11 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AssignmentService } from '../assignment/assignment.service';
 import { assertTimezone } from '../business-hours/business-hours';
-import { CORE_OPTIONS, type CoreOptions } from '../core-options';
+import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { Manager, type ManagerRole } from '../entities';
 import { DomainError } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
 import { normalizePhone } from '../identity/phone';
+import { isOnShift, parseShift } from './shift-schedule';
 
 export interface ManagerInput {
   name?: string;
@@ -17,13 +18,16 @@ export interface ManagerInput {
   phone?: string | null;
   active?: boolean;
   available?: boolean;
+  /** Weekly shift in the manager's timezone ("Mon-Fri 09:00-18:00"); null or "" removes it. */
+  shift?: string | null;
   capacity?: number | null;
   weight?: number;
   timezone?: string;
   locale?: string;
 }
 
-export type ManagerView = Omit<Manager, 'passwordHash'> & { openDeals: number };
+/** `onShift`: within the shift at the clock's now (always true without a schedule); `receivingLeads`: active, not paused and on shift. */
+export type ManagerView = Omit<Manager, 'passwordHash'> & { openDeals: number; onShift: boolean; receivingLeads: boolean };
 
 @Injectable()
 export class ManagersService {
@@ -31,18 +35,24 @@ export class ManagersService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
     private readonly assignment: AssignmentService,
+    private readonly clock: Clock,
   ) {}
 
   async list(): Promise<ManagerView[]> {
     const managers = await this.db.getRepository(Manager).find({ order: { createdAt: 'ASC' } });
     const counts = await this.openDealCounts();
-    return managers.map((m) => ({ ...m, openDeals: counts.get(m.id) ?? 0 }));
+    return managers.map((m) => this.view(m, counts.get(m.id) ?? 0));
   }
 
   async get(id: string): Promise<ManagerView> {
     const m = await this.db.getRepository(Manager).findOne({ where: { id } });
     if (!m) throw DomainError.notFound('manager');
-    return { ...m, openDeals: (await this.openDealCounts()).get(id) ?? 0 };
+    return this.view(m, (await this.openDealCounts()).get(id) ?? 0);
+  }
+
+  private view(m: Manager, openDeals: number): ManagerView {
+    const onShift = isOnShift(m, this.clock.now());
+    return { ...m, openDeals, onShift, receivingLeads: m.active && m.available && onShift };
   }
 
   async findByEmailWithHash(email: string): Promise<Manager | null> {
@@ -61,7 +71,7 @@ export class ManagersService {
   }
 
   async create(input: ManagerInput & { name: string; email: string; role: ManagerRole }): Promise<ManagerView> {
-    const values = this.validate(input);
+    const values = this.validate(input, 'UTC');
     const exists = await this.db.getRepository(Manager).findOne({ where: { email: values.email! } });
     if (exists) throw DomainError.conflict('a manager with this email already exists');
     // The check above is for the common case; two simultaneous creates meet at the unique index.
@@ -73,20 +83,22 @@ export class ManagersService {
 
   /** Changing availability, capacity or activity may free someone to take queued deals. */
   async update(id: string, input: ManagerInput): Promise<ManagerView> {
-    await this.get(id);
-    const values = this.validate(input);
+    const current = await this.get(id);
+    const values = this.validate(input, current.timezone);
     if (values.email) {
       const other = await this.db.getRepository(Manager).findOne({ where: { email: values.email } });
       if (other && other.id !== id) throw DomainError.conflict('a manager with this email already exists');
     }
     if (Object.keys(values).length) await this.db.getRepository(Manager).update({ id }, values).catch(rethrowDuplicateEmail);
-    if (input.available !== undefined || input.capacity !== undefined || input.active !== undefined || input.role !== undefined) {
+    const eligibility: Array<keyof ManagerInput> = ['available', 'capacity', 'active', 'role', 'shift', 'timezone'];
+    if (eligibility.some((k) => input[k] !== undefined)) {
       await this.assignment.drainQueue();
     }
     return this.get(id);
   }
 
-  private validate(input: ManagerInput): Partial<Manager> {
+  /** `currentTimezone`: the one a shift is read in when the input does not change it. */
+  private validate(input: ManagerInput, currentTimezone: string): Partial<Manager> {
     const out: Partial<Manager> = {};
     const fields: Record<string, string> = {};
     if (input.name !== undefined) {
@@ -119,6 +131,15 @@ export class ManagersService {
         out.timezone = input.timezone;
       } catch {
         fields.timezone = 'not an IANA timezone such as Europe/Moscow';
+      }
+    }
+    if (input.shift !== undefined) {
+      const shift = input.shift === null ? null : input.shift.trim() || null;
+      try {
+        parseShift(shift, out.timezone ?? (fields.timezone ? 'UTC' : currentTimezone));
+        out.shift = shift;
+      } catch (e) {
+        fields.shift = `${(e as Error).message}; expected like "Mon-Fri 09:00-18:00; Sat 10:00-14:00"`;
       }
     }
     if (Object.keys(fields).length) throw DomainError.invalid('invalid manager', fields);

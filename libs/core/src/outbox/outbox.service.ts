@@ -25,12 +25,22 @@ export const OutboxKind = {
 export interface NewOutboxMessage {
   kind: string;
   payload: Record<string, unknown>;
+  /** Not delivered before this instant; default: at once (the database's now). */
   notBefore?: Date;
 }
 
-/** Row shape of `outbox` for insertFromJson. */
+/** Row shape of `outbox` for insertOutboxSql. */
 export function outboxRow(m: NewOutboxMessage): Record<string, unknown> {
-  return { kind: m.kind, payload: m.payload, next_attempt_at: (m.notBefore ?? new Date()).toISOString() };
+  return { kind: m.kind, payload: m.payload, next_attempt_at: m.notBefore ? m.notBefore.toISOString() : null };
+}
+
+/**
+ * INSERT of outbox rows given as one JSON parameter ($param). A row without `notBefore` is due at the
+ * database's now(), never at the domain clock's: delivery is infrastructure time, and a clock set far
+ * ahead or behind (a test, a backdated import) must not delay or hide a notice.
+ */
+export function insertOutboxSql(param: number): string {
+  return insertFromJson('outbox', OUTBOX_COLUMNS, param, { next_attempt_at: 'COALESCE(next_attempt_at, now())' });
 }
 
 /** An outbox row as the admin API shows it. */
@@ -58,7 +68,7 @@ export class OutboxService {
   /** Adds side effects to run after the caller's transaction commits. */
   async enqueue(em: EntityManager, ...messages: NewOutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await em.query(insertFromJson('outbox', OUTBOX_COLUMNS, 1), [JSON.stringify(messages.map(outboxRow))]);
+    await em.query(insertOutboxSql(1), [JSON.stringify(messages.map(outboxRow))]);
   }
 
   /** Rows in the given states, most recently changed first (default: the ones needing attention, failed and dead). */
@@ -70,7 +80,7 @@ export class OutboxService {
   async retry(id: string): Promise<OutboxView> {
     const rows = returnedRows<OutboxView>(
       await this.db.query(
-        `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, claimed_at = NULL, claim_token = NULL, updated_at = now()
+        `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = GREATEST($2::timestamptz, now()), claimed_at = NULL, claim_token = NULL, updated_at = now()
           WHERE id = $1 AND status IN ('failed', 'dead')
         RETURNING ${VIEW_COLUMNS}`,
         [id, this.clock.now()],

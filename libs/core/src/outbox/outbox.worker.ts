@@ -93,26 +93,30 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     return result;
   }
 
-  private async claim(now: Date, limit: number, token: string): Promise<OutboxDelivery[]> {
-    const leaseCutoff = new Date(now.getTime() - this.settings.leaseSeconds * 1000);
+  /**
+   * "Now" for the outbox is the later of the domain clock and the database clock: rows are written due
+   * at the database's now(), so a domain clock behind it (a test clock, a skewed host) must not hide
+   * them, and a clock ahead of it (tests moving time forward to reach a retry) still makes them due.
+   */
+  private async claim(clockNow: Date, limit: number, token: string): Promise<OutboxDelivery[]> {
     // A re-claimed (lease expired) row counts the lost attempt, so a message that crashes the
     // process every time still ends as dead instead of looping forever.
     const rows = await this.db.query(
       `WITH due AS (
          SELECT id FROM outbox
-          WHERE (status IN ('pending', 'failed') AND next_attempt_at <= $1)
-             OR (status = 'processing' AND claimed_at <= $2)
+          WHERE (status IN ('pending', 'failed') AND next_attempt_at <= GREATEST($1::timestamptz, now()))
+             OR (status = 'processing' AND claimed_at <= GREATEST($1::timestamptz, now()) - make_interval(secs => $2))
           ORDER BY next_attempt_at, id
           LIMIT $3
           FOR UPDATE SKIP LOCKED)
        UPDATE outbox o
-          SET status = 'processing', claimed_at = $1, claim_token = $4, updated_at = now(),
+          SET status = 'processing', claimed_at = GREATEST($1::timestamptz, now()), claim_token = $4, updated_at = now(),
               attempts = CASE WHEN o.status = 'processing' THEN o.attempts + 1 ELSE o.attempts END,
               last_error = CASE WHEN o.status = 'processing' THEN $5 ELSE o.last_error END
          FROM due
         WHERE o.id = due.id
        RETURNING o.id, o.kind, o.payload, o.attempts`,
-      [now, leaseCutoff, limit, token, LEASE_EXPIRED],
+      [clockNow, this.settings.leaseSeconds, limit, token, LEASE_EXPIRED],
     );
     return returnedRows<OutboxDelivery>(rows);
   }
@@ -162,12 +166,13 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async fail(message: OutboxDelivery, token: string, error: string): Promise<'failed' | 'dead'> {
     const attempts = message.attempts + 1;
     const dead = attempts >= this.settings.maxAttempts;
-    const next = new Date(this.clock.now().getTime() + backoffDelayMs(attempts));
+    // The backoff counts from the same "now" the claim uses (see claim()).
     await this.db.query(
-      `UPDATE outbox SET status = $3, attempts = $4, last_error = $5, next_attempt_at = CASE WHEN $3 = 'dead' THEN next_attempt_at ELSE $6 END,
+      `UPDATE outbox SET status = $3, attempts = $4, last_error = $5,
+              next_attempt_at = CASE WHEN $3 = 'dead' THEN next_attempt_at ELSE GREATEST($6::timestamptz, now()) + make_interval(secs => $7::double precision / 1000) END,
               claimed_at = NULL, claim_token = NULL, updated_at = now()
         WHERE id = $1 AND claim_token = $2`,
-      [message.id, token, dead ? 'dead' : 'failed', attempts, error.slice(0, MAX_ERROR_LENGTH), next],
+      [message.id, token, dead ? 'dead' : 'failed', attempts, error.slice(0, MAX_ERROR_LENGTH), this.clock.now(), backoffDelayMs(attempts)],
     );
     return dead ? 'dead' : 'failed';
   }

@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AssignmentService } from '../assignment/assignment.service';
+import { AssignmentService, type AssignmentDecision } from '../assignment/assignment.service';
+import { addBusinessMinutes, businessMinutesBetween } from '../business-hours/business-hours';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { OutboxKind, OutboxService, type NewOutboxMessage } from '../outbox/outbox.service';
 import { TimelineService, type NewActivity } from '../timeline/timeline.service';
+import { slaInstants } from './sla-schedule';
 
 /** Rows claimed per transaction: bounded so one tick never holds thousands of row locks. */
 const BATCH = 500;
@@ -25,15 +27,36 @@ const STEP_COLUMNS: Record<SlaStep, { instant: string; stamp: string }> = {
  * partial index, skipping rows another process holds, stamped in the same statement. Read through a
  * final SELECT (TypeORM's PostgreSQL driver wraps an UPDATE's rows in [rows, count]). Exported so tests
  * and the benchmark can EXPLAIN the exact statement.
+ *
+ * Escalation locks the DEALS of the due tasks first (skipping deals another process holds), then stamps
+ * every due task of those deals. Reassignment updates the deal and all its open tasks, so locking a task
+ * before its deal would deadlock two processes escalating two tasks of one deal (each holding one task
+ * and waiting for the other's). Deal, then task: the order every writer of both keeps (deal stage
+ * changes, task completion, outbound contact). NO KEY UPDATE: timeline and outbox inserts that merely
+ * reference the deal (KEY SHARE) are not blocked.
  */
 export function slaClaimSql(step: SlaStep): string {
   const { instant, stamp } = STEP_COLUMNS[step];
+  const returning = `RETURNING t.id, t.deal_id, t.contact_id, t.assignee_id, t.kind, t.title, t.due_at, t.created_at, t.follows_owner`;
+  if (step === 'escalate') {
+    return `WITH due AS (
+         SELECT DISTINCT deal_id FROM (SELECT deal_id FROM task WHERE status = 'open' AND ${stamp} IS NULL AND ${instant} <= $1
+          ORDER BY ${instant} LIMIT $2) AS first_due
+       ), deals AS (
+         SELECT id FROM deal WHERE id IN (SELECT deal_id FROM due) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED
+       ), stamped AS (
+         UPDATE task t SET ${stamp} = $1 FROM deals
+          WHERE t.deal_id = deals.id AND t.status = 'open' AND t.${stamp} IS NULL AND t.${instant} <= $1
+         ${returning}
+       )
+       SELECT s.*, m.name AS assignee_name FROM stamped s LEFT JOIN manager m ON m.id = s.assignee_id ORDER BY s.deal_id, s.due_at, s.id`;
+  }
   return `WITH due AS (
          SELECT id FROM task WHERE status = 'open' AND ${stamp} IS NULL AND ${instant} <= $1
           ORDER BY ${instant} LIMIT $2 FOR UPDATE SKIP LOCKED
        ), stamped AS (
          UPDATE task t SET ${stamp} = $1 FROM due WHERE t.id = due.id
-         RETURNING t.id, t.deal_id, t.contact_id, t.assignee_id, t.kind, t.title, t.due_at
+         ${returning}
        )
        SELECT s.*, m.name AS assignee_name FROM stamped s LEFT JOIN manager m ON m.id = s.assignee_id`;
 }
@@ -47,12 +70,17 @@ interface ClaimedTask {
   kind: string;
   title: string;
   due_at: Date | string;
+  created_at: Date | string;
+  /** false for a stage rule's task for admins or a named manager: its lateness is not the deal owner's. */
+  follows_owner: boolean;
 }
 
 export interface SlaTickResult {
   reminded: number;
   overdue: number;
   escalated: number;
+  /** Queued deals handed to managers who can take leads now (a shift began, someone resumed). */
+  fromQueue: number;
 }
 
 /**
@@ -79,12 +107,14 @@ export class SlaService {
 
   /** Processes everything due at the clock's now, batch by batch. */
   async tick(): Promise<SlaTickResult> {
-    const result: SlaTickResult = { reminded: 0, overdue: 0, escalated: 0 };
+    const result: SlaTickResult = { reminded: 0, overdue: 0, escalated: 0, fromQueue: 0 };
     // Overdue first: it is the step with a lateness target.
     result.overdue = await this.drain(BATCH, (em, now) => this.markOverdue(em, now));
     result.reminded = await this.drain(BATCH, (em, now) => this.remind(em, now));
     result.escalated = await this.drain(ESCALATION_BATCH, (em, now) => this.escalate(em, now));
-    if (result.overdue + result.reminded + result.escalated > 0) this.log.log({ msg: 'sla tick', ...result });
+    // Shifts begin on their own (no API call to hook): each tick offers the queue to whoever can take leads now.
+    if (await this.assignment.queueWaiting()) result.fromQueue = await this.assignment.drainQueue();
+    if (result.overdue + result.reminded + result.escalated + result.fromQueue > 0) this.log.log({ msg: 'sla tick', ...result });
     return result;
   }
 
@@ -143,22 +173,36 @@ export class SlaService {
   private async escalate(em: EntityManager, now: Date): Promise<number> {
     const rows = await this.claim(em, 'escalate', now, ESCALATION_BATCH);
     const { escalationPolicy, escalationMinutes } = this.options.sla;
+    // One reassignment per deal, however many of its tasks escalate together (the claim returns them grouped).
+    const reassigned = new Map<string, AssignmentDecision>();
     for (const t of rows) {
       const who = t.assignee_name ?? 'nobody';
-      const late = `${who} did not call back within ${escalationMinutes} min`;
-      if (escalationPolicy === 'reassign' && t.assignee_id) {
-        const decision = await this.assignment.roundRobin(em, { id: t.assignee_id, reason: 'escalated from' });
+      const late =
+        t.kind === 'callback' ? `${who} did not call back within ${escalationMinutes} min` : `${who} did not finish "${t.title}" within ${escalationMinutes} min of its due time`;
+      // Reassigning moves the deal away from its owner: only for the owner's own (owner-following) tasks.
+      if (escalationPolicy === 'reassign' && t.assignee_id && t.follows_owner) {
+        let decision = reassigned.get(t.deal_id);
+        if (!decision) {
+          decision = await this.assignment.roundRobin(em, { id: t.assignee_id, reason: 'escalated from' });
+          reassigned.set(t.deal_id, decision);
+          if (decision.managerId) {
+            await this.assignment.apply(
+              em,
+              { id: t.deal_id, contactId: t.contact_id },
+              { ...decision, reason: `escalated: ${late}; ${decision.reason}` },
+              null,
+              { taskId: t.id, escalatedFrom: t.assignee_id },
+            );
+            // The contact follows, so the next lead of this person goes to the new owner too.
+            await em.query(`UPDATE contact SET owner_id = $2, updated_at = now() WHERE id = $1 AND owner_id = $3`, [t.contact_id, decision.managerId, t.assignee_id]);
+          }
+        }
         if (decision.managerId) {
-          await this.assignment.apply(
+          const dueAt = await this.restartClock(em, t, now);
+          await this.timeline.record(
             em,
-            { id: t.deal_id, contactId: t.contact_id },
-            { ...decision, reason: `escalated: ${late}; ${decision.reason}` },
-            null,
-            { taskId: t.id, escalatedFrom: t.assignee_id },
+            escalationActivity(t, now, { policy: 'reassign', outcome: 'reassigned', reason: late, toManagerId: decision.managerId, toManagerName: decision.managerName, newDueAt: dueAt.toISOString() }),
           );
-          // The contact follows, so the next lead of this person goes to the new owner too.
-          await em.query(`UPDATE contact SET owner_id = $2, updated_at = now() WHERE id = $1 AND owner_id = $3`, [t.contact_id, decision.managerId, t.assignee_id]);
-          await this.timeline.record(em, escalationActivity(t, now, { policy: 'reassign', outcome: 'reassigned', reason: late, toManagerId: decision.managerId, toManagerName: decision.managerName }));
           continue;
         }
         await this.escalateToAdmins(em, t, now, { policy: 'reassign', outcome: 'nobody_else_eligible', reason: `${late}; nobody else eligible: ${decision.reason}` });
@@ -167,6 +211,24 @@ export class SlaService {
       await this.escalateToAdmins(em, t, now, { policy: escalationPolicy, outcome: 'admins_notified', reason: late });
     }
     return rows.length;
+  }
+
+  /**
+   * A reassigned task starts a fresh SLA clock for its new assignee: the same business-time window it
+   * was first given (15 min for a callback), counted from now, with reminder and overdue to come again.
+   * escalated_at stays: a task is reassigned automatically once; if the new owner is late as well, the
+   * overdue notice reaches them and the admins.
+   */
+  private async restartClock(em: EntityManager, t: ClaimedTask, now: Date): Promise<Date> {
+    const hours = this.options.businessHours;
+    const window = businessMinutesBetween(hours, new Date(t.created_at), new Date(t.due_at));
+    const dueAt = addBusinessMinutes(hours, now, window > 0 ? window : this.options.callbackSlaMinutes);
+    const { remindAt, escalateAt } = slaInstants(hours, this.options.sla, dueAt);
+    await em.query(
+      `UPDATE task SET due_at = $2, remind_at = $3, escalate_at = $4, reminded_at = NULL, overdue_at = NULL WHERE id = $1`,
+      [t.id, dueAt, remindAt, escalateAt],
+    );
+    return dueAt;
   }
 
   private async escalateToAdmins(em: EntityManager, t: ClaimedTask, now: Date, detail: { policy: string; outcome: string; reason: string }): Promise<void> {

@@ -61,6 +61,8 @@ export class TasksService {
       const params: unknown[] = [taskId];
       const scope = isAdmin(viewer) ? '' : ' AND assignee_id = $2';
       if (!isAdmin(viewer)) params.push(viewer.id);
+      // Deal first, then task: the lock order of every writer of both (SLA escalation reassigns a deal's tasks).
+      await em.query(`SELECT d.id FROM deal d JOIN task t ON t.deal_id = d.id WHERE t.id = $1${scope.replace('assignee_id', 't.assignee_id')} FOR UPDATE OF d`, params);
       const [task] = await em.query(`SELECT * FROM task WHERE id = $1${scope} FOR UPDATE`, params);
       if (!task) throw DomainError.notFound('task');
       if (task.status !== 'open') throw DomainError.conflict(`task is already ${task.status}`);
