@@ -41,7 +41,7 @@ describe('email across hub restarts and processes', () => {
   it('a hub stopped in the middle of a 200-message mailbox and started again ends with exactly 200', async () => {
     const uids = await dovecot.deliver(messages('r', 200));
     const db = await sharedDatabase();
-    const first = await TestHub.start(env(), undefined, db);
+    const first = await TestHub.start(env(), undefined, { existing: db });
     let stoppedAt: number;
     try {
       stoppedAt = await waitFor('some messages taken', async () => {
@@ -51,7 +51,7 @@ describe('email across hub restarts and processes', () => {
     } finally {
       await first.stop();
     }
-    const second = await TestHub.start(env(), undefined, db);
+    const second = await TestHub.start(env(), undefined, { existing: db });
     try {
       const before = await counts(second, 'r');
       // It really was stopped in the middle, and the stored position matches what committed.
@@ -75,8 +75,8 @@ describe('email across hub restarts and processes', () => {
       const server = await Dovecot.start();
       const ownEnv = { ...env(), ...server.imapEnv() };
       const db = await sharedDatabase();
-      const a = await TestHub.start(ownEnv, undefined, db);
-      const b = await TestHub.start(ownEnv, undefined, db);
+      const a = await TestHub.start(ownEnv, undefined, { existing: db });
+      const b = await TestHub.start(ownEnv, undefined, { existing: db });
       try {
         const [mailbox] = await a.query(`SELECT id FROM mailbox`);
         const taken = (hub: TestHub) => hub.app.get(EmailWatchers).watcher(mailbox.id)?.taken ?? 0;

@@ -12,6 +12,14 @@ function setCookieOf(headers: Record<string, unknown>): string {
   return cookie;
 }
 
+function csrfCookieOf(headers: Record<string, unknown>): string {
+  const raw = headers['set-cookie'];
+  const all = Array.isArray(raw) ? raw : [String(raw ?? '')];
+  const cookie = all.find((c) => c.startsWith('leadline_csrf='));
+  if (!cookie) throw new Error(`no leadline_csrf cookie in ${JSON.stringify(raw)}`);
+  return cookie.split(';')[0].slice('leadline_csrf='.length);
+}
+
 describe('auth and roles (HTTP)', () => {
   let hub: TestHub;
   let adminId: string;
@@ -159,10 +167,11 @@ describe('auth and roles (HTTP)', () => {
       expect((await hub.request({ url: '/api/auth/me', token: b.body.token })).status).toBe(200);
     });
 
-    it('logout works with the cookie alone', async () => {
+    it('logout works with the cookie (and its CSRF header) alone', async () => {
       const a = await login(ADMIN_EMAIL, ADMIN_PASSWORD);
       const cookie = `leadline_session=${a.body.token}`;
-      expect((await hub.request({ method: 'POST', url: '/api/auth/logout', headers: { cookie } })).status).toBe(204);
+      const csrf = csrfCookieOf(a.headers);
+      expect((await hub.request({ method: 'POST', url: '/api/auth/logout', headers: { cookie, 'x-csrf-token': csrf } })).status).toBe(204);
       expectError(await hub.request({ url: '/api/auth/me', headers: { cookie } }), 401, 'unauthorized');
     });
   });

@@ -93,6 +93,16 @@ describe('npm start (built hub, embedded database)', () => {
     const contact = await fetch(`http://localhost:${port}/api/contacts/${ids.contactId}`, { headers: { authorization: `Bearer ${token}` } });
     expect(await contact.json()).toMatchObject({ name: 'Anna Petrova', identities: expect.arrayContaining([{ kind: 'phone', value: '+79991234567' }]) });
     expect((await fetch(`http://localhost:${port}/health`)).status).toBe(200);
+
+    // `npm start` built the admin UI too: the printed address serves it, under its CSP.
+    expect(out).toContain(`Admin UI:   http://localhost:${port}/admin`);
+    const ui = await fetch(`http://localhost:${port}/admin/contacts`);
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await ui.text();
+    const script = /<script type="module" crossorigin src="(\/admin\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    expect((await fetch(`http://localhost:${port}${script}`)).status).toBe(200);
   }, 90_000);
 
   it('keeps the data and the admin on a second start, without printing a password again', async () => {

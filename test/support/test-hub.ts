@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { FirstStartService } from '../../apps/hub/src/bootstrap/first-start.service';
 import type { HubConfig } from '../../apps/hub/src/config/config.schema';
@@ -39,9 +40,16 @@ export class TestHub {
   ) {}
 
   /** `routeDatabaseUrl` lets a test put something (a proxy) between the hub and PostgreSQL. */
-  static async start(env: Record<string, string> = {}, routeDatabaseUrl?: (url: string) => string, existing?: TestDatabase): Promise<TestHub> {
-    // `existing`: a second hub process on the same database (restart, two processes).
-    const db = existing ?? (await createTestDatabase());
+  /**
+   * `existing`: a second hub process on the same database (restart, two processes).
+   * `adminUiDir`: serve a built admin UI from there (browser tests).
+   */
+  static async start(
+    env: Record<string, string> = {},
+    routeDatabaseUrl?: (url: string) => string,
+    options: { existing?: TestDatabase; adminUiDir?: string } = {},
+  ): Promise<TestHub> {
+    const db = options.existing ?? (await createTestDatabase());
     const dbEnv = db.env.DATABASE_URL && routeDatabaseUrl ? { DATABASE_URL: routeDatabaseUrl(db.env.DATABASE_URL) } : db.env;
     const config = parseConfig({
       ADMIN_EMAIL,
@@ -56,11 +64,18 @@ export class TestHub {
       ...env,
     });
     const clock = new TestClock();
-    const app = await createHubApp(config, createRootLogger(config.LOG_LEVEL), { clock });
+    const app = await createHubApp(config, createRootLogger(config.LOG_LEVEL), { clock, adminUiDir: options.adminUiDir });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     const report = await app.get(FirstStartService).run();
     return new TestHub(app, config, db, clock, report.formKey!);
+  }
+
+  /** Also serves real HTTP on a free port of 127.0.0.1 (for browser tests); returns the base URL. */
+  async listen(): Promise<string> {
+    await this.app.listen(0, '127.0.0.1');
+    const address = this.app.getHttpServer().address() as AddressInfo;
+    return `http://127.0.0.1:${address.port}`;
   }
 
   get dataSource(): DataSource {

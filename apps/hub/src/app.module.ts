@@ -4,6 +4,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthController } from './api/auth.controller';
+import { ChannelsController } from './api/channels.controller';
 import { CompaniesController } from './api/companies.controller';
 import { ContactsController } from './api/contacts.controller';
 import { DealsController } from './api/deals.controller';
@@ -17,6 +18,7 @@ import { PipelinesController } from './api/pipelines.controller';
 import { ReceiptsController } from './api/receipts.controller';
 import { ReportsController } from './api/reports.controller';
 import { TasksController } from './api/tasks.controller';
+import { WorkdayService } from './api/workday.service';
 import { AuthGuard } from './auth/auth.guard';
 import { SessionsService } from './auth/sessions.service';
 import { FirstStartService } from './bootstrap/first-start.service';
@@ -103,6 +105,7 @@ export class AppModule {
         FormsController,
         ReceiptsController,
         OutboxController,
+        ChannelsController,
         HealthController,
         ReportsController,
         CompaniesController,
@@ -114,6 +117,7 @@ export class AppModule {
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,
+        WorkdayService,
         FirstStartService,
         SlaScheduler,
         { provide: APP_GUARD, useClass: AuthGuard },

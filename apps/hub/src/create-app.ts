@@ -10,6 +10,7 @@ import { AppModule } from './app.module';
 import { SESSION_COOKIE } from './auth/auth.decorators';
 import { registerImportBodies } from './http/import-body';
 import type { HubConfig } from './config/config.schema';
+import { registerAdminUi } from './http/admin-ui';
 import { PinoNestLogger } from './logging/logger';
 
 export function createFastifyAdapter(config: HubConfig): FastifyAdapter {
@@ -17,12 +18,13 @@ export function createFastifyAdapter(config: HubConfig): FastifyAdapter {
 }
 
 /**
- * Everything the app needs beyond its modules: cookie parsing, per-route body limits, the access
+ * Everything the app needs beyond its modules: cookie parsing, the admin UI at /admin, per-route body limits, the access
  * log line, OpenAPI. Shared by `main.ts` and the tests so both run the same HTTP stack.
  */
-export async function configureApp(app: NestFastifyApplication, logger: Logger): Promise<void> {
+export async function configureApp(app: NestFastifyApplication, logger: Logger, options: { adminUiDir?: string } = {}): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(fastifyCookie as never);
+  await registerAdminUi(fastify, options.adminUiDir);
   fastify.addHook('onRoute', (route) => {
     if (route.url === FORM_ROUTE && route.method === 'POST') route.bodyLimit = FORM_BODY_LIMIT;
     // Telegram updates are parsed by their controller, so a malformed one is acknowledged, not refused.
@@ -58,14 +60,17 @@ export async function configureApp(app: NestFastifyApplication, logger: Logger):
   SwaggerModule.setup('api/docs', app as unknown as INestApplication, doc, { jsonDocumentUrl: 'api/docs/json' });
 }
 
-/** Builds the hub (not listening yet). `clock` replaces the system clock (tests place leads at night). */
-export async function createHubApp(config: HubConfig, logger: Logger, options: { clock?: Clock } = {}): Promise<NestFastifyApplication> {
+/**
+ * Builds the hub (not listening yet). `clock` replaces the system clock (tests place leads at night);
+ * `adminUiDir` serves the admin UI from another build folder than dist/admin (browser tests).
+ */
+export async function createHubApp(config: HubConfig, logger: Logger, options: { clock?: Clock; adminUiDir?: string } = {}): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), createFastifyAdapter(config), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
     // req.rawBody: signed webhooks (generic telephony HMAC) verify the exact bytes received.
     rawBody: true,
   });
-  await configureApp(app, logger);
+  await configureApp(app, logger, { adminUiDir: options.adminUiDir });
   return app;
 }

@@ -5,7 +5,8 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CurrentViewer, Public, SESSION_COOKIE } from '../auth/auth.decorators';
-import { tokenOf } from '../auth/auth.guard';
+import { sessionOf, tokenOf } from '../auth/auth.guard';
+import { CSRF_COOKIE, csrfTokenFor } from '../auth/csrf';
 import { SessionsService } from '../auth/sessions.service';
 import type { HubConfig } from '../config/config.schema';
 import { HUB_CONFIG } from '../config/load-config';
@@ -46,6 +47,7 @@ export class AuthController {
       path: '/',
       expires: session.expiresAt,
     });
+    this.setCsrfCookie(reply, session.token, session.expiresAt);
     return { token: session.token, expiresAt: session.expiresAt.toISOString(), user: session.viewer };
   }
 
@@ -56,10 +58,24 @@ export class AuthController {
     if (!token) throw DomainError.invalid('no session');
     await this.sessions.logout(token);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(CSRF_COOKIE, { path: '/' });
   }
 
+  /** Who is logged in. A cookie session also gets its CSRF cookie (again), e.g. after the browser dropped it. */
   @Get('me')
-  me(@CurrentViewer() viewer: Viewer): Viewer {
+  me(@CurrentViewer() viewer: Viewer, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Viewer {
+    const session = sessionOf(req);
+    if (session?.via === 'cookie') this.setCsrfCookie(reply, session.token);
     return viewer;
+  }
+
+  private setCsrfCookie(reply: FastifyReply, sessionToken: string, expires?: Date): void {
+    reply.setCookie(CSRF_COOKIE, csrfTokenFor(sessionToken), {
+      httpOnly: false,
+      sameSite: 'strict',
+      secure: this.config.COOKIE_SECURE,
+      path: '/',
+      ...(expires ? { expires } : {}),
+    });
   }
 }

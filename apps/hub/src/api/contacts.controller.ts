@@ -1,9 +1,10 @@
 import { ContactsService, ConversationsService, type Viewer } from '@leadline/core';
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { CurrentViewer } from '../auth/auth.decorators';
-import { listContactsQuery, pageQuery, sendMessageSchema } from './schemas';
+import { CurrentViewer, RequireRole } from '../auth/auth.decorators';
+import { listContactsQuery, newTaskSchema, noteSchema, pageQuery, reassignSchema, sendMessageSchema } from './schemas';
+import { WorkdayService } from './workday.service';
 
 @ApiTags('contacts')
 @Controller('api/contacts')
@@ -11,6 +12,7 @@ export class ContactsController {
   constructor(
     private readonly contacts: ContactsService,
     private readonly conversations: ConversationsService,
+    private readonly workday: WorkdayService,
   ) {}
 
   /** Search by name, phone in any format, or email; newest activity first. */
@@ -28,6 +30,26 @@ export class ContactsController {
   @Get(':id/timeline')
   timeline(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Query({ schema: pageQuery }) q: z.infer<typeof pageQuery>) {
     return this.contacts.timeline(viewer, id, q);
+  }
+
+  /** A note for the team on the contact's timeline → 201 with the timeline entry. */
+  @Post(':id/notes')
+  addNote(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: noteSchema }) body: z.infer<typeof noteSchema>) {
+    return this.workday.addNote(viewer, id, body.text);
+  }
+
+  /** A follow-up task on the contact's open deal (`{ title, dueAt }`) → 201 with the task. */
+  @Post(':id/tasks')
+  addTask(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: newTaskSchema }) body: z.infer<typeof newTaskSchema>) {
+    return this.workday.addTask(viewer, id, body);
+  }
+
+  /** Admins hand a contact, its open deals and their open tasks to another manager. */
+  @Post(':id/owner')
+  @HttpCode(200)
+  @RequireRole('admin')
+  reassign(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: reassignSchema }) body: z.infer<typeof reassignSchema>) {
+    return this.workday.reassign(viewer, id, body.managerId);
   }
 
   /**

@@ -139,3 +139,10 @@ export const updateMailboxSchema = z.object({
   formSenders: z.array(mailAddress).max(100),
   enabled: z.boolean(),
 }).partial();
+export const noteSchema = z.object({ text: z.string().trim().min(1).max(10_000) });
+export const snoozeSchema = z.object({ until: z.iso.datetime({ offset: true }).transform((v) => new Date(v)) });
+export const newTaskSchema = z.object({
+  title: z.string().trim().min(1).max(500),
+  dueAt: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
+});
+export const reassignSchema = z.object({ managerId: z.uuid() });

@@ -8,6 +8,7 @@ export function printWelcome(config: HubConfig, report: FirstStartReport): void 
   const lines = [
     '',
     `Leadline hub is running on ${url} (database: ${storageKind(config) === 'pglite' ? `embedded PGlite in ${config.PGLITE_DATA_DIR}` : 'PostgreSQL'})`,
+    `  Admin UI:   ${url}/admin   (log in with the admin email and password below)`,
     `  API docs:   ${url}/api/docs`,
     `  Health:     ${url}/health`,
   ];

@@ -1,0 +1,339 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { api, ApiError, type Contact, type Page, type TimelineEntry } from '../api';
+import { appendPage, mergeNewest, replyChannels } from '../format';
+import { useAsync, useLiveEvents } from '../hooks';
+import { useI18n } from '../i18n';
+import { useSession } from '../session';
+import { ChannelIcon, ErrorNote, isNotFound, Loading, Section, StageLabel } from '../ui';
+import { TimelineItem } from './TimelineItem';
+
+const PAGE = 30;
+
+export function ContactPage({ id }: { id: string }) {
+  const { t } = useI18n();
+  const { managerName, user } = useSession();
+  const contact = useAsync(() => api<Contact>(`/api/contacts/${id}`), [id]);
+  const timeline = useTimeline(id);
+
+  if (contact.error) {
+    return isNotFound(contact.error) ? (
+      <p className="error" role="alert" data-testid="not-found">
+        {t('contact.notFound')}
+      </p>
+    ) : (
+      <ErrorNote error={contact.error} onRetry={contact.reload} />
+    );
+  }
+  if (!contact.data) return <Loading />;
+  const c = contact.data;
+  const openDeal = c.deals.find((d) => !d.closedAt);
+  const phone = c.identities.find((i) => i.kind === 'phone')?.value;
+
+  return (
+    <div className="contact-layout">
+      <aside className="stack">
+        <h1 data-testid="contact-name">{c.name ?? t('unknownName')}</h1>
+        <Section title={t('contact.identities')}>
+          <ul className="list">
+            {c.identities.map((i) => (
+              <li key={`${i.kind}:${i.value}`} className="row">
+                <ChannelIcon kind={i.kind} />
+                {i.kind === 'phone' ? <a href={`tel:${i.value}`}>{i.value}</a> : i.kind === 'email' ? <a href={`mailto:${i.value}`}>{i.value}</a> : <span>{i.value}</span>}
+              </li>
+            ))}
+          </ul>
+          {phone && <CallButton contactId={c.id} phone={phone} onStarted={timeline.refresh} />}
+        </Section>
+        <Section title={t('contact.owner')}>
+          {user.role === 'admin' ? (
+            <OwnerPicker contactId={c.id} ownerId={c.ownerId} onChanged={() => {
+              contact.reload();
+              timeline.refresh();
+            }} />
+          ) : (
+            <p>{managerName(c.ownerId) ?? t('unassigned')}</p>
+          )}
+        </Section>
+        <Section title={t('contact.deal')}>
+          {openDeal ? (
+            <p data-testid="open-deal">
+              {openDeal.title ?? ''} <StageLabel stage={openDeal.stage} />
+            </p>
+          ) : (
+            <p className="muted">{t('contact.noDeal')}</p>
+          )}
+        </Section>
+      </aside>
+      <section className="stack timeline-col">
+        <Composer contact={c} onSent={timeline.refresh} />
+        <h2>{t('contact.timeline')}</h2>
+        <Timeline state={timeline} />
+      </section>
+    </div>
+  );
+}
+
+interface TimelineState {
+  items: TimelineEntry[] | null;
+  cursor: string | null;
+  error: unknown;
+  loadMore: () => void;
+  refresh: () => void;
+}
+
+function useTimeline(contactId: string): TimelineState {
+  const [items, setItems] = useState<TimelineEntry[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const busy = useRef(false);
+
+  const fetchPage = useCallback(
+    async (after: string | null) => {
+      if (busy.current) return;
+      busy.current = true;
+      try {
+        const q = new URLSearchParams({ limit: String(PAGE) });
+        if (after) q.set('cursor', after);
+        const page = await api<Page<TimelineEntry>>(`/api/contacts/${contactId}/timeline?${q}`);
+        if (after) {
+          setItems((shown) => appendPage(shown ?? [], page.items));
+          setCursor(page.nextCursor);
+        } else {
+          // A refresh: the newest page replaces its entries (statuses change), older pages already
+          // scrolled in stay, and so does the cursor past them.
+          let keptOlder = false;
+          setItems((shown) => {
+            const merged = mergeNewest(shown, page.items);
+            keptOlder = merged.length > page.items.length;
+            return merged;
+          });
+          setCursor((c) => (keptOlder ? c : page.nextCursor));
+        }
+        setError(null);
+      } catch (err) {
+        setError(err);
+      } finally {
+        busy.current = false;
+      }
+    },
+    [contactId],
+  );
+
+  // Newest first: a refresh reloads the first page (new entries arrive on top).
+  const refresh = useCallback(() => void fetchPage(null), [fetchPage]);
+  useEffect(refresh, [refresh]);
+  useLiveEvents(refresh);
+  const loadMore = useCallback(() => {
+    if (cursor) void fetchPage(cursor);
+  }, [cursor, fetchPage]);
+  return { items, cursor, error, loadMore, refresh };
+}
+
+function Timeline({ state }: { state: TimelineState }) {
+  const { t } = useI18n();
+  const sentinel = useRef<HTMLDivElement>(null);
+  const { loadMore, cursor } = state;
+
+  // Infinite scroll: the next page loads when the end of the list comes into view.
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || !cursor || typeof IntersectionObserver === 'undefined') return;
+    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && loadMore(), { rootMargin: '300px' });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [cursor, loadMore]);
+
+  if (state.error && !state.items) return <ErrorNote error={state.error} onRetry={state.refresh} />;
+  if (!state.items) return <Loading />;
+  if (state.items.length === 0) return <p className="muted">{t('timeline.empty')}</p>;
+  return (
+    <>
+      <ol className="timeline" data-testid="timeline">
+        {state.items.map((e) => (
+          <TimelineItem key={e.id} entry={e} />
+        ))}
+      </ol>
+      <div ref={sentinel} />
+      {cursor ? (
+        <button type="button" onClick={loadMore}>
+          {t('more')}
+        </button>
+      ) : (
+        <p className="muted small">{t('timeline.end')}</p>
+      )}
+    </>
+  );
+}
+
+function OwnerPicker({ contactId, ownerId, onChanged }: { contactId: string; ownerId: string | null; onChanged: () => void }) {
+  const { t } = useI18n();
+  const { managers } = useSession();
+  const [error, setError] = useState<string | null>(null);
+  const change = async (managerId: string) => {
+    if (!managerId || managerId === ownerId) return;
+    try {
+      await api(`/api/contacts/${contactId}/owner`, { body: { managerId } });
+      setError(null);
+      onChanged();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <>
+      <label>
+        <span className="sr-only">{t('contact.reassign')}</span>
+        <select value={ownerId ?? ''} onChange={(e) => change(e.target.value)} aria-label={t('contact.reassign')} data-testid="owner-select">
+          {!ownerId && <option value="">{t('unassigned')}</option>}
+          {managers
+            .filter((m) => m.active || m.id === ownerId)
+            .map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+        </select>
+      </label>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
+function CallButton({ contactId, phone, onStarted }: { contactId: string; phone: string; onStarted: () => void }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const call = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api('/api/calls', { body: { contactId } });
+      onStarted();
+    } catch (err) {
+      // No telephony on this hub: let the device dial.
+      if (err instanceof ApiError && err.status === 404) window.location.href = `tel:${phone}`;
+      else setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" className="primary" onClick={call} disabled={busy}>
+        ☎ {busy ? t('contact.calling') : t('contact.call')}
+      </button>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
+function Composer({ contact, onSent }: { contact: Contact; onSent: () => void }) {
+  const { t } = useI18n();
+  const channels = replyChannels(contact.identities);
+  const [mode, setMode] = useState<'reply' | 'note' | 'task'>(channels.length ? 'reply' : 'note');
+  const [due, setDue] = useState(() => defaultDue());
+  const [channel, setChannel] = useState<'email' | 'telegram' | ''>(channels[0] ?? '');
+  const [text, setText] = useState('');
+  const [subject, setSubject] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!text.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      if (mode === 'reply') {
+        await api(`/api/contacts/${contact.id}/messages`, {
+          body: { text, ...(channel ? { channel } : {}), ...(channel === 'email' && subject.trim() ? { subject: subject.trim() } : {}) },
+        });
+      } else if (mode === 'task') {
+        await api(`/api/contacts/${contact.id}/tasks`, { body: { title: text.trim(), dueAt: new Date(due).toISOString() } });
+        setDue(defaultDue());
+      } else {
+        await api(`/api/contacts/${contact.id}/notes`, { body: { text } });
+      }
+      setText('');
+      setSubject('');
+      onSent();
+    } catch (err) {
+      setError(err instanceof ApiError && err.status === 404 && mode === 'reply' ? t('composer.unavailable') : err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="card composer" onSubmit={submit} data-testid="composer">
+      <div className="tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={mode === 'reply'} className={mode === 'reply' ? 'active' : ''} onClick={() => setMode('reply')}>
+          {t('composer.reply')}
+        </button>
+        <button type="button" role="tab" aria-selected={mode === 'note'} className={mode === 'note' ? 'active' : ''} onClick={() => setMode('note')}>
+          {t('composer.note')}
+        </button>
+        <button type="button" role="tab" aria-selected={mode === 'task'} className={mode === 'task' ? 'active' : ''} onClick={() => setMode('task')}>
+          {t('composer.task')}
+        </button>
+        {mode === 'reply' && channels.length > 0 && (
+          <select value={channel} onChange={(e) => setChannel(e.target.value as 'email' | 'telegram')} aria-label={t('composer.via', { channel: '' })}>
+            {channels.map((c) => (
+              <option key={c} value={c}>
+                {t('composer.via', { channel: t(`channel.${c}`) })}
+              </option>
+            ))}
+          </select>
+        )}
+      </div>
+      {mode === 'reply' && channels.length === 0 ? (
+        <p className="muted">{t('composer.noChannel')}</p>
+      ) : (
+        <>
+          {mode === 'reply' && channel === 'email' && (
+            <input placeholder={t('composer.subject')} aria-label={t('composer.subject')} value={subject} onChange={(e) => setSubject(e.target.value)} />
+          )}
+          <textarea
+            rows={3}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            placeholder={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
+            aria-label={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) (e.currentTarget.form as HTMLFormElement | null)?.requestSubmit();
+            }}
+          />
+          {mode === 'task' && (
+            <label className="row">
+              {t('tasks.due')}
+              <input type="datetime-local" required value={due} onChange={(e) => setDue(e.target.value)} />
+            </label>
+          )}
+          {error && (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          )}
+          <button type="submit" className="primary" disabled={busy || !text.trim()}>
+            {mode === 'reply' ? t('composer.send') : mode === 'task' ? t('composer.addTask') : t('composer.addNote')}
+          </button>
+        </>
+      )}
+    </form>
+  );
+}
+
+/** Tomorrow 10:00 local time, as a datetime-local value. */
+function defaultDue(now = new Date()): string {
+  const d = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 10, 0);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}

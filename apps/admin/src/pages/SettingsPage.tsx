@@ -1,0 +1,394 @@
+import QRCode from 'qrcode';
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, optionalApi, type ChannelStatus, type Mailbox, type Manager, type OutboxRow, type WebForm } from '../api';
+import { embedSnippet } from '../format';
+import { useAsync } from '../hooks';
+import { useI18n } from '../i18n';
+import { navigate, useRoute } from '../router';
+import { ErrorNote, Loading, Section } from '../ui';
+
+type Tab = 'managers' | 'forms' | 'channels' | 'outbox';
+const TABS: Tab[] = ['managers', 'forms', 'channels', 'outbox'];
+
+export function SettingsPage() {
+  const { t } = useI18n();
+  const { path } = useRoute();
+  const tab = (TABS.find((x) => path === `/settings/${x}`) ?? 'managers') as Tab;
+  return (
+    <div className="stack">
+      <h1>{t('settings.title')}</h1>
+      <div className="tabs" role="tablist">
+        {TABS.map((x) => (
+          <button key={x} type="button" role="tab" aria-selected={tab === x} className={tab === x ? 'active' : ''} onClick={() => navigate(`/settings/${x}`)}>
+            {t(`settings.${x}`)}
+          </button>
+        ))}
+      </div>
+      {tab === 'managers' && <ManagersTab />}
+      {tab === 'forms' && <FormsTab />}
+      {tab === 'channels' && <ChannelsTab />}
+      {tab === 'outbox' && <OutboxTab />}
+    </div>
+  );
+}
+
+function useAction(after: () => void): [(fn: () => Promise<unknown>) => Promise<void>, unknown] {
+  const [error, setError] = useState<unknown>(null);
+  const run = async (fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      setError(null);
+    } catch (err) {
+      setError(err);
+    }
+    after();
+  };
+  return [run, error];
+}
+
+function ManagersTab() {
+  const { t } = useI18n();
+  const managers = useAsync(() => api<Manager[]>('/api/managers'), []);
+  const [run, error] = useAction(managers.reload);
+  const [draft, setDraft] = useState({ name: '', email: '', password: '', phone: '' });
+
+  const create = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      await api('/api/managers', { body: { name: draft.name, email: draft.email, password: draft.password, role: 'manager', ...(draft.phone ? { phone: draft.phone } : {}) } });
+      setDraft({ name: '', email: '', password: '', phone: '' });
+    });
+  };
+  const patch = (m: Manager, body: Partial<Manager>) => run(() => api(`/api/managers/${m.id}`, { method: 'PATCH', body }));
+
+  if (managers.error) return <ErrorNote error={managers.error} onRetry={managers.reload} />;
+  if (!managers.data) return <Loading />;
+  return (
+    <>
+      {error ? <ErrorNote error={error} /> : null}
+      <div className="table-wrap">
+        <table className="table" data-testid="managers">
+          <thead>
+            <tr>
+              <th>{t('managers.name')}</th>
+              <th>{t('managers.phone')}</th>
+              <th>{t('managers.capacity')}</th>
+              <th>{t('managers.weight')}</th>
+              <th>{t('managers.shift')}</th>
+              <th>{t('managers.available')}</th>
+              <th>{t('managers.telegram')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {managers.data
+              .filter((m) => m.active)
+              .map((m) => (
+                <tr key={m.id}>
+                  <td>
+                    {m.name}
+                    <div className="muted small">
+                      {m.email} · {t(`role.${m.role}`)}
+                    </div>
+                  </td>
+                  <td>
+                    <BlurInput value={m.phone ?? ''} label={t('managers.phone')} onCommit={(v) => patch(m, { phone: v || null })} />
+                  </td>
+                  <td>
+                    <BlurInput
+                      value={m.capacity == null ? '' : String(m.capacity)}
+                      label={t('managers.capacity')}
+                      type="number"
+                      onCommit={(v) => patch(m, { capacity: v === '' ? null : Number(v) })}
+                    />
+                  </td>
+                  <td>
+                    <BlurInput value={String(m.weight)} label={t('managers.weight')} type="number" onCommit={(v) => patch(m, { weight: Number(v) || 1 })} />
+                  </td>
+                  <td>
+                    <BlurInput value={m.shift ?? ''} label={t('managers.shift')} wide onCommit={(v) => patch(m, { shift: v || null })} />
+                    <div className="muted small">
+                      {m.timezone}
+                      {m.onShift === false && ` · ${t('managers.offShift')}`}
+                    </div>
+                  </td>
+                  <td>
+                    <button type="button" onClick={() => patch(m, { available: !m.available })} aria-pressed={!m.available}>
+                      {m.available ? t('managers.pause') : t('managers.resume')}
+                    </button>
+                    {!m.available && <span className="pill due-overdue">{t('managers.paused')}</span>}
+                  </td>
+                  <td>
+                    <TelegramLink manager={m} />
+                  </td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </div>
+      <form className="card inline-form" onSubmit={create}>
+        <h2>{t('managers.add')}</h2>
+        <input required placeholder={t('managers.name')} aria-label={t('managers.name')} value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
+        <input required type="email" placeholder={t('managers.email')} aria-label={t('managers.email')} value={draft.email} onChange={(e) => setDraft({ ...draft, email: e.target.value })} />
+        <input required minLength={8} type="password" placeholder={t('managers.password')} aria-label={t('managers.password')} value={draft.password} onChange={(e) => setDraft({ ...draft, password: e.target.value })} />
+        <input placeholder={t('managers.phone')} aria-label={t('managers.phone')} value={draft.phone} onChange={(e) => setDraft({ ...draft, phone: e.target.value })} />
+        <button type="submit" className="primary">
+          {t('create')}
+        </button>
+      </form>
+    </>
+  );
+}
+
+/** An input that saves when it loses focus or on Enter, only if the value changed. */
+function BlurInput({ value, label, type = 'text', wide, onCommit }: { value: string; label: string; type?: string; wide?: boolean; onCommit: (v: string) => void }) {
+  const [v, setV] = useState(value);
+  useEffect(() => setV(value), [value]);
+  const commit = () => v !== value && onCommit(v.trim());
+  return (
+    <input
+      className={wide ? undefined : 'narrow'}
+      placeholder={wide ? 'Mon-Fri 09:00-18:00' : undefined}
+      type={type}
+      aria-label={label}
+      value={v}
+      onChange={(e) => setV(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => e.key === 'Enter' && commit()}
+    />
+  );
+}
+
+function TelegramLink({ manager }: { manager: Manager }) {
+  const { t, dateTime } = useI18n();
+  const [link, setLink] = useState<{ url: string; expiresAt: string; qr: string } | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const create = async () => {
+    try {
+      const res = await api<{ code: string; url: string; expiresAt: string }>(`/api/managers/${manager.id}/telegram-link`, { method: 'POST' });
+      const qr = await QRCode.toDataURL(res.url, { margin: 1, width: 160 });
+      setLink({ url: res.url, expiresAt: res.expiresAt, qr });
+      setNote(null);
+    } catch (err) {
+      setNote(err instanceof ApiError && (err.status === 404 || err.status === 503) ? t('managers.telegramUnavailable') : String(err));
+    }
+  };
+  return (
+    <div className="tg">
+      {manager.telegramUserId && <span className="pill ok">{t('managers.telegramLinked')}</span>}
+      <button type="button" onClick={create}>
+        {t('managers.telegramLink')}
+      </button>
+      {note && <div className="muted small">{note}</div>}
+      {link && (
+        <div className="tg-link">
+          <a href={link.url} target="_blank" rel="noopener noreferrer" className="break">
+            {link.url}
+          </a>
+          <img src={link.qr} alt="QR" width={160} height={160} />
+          <div className="muted small">{t('managers.telegramHint', { time: dateTime(link.expiresAt) })}</div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function FormsTab() {
+  const { t } = useI18n();
+  const forms = useAsync(() => api<WebForm[]>('/api/forms'), []);
+  const [run, error] = useAction(forms.reload);
+  const [name, setName] = useState('');
+  if (forms.error) return <ErrorNote error={forms.error} onRetry={forms.reload} />;
+  if (!forms.data) return <Loading />;
+  return (
+    <>
+      {error ? <ErrorNote error={error} /> : null}
+      {forms.data.map((f) => (
+        <Section key={f.id} title={f.name}>
+          <dl className="kv">
+            <dt>{t('forms.key')}</dt>
+            <dd>
+              <code>{f.key}</code>
+            </dd>
+            <dt>{t('forms.endpoint')}</dt>
+            <dd>
+              <code className="break">{f.endpoint}</code>
+            </dd>
+          </dl>
+          <label>
+            {t('forms.origins')}
+            <OriginsEditor form={f} onSave={(origins) => run(() => api(`/api/forms/${f.id}`, { method: 'PATCH', body: { allowedOrigins: origins } }))} />
+          </label>
+          <Snippet text={embedSnippet(f)} />
+        </Section>
+      ))}
+      <form
+        className="card inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            await api('/api/forms', { body: { name } });
+            setName('');
+          });
+        }}
+      >
+        <h2>{t('forms.add')}</h2>
+        <input required placeholder={t('forms.name')} aria-label={t('forms.name')} value={name} onChange={(e) => setName(e.target.value)} />
+        <button type="submit" className="primary">
+          {t('create')}
+        </button>
+      </form>
+    </>
+  );
+}
+
+function OriginsEditor({ form, onSave }: { form: WebForm; onSave: (o: string[]) => void }) {
+  const { t } = useI18n();
+  const [text, setText] = useState(form.allowedOrigins.join('\n'));
+  useEffect(() => setText(form.allowedOrigins.join('\n')), [form.allowedOrigins]);
+  return (
+    <div className="row wrap">
+      <textarea rows={2} value={text} onChange={(e) => setText(e.target.value)} className="grow" />
+      <button
+        type="button"
+        onClick={() =>
+          onSave(
+            text
+              .split(/\s+/)
+              .map((s) => s.trim())
+              .filter(Boolean),
+          )
+        }
+      >
+        {t('save')}
+      </button>
+    </div>
+  );
+}
+
+function Snippet({ text }: { text: string }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="snippet">
+      <div className="row">
+        <strong className="grow">{t('forms.snippet')}</strong>
+        <button
+          type="button"
+          onClick={async () => {
+            await navigator.clipboard?.writeText(text);
+            setCopied(true);
+            setTimeout(() => setCopied(false), 1500);
+          }}
+        >
+          {copied ? t('copied') : t('copy')}
+        </button>
+      </div>
+      <pre data-testid="embed-snippet">{text}</pre>
+    </div>
+  );
+}
+
+function StatusPill({ status }: { status: string }) {
+  const { t } = useI18n();
+  const key = `status.${status}`;
+  const label = t(key as never);
+  return <span className={`pill status-${status}`}>{label === key ? status : label}</span>;
+}
+
+function ChannelsTab() {
+  const { t, dateTime } = useI18n();
+  const statuses = useAsync(() => optionalApi<ChannelStatus[]>('/api/channels/status'), []);
+  const mailboxes = useAsync(() => optionalApi<Mailbox[]>('/api/mailboxes'), []);
+  return (
+    <>
+      <Section title={t('settings.channels')} actions={<button type="button" onClick={statuses.reload}>{t('retry')}</button>}>
+        {statuses.error ? (
+          <ErrorNote error={statuses.error} onRetry={statuses.reload} />
+        ) : statuses.loading && !statuses.data ? (
+          <Loading />
+        ) : statuses.data === null ? (
+          <p className="muted">{t('channels.unavailable')}</p>
+        ) : statuses.data!.length === 0 ? (
+          <p className="muted">{t('channels.empty')}</p>
+        ) : (
+          <ul className="list" data-testid="channel-status">
+            {statuses.data!.map((s) => (
+              <li key={`${s.channel}:${s.name}`} className="row wrap">
+                <strong>{s.channel}</strong>
+                <span className="grow">{s.name}</span>
+                <StatusPill status={s.status} />
+                {s.since && <time className="muted small">{dateTime(s.since)}</time>}
+                {s.lastError && <div className="error-text small full">{s.lastError}</div>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+      <Section title={t('channels.mailboxes')}>
+        {mailboxes.error ? (
+          <ErrorNote error={mailboxes.error} onRetry={mailboxes.reload} />
+        ) : mailboxes.loading && !mailboxes.data ? (
+          <Loading />
+        ) : !mailboxes.data || mailboxes.data.length === 0 ? (
+          <p className="muted">{t('channels.noMailboxes')}</p>
+        ) : (
+          <ul className="list">
+            {mailboxes.data.map((m) => (
+              <li key={m.id} className="row wrap">
+                <strong>{m.name}</strong>
+                <span className="grow">{m.address}</span>
+                <StatusPill status={m.enabled ? m.status : 'disabled'} />
+                {m.lastError && <div className="error-text small full">{m.lastError}</div>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+    </>
+  );
+}
+
+function OutboxTab() {
+  const { t, dateTime } = useI18n();
+  const rows = useAsync(() => api<OutboxRow[]>('/api/outbox'), []);
+  const [run, error] = useAction(rows.reload);
+  if (rows.error) return <ErrorNote error={rows.error} onRetry={rows.reload} />;
+  if (!rows.data) return <Loading />;
+  if (rows.data.length === 0) return <p className="muted">{t('outbox.empty')}</p>;
+  return (
+    <>
+      {error ? <ErrorNote error={error} /> : null}
+      <div className="table-wrap">
+        <table className="table" data-testid="outbox">
+          <thead>
+            <tr>
+              <th>{t('outbox.kind')}</th>
+              <th>{t('outbox.status')}</th>
+              <th>{t('outbox.attempts')}</th>
+              <th>{t('outbox.error')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {rows.data.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  <code>{r.kind}</code>
+                  <div className="muted small">{dateTime(r.updatedAt)}</div>
+                </td>
+                <td>{r.status}</td>
+                <td>{r.attempts}</td>
+                <td className="error-text break">{r.lastError}</td>
+                <td>
+                  <button type="button" onClick={() => run(() => api(`/api/outbox/${r.id}/retry`, { method: 'POST' }))}>
+                    {t('outbox.retry')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,173 @@
+import { useState } from 'react';
+import type { TimelineEntry } from '../api';
+import { dueState, entryText, formatDuration, leadFields, leadUtm } from '../format';
+import { useI18n, type MessageKey } from '../i18n';
+import { useSession } from '../session';
+import { ChannelIcon, StageLabel } from '../ui';
+
+const KNOWN = new Set([
+  'lead', 'repeat_lead', 'message_in', 'message_out', 'call_in', 'call_out', 'call_missed', 'recording', 'task_created', 'task_done',
+  'task_overdue', 'task_escalated', 'assigned', 'unassigned', 'stage_changed', 'identity_conflict', 'identity_added', 'merged', 'note',
+]);
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+interface Attachment {
+  id: string;
+  filename?: string;
+  name?: string;
+  size?: number;
+}
+
+/** One entry of the unified timeline. Every value from outside is rendered as text (React escapes it). */
+export function TimelineItem({ entry }: { entry: TimelineEntry }) {
+  const { t, dateTime } = useI18n();
+  const { managerName } = useSession();
+  const p = entry.payload;
+  const details = obj(p.details);
+  const title = KNOWN.has(entry.kind) ? t(`timeline.${entry.kind}` as MessageKey) : t('timeline.other');
+  const actor = managerName(entry.actorId);
+  const text = entryText(entry);
+
+  return (
+    <li className={`tl tl-${entry.kind}`} data-testid="timeline-entry" data-kind={entry.kind}>
+      <div className="tl-head">
+        {entry.channel && <ChannelIcon kind={entry.channel} />}
+        <strong>{title}</strong>
+        {actor && <span className="muted">· {actor}</span>}
+        <time className="muted" dateTime={entry.occurredAt}>
+          {dateTime(entry.occurredAt)}
+        </time>
+      </div>
+      {str(p.subject) && <div className="tl-subject">{str(p.subject)}</div>}
+      {text && <p className="tl-text">{text}</p>}
+      {(entry.kind === 'lead' || entry.kind === 'repeat_lead') && <LeadDetails payload={p} />}
+      {entry.kind === 'message_out' && str(p.status) && (
+        <div className={`muted status-${str(p.status)}`}>
+          {t('timeline.status', { status: str(p.status)! })}
+          {str(p.error) && <span className="error-text"> — {str(p.error)}</span>}
+        </div>
+      )}
+      {(entry.kind === 'message_in' || entry.kind === 'message_out' || entry.kind === 'lead') && entry.channel === 'email' && <EmailBody entry={entry} />}
+      {Array.isArray(details.attachments) && details.attachments.length > 0 && (
+        <div className="attachments">
+          <span className="muted">{t('timeline.attachments')}:</span>
+          {(details.attachments as Attachment[]).map((a) => (
+            <a key={a.id} href={`/api/attachments/${encodeURIComponent(a.id)}`} download={a.filename ?? a.name ?? true}>
+              {a.filename ?? a.name ?? a.id}
+            </a>
+          ))}
+        </div>
+      )}
+      {entry.channel === 'telegram' && details.media != null && <TelegramMedia entry={entry} media={obj(details.media)} />}
+      {(entry.kind === 'call_in' || entry.kind === 'call_out' || entry.kind === 'call_missed' || entry.kind === 'recording') && <CallDetails payload={p} />}
+      {entry.kind === 'task_created' && str(p.dueAt) && (
+        <div className={`due due-${dueState(str(p.dueAt)!)}`}>{t('timeline.due', { time: dateTime(str(p.dueAt)!) })}</div>
+      )}
+      {(entry.kind === 'task_created' || entry.kind === 'task_done' || entry.kind === 'task_overdue' || entry.kind === 'task_escalated') && str(p.title) && <div>{str(p.title)}</div>}
+      {entry.kind === 'assigned' && (
+        <div>
+          {str(p.managerName) ?? managerName(str(p.managerId))}
+          {str(p.reason) && <span className="muted"> — {t('timeline.reason', { reason: str(p.reason)! })}</span>}
+        </div>
+      )}
+      {entry.kind === 'unassigned' && str(p.reason) && <div className="muted">{t('timeline.reason', { reason: str(p.reason)! })}</div>}
+      {entry.kind === 'stage_changed' && (
+        <div>
+          <StageLabel stage={String(p.from ?? '')} /> → <StageLabel stage={String(p.to ?? '')} />
+          {str(p.lostReason) && <div className="muted">{t('timeline.reason', { reason: str(p.lostReason)! })}</div>}
+        </div>
+      )}
+      {(entry.kind === 'identity_added' || entry.kind === 'identity_conflict') && (str(p.value) || str(p.kind)) && (
+        <div>
+          {str(p.kind)} {str(p.value)}
+        </div>
+      )}
+    </li>
+  );
+}
+
+function LeadDetails({ payload }: { payload: Record<string, unknown> }) {
+  const fields = [...leadFields(payload), ...leadUtm(payload)];
+  const source = obj(payload.source);
+  const page = str(source.page);
+  const name = str(payload.name);
+  const ids = Array.isArray(payload.identities) ? (payload.identities as Array<{ kind?: string; value?: string }>) : [];
+  return (
+    <dl className="fields" data-testid="lead-fields">
+      {name && (
+        <>
+          <dt>name</dt>
+          <dd>{name}</dd>
+        </>
+      )}
+      {ids.map((i, n) => (
+        <span key={`id${n}`} className="field">
+          <dt>{String(i.kind ?? '')}</dt>
+          <dd>{String(i.value ?? '')}</dd>
+        </span>
+      ))}
+      {fields.map(([k, v]) => (
+        <span key={k} className="field">
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </span>
+      ))}
+      {page && (
+        <>
+          <dt>page</dt>
+          <dd className="break">{page}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+/** The sanitised HTML from the hub, in a sandbox with no scripts and no same-origin rights. */
+function EmailBody({ entry }: { entry: TimelineEntry }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  const details = obj(entry.payload.details);
+  if (!details.messageId && !entry.payload.html && !details.html) return null;
+  return open ? (
+    <iframe className="email-frame" sandbox="" referrerPolicy="no-referrer" title={str(entry.payload.subject) ?? 'email'} src={`/api/activities/${entry.id}/html`} />
+  ) : (
+    <button type="button" className="link" onClick={() => setOpen(true)}>
+      {t('timeline.showEmail')}
+    </button>
+  );
+}
+
+function TelegramMedia({ entry, media }: { entry: TimelineEntry; media: Record<string, unknown> }) {
+  const { t } = useI18n();
+  const src = `/api/activities/${entry.id}/media`;
+  const kind = str(media.kind) ?? str(media.type) ?? '';
+  if (kind === 'photo' || kind === 'sticker') return <img className="media" src={src} alt={str(media.caption) ?? t('timeline.media')} loading="lazy" />;
+  if (kind === 'voice' || kind === 'audio') return <audio controls preload="none" src={src} />;
+  if (kind === 'video' || kind === 'video_note') return <video controls preload="none" src={src} className="media" />;
+  return (
+    <a href={src} download={str(media.fileName) ?? true}>
+      {str(media.fileName) ?? t('timeline.media')}
+    </a>
+  );
+}
+
+function CallDetails({ payload }: { payload: Record<string, unknown> }) {
+  const { t } = useI18n();
+  const recording = obj(payload.recording);
+  const recUrl = str(recording.url) ?? (str(payload.callId) && recording.durationSeconds != null ? `/api/calls/${payload.callId}/recording` : null);
+  return (
+    <div className="call">
+      {str(payload.status) && <span>{t('timeline.status', { status: str(payload.status)! })}</span>}
+      {payload.durationSeconds != null && <span> · {t('timeline.duration', { d: formatDuration(Number(payload.durationSeconds)) })}</span>}
+      {(str(payload.from) || str(payload.to)) && (
+        <span className="muted">
+          {' '}
+          · {str(payload.from)} → {str(payload.to)}
+        </span>
+      )}
+      {recUrl && recUrl.startsWith('/') && <audio controls preload="none" src={recUrl} data-testid="recording" />}
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: the jest suite (hub, unit + integration + browser), then the admin UI's component
+ * tests with vitest. Arguments go to jest (`npm test -- test/http/auth.test.ts`); vitest runs only
+ * for the whole suite (no arguments) or when an argument names apps/admin.
+ */
+const { spawnSync } = require('node:child_process');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const args = process.argv.slice(2);
+const adminArgs = args.filter((a) => a.includes('apps/admin'));
+const jestArgs = args.filter((a) => !a.includes('apps/admin'));
+
+function run(cmd, cmdArgs) {
+  const res = spawnSync(process.execPath, cmdArgs, { cwd: root, stdio: 'inherit', env: process.env });
+  if (res.error) throw res.error;
+  return res.status ?? 1;
+}
+
+let status = 0;
+if (args.length === 0 || jestArgs.length > 0) {
+  status = run('jest', ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(root, 'node_modules/jest/bin/jest.js'), ...jestArgs]);
+}
+if (status === 0 && (args.length === 0 || adminArgs.length > 0)) {
+  status = run('vitest', [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', join(root, 'apps/admin/vitest.config.mts'), ...adminArgs.map((a) => a.replace(/^apps\/admin\//, ''))]);
+}
+process.exit(status);
