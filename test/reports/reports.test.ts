@@ -226,4 +226,40 @@ describe('reports (HTTP)', () => {
     const r = await get('/api/reports/sla');
     expect([r.period.from, r.period.to, r.days.length]).toEqual(['2026-02-02', '2026-03-03', 30]);
   });
+
+  it('funnel of another pipeline: its own stages in order, won and lost by stage kind; unknown pipeline 404', async () => {
+    const created = await hub.request({
+      method: 'POST',
+      url: '/api/pipelines',
+      token: admin,
+      body: { name: 'Wholesale', stages: [{ name: 'Lead', key: 'lead' }, { name: 'Offer', key: 'offer' }, { name: 'Paid', key: 'paid', kind: 'won' }, { name: 'Dropped', key: 'dropped', kind: 'lost' }] },
+    });
+    expect(created.status).toBe(201);
+    const pipelineId: string = created.body.id;
+    // April, outside the other tests' period; one deal in the default pipeline that must not count.
+    const inPipeline = async (stage: string, moves: Array<[string, string]>, createdAt: string, amount?: number) => {
+      const d = await seedDeal(hub, { owner: anna.id, channel: 'web_form', createdAt, stage: 'new', amount });
+      await hub.query(`UPDATE deal SET pipeline_id = $2, stage_id = (SELECT id FROM stage WHERE pipeline_id = $2 AND key = $3), stage = $3 WHERE id = $1`, [d.dealId, pipelineId, stage]);
+      let i = 0;
+      for (const [from, to] of moves) await activity(hub, { ...d, kind: 'stage_changed', actorId: anna.id, at: new Date(new Date(createdAt).getTime() + ++i * 60_000).toISOString(), payload: { from, to } });
+    };
+    await inPipeline('paid', [['lead', 'offer'], ['offer', 'paid']], '2026-04-01T09:00:00Z', 700);
+    await inPipeline('dropped', [['lead', 'offer'], ['offer', 'dropped']], '2026-04-01T10:00:00Z');
+    await inPipeline('lead', [], '2026-04-01T11:00:00Z');
+    await seedDeal(hub, { owner: anna.id, channel: 'web_form', createdAt: '2026-04-01T12:00:00Z', stage: 'won', amount: 5000 });
+
+    const r = await get(`/api/reports/funnel?from=2026-04-01&to=2026-04-01&pipelineId=${pipelineId}`);
+    expect(r.filters.pipelineId).toBe(pipelineId);
+    expect(r.totals).toEqual({ deals: 3, open: 1, won: 1, lost: 1, wonAmount: 700, conversion: 0.3333 });
+    expect(r.steps).toEqual([
+      { stage: 'lead', deals: 1, reached: 3, conversionFromPrevious: null, conversionFromFirst: null, lostHere: 0 },
+      { stage: 'offer', deals: 0, reached: 2, conversionFromPrevious: 0.6667, conversionFromFirst: 0.6667, lostHere: 1 },
+      { stage: 'paid', deals: 1, reached: 1, conversionFromPrevious: 0.5, conversionFromFirst: 0.3333, lostHere: 0 },
+    ]);
+    // Without pipelineId: the default pipeline's deals only.
+    const byDefault = await get(`/api/reports/funnel?from=2026-04-01&to=2026-04-01`);
+    expect(byDefault.totals).toMatchObject({ deals: 1, won: 1, wonAmount: 5000 });
+    expectError(await hub.request({ url: `/api/reports/funnel?pipelineId=6d1f0c5e-0000-4000-8000-000000000000`, token: admin }), 404, 'not_found');
+    expectError(await hub.request({ url: `/api/reports/funnel?pipelineId=nope`, token: admin }), 400, 'invalid', ['pipelineId']);
+  });
 });

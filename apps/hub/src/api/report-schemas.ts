@@ -8,6 +8,7 @@ export const reportQuery = z.object({
   channel: z.string().trim().min(1).max(50).optional(),
   utmSource: z.string().trim().min(1).max(500).optional(),
   utmCampaign: z.string().trim().min(1).max(500).optional(),
+  pipelineId: z.uuid().optional(),
   format: z.enum(['json', 'csv']).optional(),
 });
 

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { isAdmin, type Viewer } from '../access/viewer';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
-import { DEAL_STAGES } from '../deals/pipeline';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
 import { resolvePeriod, type ReportPeriod } from './report-period';
@@ -16,11 +15,13 @@ export interface ReportQuery {
   channel?: string;
   utmSource?: string;
   utmCampaign?: string;
+  /** Deals of one pipeline; the funnel always shows one pipeline (default: the default pipeline). */
+  pipelineId?: string;
 }
 
 export interface ReportHeader {
   period: { from: string; to: string; timezone: string; fromAt: string; toAt: string };
-  filters: { ownerId: string | null; channel: string | null; utmSource: string | null; utmCampaign: string | null };
+  filters: { ownerId: string | null; channel: string | null; utmSource: string | null; utmCampaign: string | null; pipelineId: string | null };
 }
 
 export interface FunnelStep {
@@ -104,8 +105,6 @@ export interface SlaReport extends ReportHeader {
   neverAnswered: UnansweredLead[];
 }
 
-/** Stages a deal moves forward through; `lost` leaves the funnel from any of them. */
-const PROGRESSION = DEAL_STAGES.filter((s) => s !== 'lost');
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const ratio = (a: number, b: number): number | null => (b > 0 ? Math.round((a / b) * 10_000) / 10_000 : null);
@@ -146,7 +145,7 @@ export class ReportsService {
       ownerId,
       header: {
         period: { from: period.from, to: period.to, timezone: period.timezone, fromAt: period.fromAt.toISOString(), toAt: period.toAt.toISOString() },
-        filters: { ownerId, channel: q.channel ?? null, utmSource: q.utmSource ?? null, utmCampaign: q.utmCampaign ?? null },
+        filters: { ownerId, channel: q.channel ?? null, utmSource: q.utmSource ?? null, utmCampaign: q.utmCampaign ?? null, pipelineId: q.pipelineId ?? null },
       },
     };
   }
@@ -171,6 +170,10 @@ export class ReportsService {
       params.push(q.utmCampaign);
       where.push(`d.source->'utm'->>'campaign' = $${params.length}`);
     }
+    if (q.pipelineId) {
+      params.push(q.pipelineId);
+      where.push(`d.pipeline_id = $${params.length}`);
+    }
     return where.join(' AND ');
   }
 
@@ -182,8 +185,19 @@ export class ReportsService {
    */
   async funnel(viewer: Viewer, q: ReportQuery): Promise<FunnelReport> {
     const { period, ownerId, header } = this.prepare(viewer, q);
+    // Stage keys are per pipeline: the funnel is one pipeline's, in its stage order. A deal moves forward
+    // through the open stages and the won ones; a lost-kind stage leaves the funnel from any of them.
+    const stages: Array<{ pipeline_id: string; key: string; kind: string }> = await this.db.query(
+      `SELECT s.pipeline_id, s.key, s.kind FROM stage s JOIN pipeline p ON p.id = s.pipeline_id
+        WHERE ${q.pipelineId ? 'p.id = $1' : 'p.is_default'} ORDER BY s.position`,
+      q.pipelineId ? [q.pipelineId] : [],
+    );
+    if (stages.length === 0) throw DomainError.notFound('pipeline');
+    const PROGRESSION = stages.filter((st) => st.kind !== 'lost').map((st) => st.key);
+    const wonKeys = new Set(stages.filter((st) => st.kind === 'won').map((st) => st.key));
+    const lostKeys = new Set(stages.filter((st) => st.kind === 'lost').map((st) => st.key));
     const params: unknown[] = [PROGRESSION];
-    const cohort = this.dealCohort(period, ownerId, q, params);
+    const cohort = this.dealCohort(period, ownerId, { ...q, pipelineId: stages[0].pipeline_id }, params);
     const rows: Array<{ stage: string; reached: number | null; deals: string; amount: string | null }> = await this.read(
       // Few distinct (stage, stages_reached) pairs exist: group first, then place each pair in the pipeline.
       `SELECT g.stage, (SELECT max(array_position($1::text[], s)) FROM unnest(g.stages_reached || g.stage) AS s) AS reached,
@@ -201,11 +215,11 @@ export class ReportsService {
       const n = num(r.deals);
       deals += n;
       atStage.set(r.stage, (atStage.get(r.stage) ?? 0) + n);
-      if (r.stage === 'won') wonAmount += num(r.amount);
-      // array_position is 1-based; a lost deal without a recorded move was lost straight from `new`.
+      if (wonKeys.has(r.stage)) wonAmount += num(r.amount);
+      // array_position is 1-based; a lost deal without a recorded move was lost straight from the first stage.
       const furthest = (r.reached ?? 1) - 1;
       reachedAt[furthest] += n;
-      if (r.stage === 'lost') lostAt[furthest] += n;
+      if (lostKeys.has(r.stage)) lostAt[furthest] += n;
     }
     const steps: FunnelStep[] = [];
     let cumulative = 0;
@@ -224,10 +238,12 @@ export class ReportsService {
         lostHere: lostAt[i],
       });
     });
-    const won = atStage.get('won') ?? 0;
-    const lost = atStage.get('lost') ?? 0;
+    const count = (keys: Set<string>) => [...keys].reduce((sum, k) => sum + (atStage.get(k) ?? 0), 0);
+    const won = count(wonKeys);
+    const lost = count(lostKeys);
     return {
       ...header,
+      filters: { ...header.filters, pipelineId: stages[0].pipeline_id },
       totals: { deals, open: deals - won - lost, won, lost, wonAmount: round2(wonAmount), conversion: ratio(won, deals) },
       steps,
     };
