@@ -7,6 +7,7 @@ import { ContactsPage } from './pages/ContactsPage';
 import { DealsPage } from './pages/DealsPage';
 import { InboxPage } from './pages/InboxPage';
 import { LoginPage } from './pages/LoginPage';
+import { ReportsPage } from './pages/ReportsPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { TasksPage } from './pages/TasksPage';
 import { Link, navigate, useRoute } from './router';
@@ -78,6 +79,7 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
     ['/contacts', t('nav.contacts')],
     ['/deals', t('nav.deals')],
     ['/tasks', t('nav.tasks')],
+    ['/reports', t('nav.reports')],
   ];
   if (user.role === 'admin') nav.push(['/settings', t('nav.settings')]);
   const active = (to: string) => (to === '/' ? path === '/' : path.startsWith(to));
@@ -130,6 +132,7 @@ function Route({ path, onSeen }: { path: string; onSeen: () => void }) {
   if (path.startsWith('/contacts')) return <ContactsPage />;
   if (path.startsWith('/deals')) return <DealsPage />;
   if (path.startsWith('/tasks')) return <TasksPage />;
+  if (path.startsWith('/reports')) return <ReportsPage />;
   if (path.startsWith('/settings')) return <SettingsPage />;
   return <InboxPage onSeen={onSeen} />;
 }
