@@ -124,7 +124,8 @@ export function ReportsPage() {
           {t('reports.csv')}
         </a>
       </div>
-      <Report kind={kind} filters={filters} pipelines={pipelines.data ?? null} />
+      {/* Keyed by the URL: a new report never renders with the previous one's data. */}
+      <Report key={reportUrl(kind, filters)} kind={kind} filters={filters} pipelines={pipelines.data ?? null} />
     </div>
   );
 }
