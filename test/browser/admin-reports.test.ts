@@ -75,7 +75,7 @@ describe('admin UI reports in the browser', () => {
     // A filter changes the request: a channel with no leads shows an empty funnel.
     await page.getByRole('tab', { name: 'Funnel' }).click();
     await page.getByLabel('Channel').selectOption('telegram');
-    await page.waitForFunction(() => document.querySelector('[data-testid="report-csv"]')?.getAttribute('href')?.includes('channel=telegram'));
+    await page.waitForFunction(`document.querySelector('[data-testid="report-csv"]').getAttribute('href').includes('channel=telegram')`);
     await page.getByTestId('funnel').getByRole('row').filter({ hasText: 'New' }).getByRole('cell', { name: '0', exact: true }).first().waitFor();
     expect(errors).toEqual([]);
     await context.close();
@@ -85,7 +85,7 @@ describe('admin UI reports in the browser', () => {
     const { context, page, errors } = await loggedIn(390);
     await page.goto(`${base}/admin/reports/sla`);
     await page.getByTestId('sla-chart').waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
     expect(overflow).toBeLessThanOrEqual(0);
     expect(errors).toEqual([]);
     await context.close();

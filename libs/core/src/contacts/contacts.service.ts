@@ -93,12 +93,13 @@ export class ContactsService {
     return { items, nextCursor: last ? encodeCursor(last.last_activity_at, last.id) : null };
   }
 
-  async get(viewer: Viewer, id: string): Promise<ContactSummary & { deals: unknown[] }> {
+  async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: unknown[] }> {
     const params: unknown[] = [id];
     const [row] = await this.db.query(
       `SELECT c.id, c.name, c.owner_id, c.last_activity_at, c.created_at,
               COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'value', i.value) ORDER BY i.created_at)
-                          FROM contact_identity i WHERE i.contact_id = c.id), '[]') AS identities
+                          FROM contact_identity i WHERE i.contact_id = c.id), '[]') AS identities,
+              (SELECT json_build_object('id', co.id, 'name', co.name) FROM company co WHERE co.id = c.company_id) AS company
          FROM contact c WHERE c.id = $1 AND ${this.scope(viewer, params)}`,
       params,
     );
@@ -110,7 +111,9 @@ export class ContactsService {
          FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.contact_id = $1 ORDER BY d.created_at DESC`,
       [id],
     );
-    return { ...toSummary(row), deals };
+    // The contact's company for the contact page (null when it has none).
+    const company: { id: string; name: string } | null = typeof row.company === 'string' ? JSON.parse(row.company) : (row.company ?? null);
+    return { ...toSummary(row), company, deals };
   }
 
   async timeline(viewer: Viewer, contactId: string, q: { cursor?: string; limit?: number }): Promise<Page<TimelineEntry>> {
