@@ -2,6 +2,8 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, ApiError, setUnauthorizedHandler, type Manager, type Notification, type User } from './api';
 import { NOTIFICATION_EVENT } from './hooks';
 import { useI18n, type Lang } from './i18n';
+import { CompaniesPage } from './pages/CompaniesPage';
+import { CompanyPage } from './pages/CompanyPage';
 import { ContactPage } from './pages/ContactPage';
 import { ContactsPage } from './pages/ContactsPage';
 import { DealsPage } from './pages/DealsPage';
@@ -77,6 +79,7 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
   const nav: Array<[string, string]> = [
     ['/', t('nav.inbox')],
     ['/contacts', t('nav.contacts')],
+    ['/companies', t('nav.companies')],
     ['/deals', t('nav.deals')],
     ['/tasks', t('nav.tasks')],
     ['/reports', t('nav.reports')],
@@ -130,6 +133,9 @@ function Route({ path, onSeen }: { path: string; onSeen: () => void }) {
   const contact = /^\/contacts\/([0-9a-f-]{36})$/i.exec(path);
   if (contact) return <ContactPage id={contact[1]} />;
   if (path.startsWith('/contacts')) return <ContactsPage />;
+  const company = /^\/companies\/([0-9a-f-]{36})$/i.exec(path);
+  if (company) return <CompanyPage id={company[1]} />;
+  if (path.startsWith('/companies')) return <CompaniesPage />;
   if (path.startsWith('/deals')) return <DealsPage />;
   if (path.startsWith('/tasks')) return <TasksPage />;
   if (path.startsWith('/reports')) return <ReportsPage />;

@@ -93,7 +93,21 @@ export interface ContactDeal {
   createdAt: string;
 }
 export interface Contact extends ContactSummary {
+  /** Hubs with companies answer the contact's company (null: none). */
+  company?: { id: string; name: string } | null;
   deals: ContactDeal[];
+}
+export interface Company {
+  id: string;
+  name: string;
+  domain: string | null;
+  legalId: string | null;
+  contactCount: number;
+  createdAt: string;
+}
+export interface CompanyDetails extends Company {
+  contacts: Array<ContactSummary & { tags?: string[] }>;
+  deals: Array<{ id: string; contactId: string; contactName: string | null; title: string | null; stage: string; ownerId: string | null; sourceChannel: string; amount: string | null; closedAt: string | null; createdAt: string }>;
 }
 export interface TimelineEntry {
   id: string;

@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, type Contact, type Page, type TimelineEntry } from '../api';
+import { api, ApiError, optionalApi, type Company, type Contact, type Page, type TimelineEntry } from '../api';
 import { appendPage, mergeNewest, replyChannels } from '../format';
 import { useAsync, useLiveEvents } from '../hooks';
 import { useI18n } from '../i18n';
+import { Link } from '../router';
 import { useSession } from '../session';
 import { ChannelIcon, ErrorNote, isNotFound, Loading, Section, StageLabel } from '../ui';
 import { TimelineItem } from './TimelineItem';
@@ -54,6 +55,10 @@ export function ContactPage({ id }: { id: string }) {
             <p>{managerName(c.ownerId) ?? t('unassigned')}</p>
           )}
         </Section>
+        <CompanySection contactId={c.id} company={c.company ?? null} onChanged={() => {
+          contact.reload();
+          timeline.refresh();
+        }} />
         <Section title={t('contact.deal')}>
           {openDeal ? (
             <p data-testid="open-deal">
@@ -336,4 +341,47 @@ function defaultDue(now = new Date()): string {
   const d = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 10, 0);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** The contact's company (a link to its page), else the company its email domain suggests. */
+function CompanySection({ contactId, company, onChanged }: { contactId: string; company: { id: string; name: string } | null; onChanged: () => void }) {
+  const { t } = useI18n();
+  const suggestion = useAsync(
+    () => (company ? Promise.resolve(null) : optionalApi<{ suggestion: { domain: string; company: Company } | null }>(`/api/contacts/${contactId}/company-suggestion`)),
+    [contactId, company?.id],
+  );
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const accept = async () => {
+    setBusy(true);
+    try {
+      await api(`/api/contacts/${contactId}/company-suggestion/accept`, { method: 'POST' });
+      setError(null);
+      onChanged();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const suggested = suggestion.data?.suggestion ?? null;
+  return (
+    <Section title={t('company.title')}>
+      {company ? (
+        <p data-testid="contact-company">
+          <Link to={`/companies/${company.id}`}>{company.name}</Link>
+        </p>
+      ) : suggested ? (
+        <div className="row wrap" data-testid="company-suggestion">
+          <span className="grow">{t('company.suggested', { name: suggested.company.name, domain: suggested.domain })}</span>
+          <button type="button" onClick={accept} disabled={busy}>
+            {t('company.accept')}
+          </button>
+        </div>
+      ) : (
+        <p className="muted">{t('company.none')}</p>
+      )}
+      {error ? <ErrorNote error={error} /> : null}
+    </Section>
+  );
 }
