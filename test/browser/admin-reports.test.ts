@@ -6,8 +6,8 @@ import { buildAdminUi, collectPageErrors, launchChromium, screenshot } from './b
 
 jest.setTimeout(120_000);
 
-/** The reports pages in a real Chromium against a real hub (same setup as admin-ui.test.ts). */
-describe('admin UI reports in the browser', () => {
+/** The reports and companies pages in a real Chromium against a real hub (same setup as admin-ui.test.ts). */
+describe('admin UI reports and companies in the browser', () => {
   let hub: TestHub;
   let base: string;
   let browser: Browser;
@@ -87,6 +87,45 @@ describe('admin UI reports in the browser', () => {
     await page.getByTestId('sla-chart').waitFor();
     const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
     expect(overflow).toBeLessThanOrEqual(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows a company created through the API on its page with its contact, and suggests it by email domain', async () => {
+    const admin = await hub.adminToken();
+    const company = await hub.request({ method: 'POST', url: '/api/companies', token: admin, body: { name: 'Acme Widgets', domain: 'acme-widgets.test' } });
+    expect(company.status).toBe(201);
+    const member = await postLead(hub, { name: 'Anna of Acme', phone: nextPhone().typed });
+    const linked = await hub.request({ method: 'POST', url: `/api/companies/${company.body.id}/contacts`, token: admin, body: { contactId: member.contactId } });
+    expect(linked.status).toBe(200);
+    const prospect = await postLead(hub, { name: 'Petr Prospect', email: 'petr@acme-widgets.test' });
+
+    const { context, page, errors } = await loggedIn();
+    await page.goto(`${base}/admin/companies/${company.body.id}`);
+    expect(await page.getByTestId('company-name').textContent()).toBe('Acme Widgets');
+    await page.getByTestId('company-contacts').getByRole('link', { name: 'Anna of Acme' }).waitFor();
+    await page.getByTestId('company-deals').waitFor();
+    await page.getByTestId('company-timeline').waitFor();
+    await screenshot(page, '22-company');
+
+    // The contact page links back to the company.
+    await page.getByTestId('company-contacts').getByRole('link', { name: 'Anna of Acme' }).click();
+    await page.getByTestId('contact-company').getByRole('link', { name: 'Acme Widgets' }).waitFor();
+
+    // A contact with an email at the company's domain gets the suggestion; accepting links it.
+    await page.goto(`${base}/admin/contacts/${prospect.contactId}`);
+    await page.getByTestId('company-suggestion').waitFor();
+    await page.getByRole('button', { name: 'Accept suggestion' }).click();
+    await page.getByTestId('contact-company').getByRole('link', { name: 'Acme Widgets' }).click();
+    await page.getByTestId('company-contacts').getByRole('link', { name: 'Petr Prospect' }).waitFor();
+
+    // The list finds it and creates another.
+    await page.getByRole('link', { name: 'Companies' }).click();
+    await page.getByRole('searchbox').fill('acme');
+    await page.getByTestId('companies').getByRole('link', { name: 'Acme Widgets' }).waitFor();
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Globex');
+    await page.getByRole('button', { name: 'Create company' }).click();
+    await page.getByTestId('company-name').filter({ hasText: 'Globex' }).waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });
