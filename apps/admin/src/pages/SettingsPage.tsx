@@ -5,7 +5,9 @@ import { embedSnippet } from '../format';
 import { useAsync } from '../hooks';
 import { useI18n } from '../i18n';
 import { navigate, useRoute } from '../router';
+import type { MailboxDetails } from '../mailboxForm';
 import { ErrorNote, Loading, Section } from '../ui';
+import { MailboxEditor } from './MailboxEditor';
 
 type Tab = 'managers' | 'forms' | 'channels' | 'outbox';
 const TABS: Tab[] = ['managers', 'forms', 'channels', 'outbox'];
@@ -298,7 +300,13 @@ function StatusPill({ status }: { status: string }) {
 function ChannelsTab() {
   const { t, dateTime } = useI18n();
   const statuses = useAsync(() => optionalApi<ChannelStatus[]>('/api/channels/status'), []);
-  const mailboxes = useAsync(() => optionalApi<Mailbox[]>('/api/mailboxes'), []);
+  const mailboxes = useAsync(() => optionalApi<Array<Mailbox & MailboxDetails>>('/api/mailboxes'), []);
+  // null: no form open; 'new': the create form; else the id of the mailbox being edited.
+  const [editing, setEditing] = useState<string | null>(null);
+  const done = () => {
+    setEditing(null);
+    mailboxes.reload();
+  };
   return (
     <>
       <Section title={t('settings.channels')} actions={<button type="button" onClick={statuses.reload}>{t('retry')}</button>}>
@@ -324,7 +332,17 @@ function ChannelsTab() {
           </ul>
         )}
       </Section>
-      <Section title={t('channels.mailboxes')}>
+      <Section
+        title={t('channels.mailboxes')}
+        actions={
+          mailboxes.data !== null && editing === null ? (
+            <button type="button" onClick={() => setEditing('new')}>
+              {t('mailbox.add')}
+            </button>
+          ) : undefined
+        }
+      >
+        {editing === 'new' && <MailboxEditor mailbox={null} onDone={done} onCancel={() => setEditing(null)} />}
         {mailboxes.error ? (
           <ErrorNote error={mailboxes.error} onRetry={mailboxes.reload} />
         ) : mailboxes.loading && !mailboxes.data ? (
@@ -332,13 +350,23 @@ function ChannelsTab() {
         ) : !mailboxes.data || mailboxes.data.length === 0 ? (
           <p className="muted">{t('channels.noMailboxes')}</p>
         ) : (
-          <ul className="list">
+          <ul className="list" data-testid="mailboxes">
             {mailboxes.data.map((m) => (
               <li key={m.id} className="row wrap">
                 <strong>{m.name}</strong>
                 <span className="grow">{m.address}</span>
                 <StatusPill status={m.enabled ? m.status : 'disabled'} />
+                {editing !== m.id && (
+                  <button type="button" onClick={() => setEditing(m.id)} aria-label={`${t('mailbox.editButton')} ${m.name}`}>
+                    {t('mailbox.editButton')}
+                  </button>
+                )}
                 {m.lastError && <div className="error-text small full">{m.lastError}</div>}
+                {editing === m.id && (
+                  <div className="full">
+                    <MailboxEditor mailbox={m} onDone={done} onCancel={() => setEditing(null)} />
+                  </div>
+                )}
               </li>
             ))}
           </ul>
