@@ -129,4 +129,42 @@ describe('admin UI reports and companies in the browser', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('creates and edits a mailbox in Settings, passwords never shown back', async () => {
+    const { context, page, errors } = await loggedIn();
+    await page.goto(`${base}/admin/settings/channels`);
+    await page.getByRole('button', { name: 'Add mailbox' }).click();
+    const form = page.getByTestId('mailbox-form');
+    await form.getByRole('textbox', { name: 'Name', exact: true }).fill('Sales box');
+    await form.getByRole('textbox', { name: 'Address', exact: true }).fill('sales@acme-widgets.test');
+    await form.getByLabel('IMAP host').fill('127.0.0.1');
+    await form.getByLabel('IMAP port').fill('1');
+    await form.getByLabel('IMAP user').fill('sales');
+    await form.getByLabel('IMAP password').fill('imap-secret');
+    await form.getByLabel('IMAP over TLS').uncheck();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('mailboxes').getByText('Sales box').waitFor();
+
+    const admin = await hub.adminToken();
+    const list = await hub.request({ url: '/api/mailboxes', token: admin });
+    const created = list.body.find((m: { name: string }) => m.name === 'Sales box');
+    expect(created).toMatchObject({ address: 'sales@acme-widgets.test', imap: { host: '127.0.0.1', port: 1, tls: false, user: 'sales', folder: 'INBOX' }, smtp: null });
+
+    await page.getByRole('button', { name: 'Edit Sales box' }).click();
+    const edit = page.getByTestId('mailbox-form');
+    expect(await edit.getByLabel('IMAP password').inputValue()).toBe('');
+    expect(await edit.getByLabel('IMAP host').inputValue()).toBe('127.0.0.1');
+    await edit.getByLabel('SMTP host').fill('127.0.0.1');
+    await edit.getByLabel('SMTP port').fill('2');
+    await edit.getByLabel('Form senders (addresses whose mail is a web form lead)').fill('forms@tilda.test');
+    await edit.getByLabel('Enabled', { exact: true }).uncheck();
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('mailbox-form').waitFor({ state: 'detached' });
+    const after = await hub.request({ url: `/api/mailboxes/${created.id}`, token: admin });
+    expect(after.body).toMatchObject({ enabled: false, status: 'disabled', formSenders: ['forms@tilda.test'], smtp: { host: '127.0.0.1', port: 2 } });
+    expect(JSON.stringify(after.body)).not.toContain('imap-secret');
+    await screenshot(page, '23-mailboxes');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
