@@ -3,28 +3,11 @@
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { sleep, freePort, tail } = require('./support');
+const { sleep, freePort, tail, newestMtime } = require('./support');
 
 const ROOT = path.resolve(__dirname, '..');
 const MAIN_JS = path.join(ROOT, 'dist/apps/hub/src/main.js');
 
-function newestMtime(p) {
-  let newest = 0;
-  const stack = [p];
-  while (stack.length) {
-    const cur = stack.pop();
-    let st;
-    try {
-      st = fs.statSync(cur);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) {
-      for (const e of fs.readdirSync(cur)) if (e !== 'node_modules' && !e.startsWith('.')) stack.push(path.join(cur, e));
-    } else if (/\.(ts|json)$/.test(cur) && !/\.spec\.ts$/.test(cur)) newest = Math.max(newest, st.mtimeMs);
-  }
-  return newest;
-}
 
 /** `npm run build` when dist is missing or older than apps/ and libs/ (BENCH_BUILD=always|never to force). */
 function ensureBuild(log) {

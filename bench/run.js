@@ -128,7 +128,7 @@ function isExecutable(p) {
 // ---------------------------------------------------------------------------------------------
 // small helpers
 
-const { sleep, freePort, tail } = require('./support');
+const { sleep, freePort, tail, newestMtime } = require('./support');
 const log = (msg) => process.stdout.write(`[bench] ${msg}\n`);
 const round = (n, d = 1) => (n === null || n === undefined || Number.isNaN(n) ? null : Math.round(n * 10 ** d) / 10 ** d);
 const mb = (kb) => (kb === null ? null : round(kb / 1024, 1));
@@ -173,27 +173,6 @@ async function expectOk(promise, what) {
 // ---------------------------------------------------------------------------------------------
 // build
 
-function newestMtime(p) {
-  let newest = 0;
-  const stack = [p];
-  let visited = 0;
-  while (stack.length && visited < 20_000) {
-    const cur = stack.pop();
-    visited++;
-    let st;
-    try {
-      st = fs.statSync(cur);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) {
-      for (const e of fs.readdirSync(cur)) if (e !== 'node_modules' && !e.startsWith('.')) stack.push(path.join(cur, e));
-    } else if (/\.(ts|json)$/.test(cur) && !/\.spec\.ts$/.test(cur)) {
-      newest = Math.max(newest, st.mtimeMs);
-    }
-  }
-  return newest;
-}
 
 function ensureBuild(mode) {
   let reason = null;

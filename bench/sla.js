@@ -30,7 +30,7 @@ const MAIN_JS = path.join(ROOT, 'dist/apps/hub/src/main.js');
 const SLA_JS = path.join(ROOT, 'dist/libs/core/src/sla/sla.service.js');
 const TARGET_MS = 2000;
 
-const { sleep, freePort, tail } = require('./support');
+const { sleep, freePort, tail, newestMtime } = require('./support');
 const log = (msg) => process.stdout.write(`[bench:sla] ${msg}\n`);
 const envInt = (name, fallback) => {
   const v = process.env[name];
@@ -61,23 +61,6 @@ const benchUrl = (() => {
 
 const state = { hubs: [], admin: null, db: null, dbCreated: false, cleaning: null, tmpDir: fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-bench-sla-')) };
 
-function newestMtime(p) {
-  let newest = 0;
-  const stack = [p];
-  while (stack.length) {
-    const cur = stack.pop();
-    let st;
-    try {
-      st = fs.statSync(cur);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) {
-      for (const e of fs.readdirSync(cur)) if (e !== 'node_modules' && !e.startsWith('.')) stack.push(path.join(cur, e));
-    } else if (/\.(ts|json)$/.test(cur) && !/\.spec\.ts$/.test(cur)) newest = Math.max(newest, st.mtimeMs);
-  }
-  return newest;
-}
 
 function ensureBuild() {
   let reason = null;

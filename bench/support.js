@@ -1,7 +1,8 @@
 'use strict';
-/** Small helpers shared by the benchmark scripts (bench/run.js, bench/sla.js). */
+/** Small helpers shared by the benchmark scripts. */
 const fs = require('node:fs');
 const net = require('node:net');
+const path = require('node:path');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,4 +29,27 @@ function tail(file, bytes = 4000) {
   }
 }
 
-module.exports = { sleep, freePort, tail };
+/** Newest modification time of the .ts/.json sources under p (is dist stale?). */
+function newestMtime(p) {
+  let newest = 0;
+  const stack = [p];
+  let visited = 0;
+  while (stack.length && visited < 20_000) {
+    const cur = stack.pop();
+    visited++;
+    let st;
+    try {
+      st = fs.statSync(cur);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) {
+      for (const e of fs.readdirSync(cur)) if (e !== 'node_modules' && !e.startsWith('.')) stack.push(path.join(cur, e));
+    } else if (/\.(ts|json)$/.test(cur) && !/\.spec\.ts$/.test(cur)) {
+      newest = Math.max(newest, st.mtimeMs);
+    }
+  }
+  return newest;
+}
+
+module.exports = { sleep, freePort, tail, newestMtime };
