@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { isAdmin, type Viewer } from '../access/viewer';
-import type { TimelineEntry } from '../contacts/contacts.service';
+import { contactScopeSql, isAdmin, type Viewer } from '../access/viewer';
+import { toTimelineEntry, type TimelineEntry } from '../contacts/contacts.service';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
 import { isFreeMailDomain, normalizeDomain } from './free-mail-domains';
@@ -41,10 +41,7 @@ export class CompaniesService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   private contactScope(viewer: Viewer, params: unknown[], alias = 'c'): string {
-    if (isAdmin(viewer)) return 'TRUE';
-    params.push(viewer.id);
-    const p = `$${params.length}`;
-    return `(${alias}.owner_id = ${p} OR EXISTS (SELECT 1 FROM deal d WHERE d.contact_id = ${alias}.id AND d.owner_id = ${p}))`;
+    return contactScopeSql(viewer, params, alias);
   }
 
   async list(q: { search?: string; cursor?: string; limit?: number }): Promise<Page<CompanyView>> {
@@ -163,16 +160,7 @@ export class CompaniesService {
         ORDER BY a.occurred_at DESC, a.id DESC LIMIT $${params.length}`,
       params,
     );
-    const items = rows.slice(0, limit).map((r: any) => ({
-      id: r.id,
-      contactId: r.contact_id,
-      kind: r.kind,
-      channel: r.channel,
-      dealId: r.deal_id,
-      actorId: r.actor_id,
-      occurredAt: new Date(r.occurred_at).toISOString(),
-      payload: r.payload,
-    }));
+    const items = rows.slice(0, limit).map((r: any) => ({ ...toTimelineEntry(r), contactId: r.contact_id as string }));
     const last = rows.length > limit ? rows[limit - 1] : null;
     return { items, nextCursor: last ? encodeCursor(last.occurred_at, last.id) : null };
   }

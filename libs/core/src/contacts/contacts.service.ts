@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { isAdmin, type Viewer } from '../access/viewer';
+import { contactScopeSql, type Viewer } from '../access/viewer';
 import { CORE_OPTIONS, type CoreOptions } from '../core-options';
 import { DomainError } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
@@ -37,10 +37,7 @@ export class ContactsService {
 
   /** A manager sees contacts they own or where they own a deal. */
   private scope(viewer: Viewer, params: unknown[], alias = 'c'): string {
-    if (isAdmin(viewer)) return 'TRUE';
-    params.push(viewer.id);
-    const p = `$${params.length}`;
-    return `(${alias}.owner_id = ${p} OR EXISTS (SELECT 1 FROM deal d WHERE d.contact_id = ${alias}.id AND d.owner_id = ${p}))`;
+    return contactScopeSql(viewer, params, alias);
   }
 
   /**
@@ -132,18 +129,23 @@ export class ContactsService {
          FROM activity a WHERE ${where} ORDER BY a.occurred_at DESC, a.id DESC LIMIT $${params.length}`,
       params,
     );
-    const items: TimelineEntry[] = rows.slice(0, limit).map((r: any) => ({
-      id: r.id,
-      kind: r.kind,
-      channel: r.channel,
-      dealId: r.deal_id,
-      actorId: r.actor_id,
-      occurredAt: new Date(r.occurred_at).toISOString(),
-      payload: r.payload,
-    }));
+    const items: TimelineEntry[] = rows.slice(0, limit).map(toTimelineEntry);
     const last = rows.length > limit ? rows[limit - 1] : null;
     return { items, nextCursor: last ? encodeCursor(last.occurred_at, last.id) : null };
   }
+}
+
+/** An `activity` row as the timeline API shows it. */
+export function toTimelineEntry(r: any): TimelineEntry {
+  return {
+    id: r.id,
+    kind: r.kind,
+    channel: r.channel,
+    dealId: r.deal_id,
+    actorId: r.actor_id,
+    occurredAt: new Date(r.occurred_at).toISOString(),
+    payload: r.payload,
+  };
 }
 
 function toSummary(r: any): ContactSummary {
