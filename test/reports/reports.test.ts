@@ -259,7 +259,62 @@ describe('reports (HTTP)', () => {
     // Without pipelineId: the default pipeline's deals only.
     const byDefault = await get(`/api/reports/funnel?from=2026-04-01&to=2026-04-01`);
     expect(byDefault.totals).toMatchObject({ deals: 1, won: 1, wonAmount: 5000 });
+    // The other reports count won and lost by stage kind too: 'paid' is won, 'dropped' lost.
+    const april = 'from=2026-04-01&to=2026-04-01';
+    expect((await get(`/api/reports/sources?${april}`)).totals).toEqual({ leads: 4, won: 2, lost: 1, conversion: 0.5, revenue: 5700 });
+    expect((await get(`/api/reports/sources?${april}&pipelineId=${pipelineId}`)).totals).toEqual({ leads: 3, won: 1, lost: 1, conversion: 0.3333, revenue: 700 });
+    const annaApril = (await get(`/api/reports/managers?${april}`)).managers.find((m: any) => m.managerId === anna.id);
+    expect([annaApril.leadsAssigned, annaApril.won, annaApril.lost]).toEqual([4, 2, 1]);
     expectError(await hub.request({ url: `/api/reports/funnel?pipelineId=6d1f0c5e-0000-4000-8000-000000000000`, token: admin }), 404, 'not_found');
     expectError(await hub.request({ url: `/api/reports/funnel?pipelineId=nope`, token: admin }), 400, 'invalid', ['pipelineId']);
+  });
+
+  it('a missed call nobody took stays with whoever owned the deal when it rang; a recording added later changes nothing', async () => {
+    const missedOf = async (id: string) => (await get(`/api/reports/managers?${P}`)).managers.find((m: any) => m.managerId === id).callsMissed;
+    await hub.query(`UPDATE deal SET owner_id = $2 WHERE id = $1`, [ids.d3.dealId, boris.id]);
+    try {
+      await hub.query(`UPDATE activity SET payload = payload || '{"recording": {"url": "/api/calls/x/recording", "durationSeconds": 0}}' WHERE deal_id = $1 AND kind = 'call_missed'`, [
+        ids.d3.dealId,
+      ]);
+      expect([await missedOf(anna.id), await missedOf(boris.id)]).toEqual([1, 1]);
+    } finally {
+      await hub.query(`UPDATE deal SET owner_id = $2 WHERE id = $1`, [ids.d3.dealId, anna.id]);
+    }
+  });
+
+  it('call figures follow edits of the call activity; a malformed duration counts as no talk time', async () => {
+    // May: a period of its own.
+    const may = await seedDeal(hub, { owner: anna.id, channel: 'phone', createdAt: '2026-05-04T09:00:00Z', stage: 'new' });
+    await activity(hub, { ...may, kind: 'call_out', actorId: anna.id, at: '2026-05-04T09:01:00Z', payload: { ...call('outbound', true, 0), durationSeconds: '12s' } });
+    await activity(hub, { ...may, kind: 'call_in', actorId: anna.id, at: '2026-05-04T09:30:00Z', payload: call('inbound', true, 45.6) });
+    const figures = async () =>
+      Object.fromEntries(
+        (await get(`/api/reports/managers?from=2026-05-04&to=2026-05-04`)).managers
+          .filter((m: any) => m.managerId === anna.id || m.managerId === boris.id)
+          .map((m: any) => [m.name, [m.callsMade, m.callsAnswered, m.callsMissed, m.talkSeconds]]),
+      );
+    expect(await figures()).toEqual({ 'Anna Reports': [1, 2, 0, 46], 'Boris Reports': [0, 0, 0, 0] });
+    // Boris took the incoming call after all, and it turns out not to have been answered.
+    await hub.query(`UPDATE activity SET actor_id = $2 WHERE deal_id = $1 AND kind = 'call_in'`, [may.dealId, boris.id]);
+    expect(await figures()).toEqual({ 'Anna Reports': [1, 1, 0, 0], 'Boris Reports': [0, 1, 0, 46] });
+    await hub.query(`UPDATE activity SET kind = 'call_missed', actor_id = NULL, payload = $2 WHERE deal_id = $1 AND kind = 'call_in'`, [
+      may.dealId,
+      JSON.stringify(call('inbound', false, 0)),
+    ]);
+    expect(await figures()).toEqual({ 'Anna Reports': [1, 1, 1, 0], 'Boris Reports': [0, 0, 0, 0] });
+    await hub.query(`UPDATE activity SET kind = 'note' WHERE deal_id = $1 AND kind = 'call_out'`, [may.dealId]);
+    expect(await figures()).toEqual({ 'Anna Reports': [0, 0, 1, 0], 'Boris Reports': [0, 0, 0, 0] });
+  });
+
+  it('the migration fills call_fact from the call activities already written', async () => {
+    const facts = () => hub.query(`SELECT activity_id, occurred_at, manager_id, kind, answered, talk_seconds FROM call_fact ORDER BY activity_id`);
+    const before = await facts();
+    expect(before.length).toBeGreaterThanOrEqual(8);
+    const [last] = hub.dataSource.migrations.slice(-1);
+    expect(last.name).toBe('ReportCallFacts1763906000000');
+    await hub.dataSource.undoLastMigration();
+    expect(await hub.query(`SELECT to_regclass('call_fact') AS t`)).toEqual([{ t: null }]);
+    await hub.dataSource.runMigrations();
+    expect(await facts()).toEqual(before);
   });
 });

@@ -249,7 +249,7 @@ export class ReportsService {
     };
   }
 
-  /** Leads, won deals, conversion and revenue (won amounts) per channel and per UTM source/campaign. */
+  /** Leads, won deals, conversion and revenue (won amounts) per channel and per UTM source/campaign; won and lost by stage kind. */
   async leadSources(viewer: Viewer, q: ReportQuery): Promise<LeadSourcesReport> {
     const { period, ownerId, header } = this.prepare(viewer, q);
     const params: unknown[] = [];
@@ -257,9 +257,9 @@ export class ReportsService {
     const rows: any[] = await this.read(
       `SELECT GROUPING(d.source_channel) AS g_channel, GROUPING(d.source->'utm'->>'source', d.source->'utm'->>'campaign') AS g_utm,
               d.source_channel AS channel, d.source->'utm'->>'source' AS utm_source, d.source->'utm'->>'campaign' AS utm_campaign,
-              count(*) AS leads, count(*) FILTER (WHERE d.stage = 'won') AS won, count(*) FILTER (WHERE d.stage = 'lost') AS lost,
-              COALESCE(sum(d.amount) FILTER (WHERE d.stage = 'won'), 0) AS revenue
-         FROM deal d WHERE ${cohort}
+              count(*) AS leads, count(*) FILTER (WHERE s.kind = 'won') AS won, count(*) FILTER (WHERE s.kind = 'lost') AS lost,
+              COALESCE(sum(d.amount) FILTER (WHERE s.kind = 'won'), 0) AS revenue
+         FROM deal d JOIN stage s ON s.id = d.stage_id WHERE ${cohort}
         GROUP BY GROUPING SETS ((), (d.source_channel), (d.source->'utm'->>'source', d.source->'utm'->>'campaign'))`,
       params,
     );
@@ -289,9 +289,10 @@ export class ReportsService {
 
   /**
    * Per manager: leads assigned (deals of the cohort they own), calls of the period (call_out made; call_in
-   * and call_out answered; call_missed, counted for the deal's owner when nobody picked up), first-response
-   * time (deal.first_response_at − deal.created_at), share called back within CALLBACK_SLA_MINUTES, won/lost,
-   * and the open and overdue tasks they hold now.
+   * and call_out answered; call_missed — a missed call nobody took counts for whoever owned the deal when it
+   * rang), first-response time (deal.first_response_at − deal.created_at), share called back within
+   * CALLBACK_SLA_MINUTES, won/lost by stage kind, and the open and overdue tasks they hold now.
+   * Calls come from call_fact, the narrow rows the database keeps from the call activities.
    */
   async managers(viewer: Viewer, q: ReportQuery): Promise<ManagersReport> {
     const { period, ownerId, header } = this.prepare(viewer, q);
@@ -308,48 +309,40 @@ export class ReportsService {
       owner = `$${params.length}`;
       managerScope = `m.id = ${owner}`;
     }
+    // date_part, not extract: extract returns numeric, several times slower to average and sort than float8.
+    const frt = `date_part('epoch', d.first_response_at - d.created_at)`;
     const rows: any[] = await this.read(
       `WITH deals AS (
               SELECT d.owner_id AS manager_id, count(*) AS leads,
-                     count(*) FILTER (WHERE d.stage = 'won') AS won, count(*) FILTER (WHERE d.stage = 'lost') AS lost,
+                     count(*) FILTER (WHERE s.kind = 'won') AS won, count(*) FILTER (WHERE s.kind = 'lost') AS lost,
                      count(d.first_response_at) AS responded,
-                     avg(extract(epoch FROM d.first_response_at - d.created_at)) AS avg_frt,
-                     percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM d.first_response_at - d.created_at)) AS p90_frt,
+                     avg(${frt}) AS avg_frt,
+                     percentile_cont(0.9) WITHIN GROUP (ORDER BY ${frt}) AS p90_frt,
                      count(*) FILTER (WHERE d.first_response_at <= d.created_at + make_interval(mins => $1::int)) AS within_sla
-                FROM deal d WHERE ${cohort} AND d.owner_id IS NOT NULL
+                FROM deal d JOIN stage s ON s.id = d.stage_id
+               WHERE ${cohort} AND d.owner_id IS NOT NULL
                GROUP BY d.owner_id),
             calls AS (
-              SELECT a.actor_id AS manager_id,
-                     count(*) FILTER (WHERE a.kind = 'call_out') AS made,
-                     count(*) FILTER (WHERE a.kind IN ('call_in', 'call_out') AND a.payload->>'answered' = 'true') AS answered,
-                     count(*) FILTER (WHERE a.kind = 'call_missed') AS missed,
-                     COALESCE(sum((a.payload->>'durationSeconds')::numeric) FILTER (WHERE jsonb_typeof(a.payload->'durationSeconds') = 'number'), 0) AS talk
-                FROM activity a
-               WHERE a.kind IN ('call_in', 'call_out', 'call_missed') AND a.occurred_at >= ${callFrom} AND a.occurred_at < ${callTo}
-                 AND a.actor_id IS NOT NULL${ownerId ? ` AND a.actor_id = ${owner}` : ''}
-               GROUP BY a.actor_id),
-            -- A missed call nobody picked up counts for the owner of the deal it rang for.
-            unattended AS (
-              -- One primary-key probe per such call (OFFSET 0 keeps the planner from hashing the whole deal table).
-              SELECT x.owner_id AS manager_id, count(*) AS missed
-                FROM (SELECT (SELECT dl.owner_id FROM deal dl WHERE dl.id = a.deal_id) AS owner_id
-                        FROM activity a
-                       WHERE a.kind = 'call_missed' AND a.actor_id IS NULL AND a.occurred_at >= ${callFrom} AND a.occurred_at < ${callTo}
-                      OFFSET 0) AS x
-               WHERE x.owner_id IS NOT NULL${ownerId ? ` AND x.owner_id = ${owner}` : ''}
-               GROUP BY x.owner_id),
+              SELECT f.manager_id,
+                     count(*) FILTER (WHERE f.kind = 'call_out') AS made,
+                     count(*) FILTER (WHERE f.answered) AS answered,
+                     count(*) FILTER (WHERE f.kind = 'call_missed') AS missed,
+                     sum(f.talk_seconds) AS talk
+                FROM call_fact f
+               WHERE f.occurred_at >= ${callFrom} AND f.occurred_at < ${callTo}
+                 AND f.manager_id ${ownerId ? `= ${owner}` : 'IS NOT NULL'}
+               GROUP BY f.manager_id),
             tasks AS (
               SELECT t.assignee_id AS manager_id, count(*) AS open, count(*) FILTER (WHERE t.due_at < $2) AS overdue
                 FROM task t WHERE t.status = 'open' AND t.assignee_id IS NOT NULL${ownerId ? ` AND t.assignee_id = ${owner}` : ''}
                GROUP BY t.assignee_id)
        SELECT m.id, m.name, m.active, d.leads, d.won, d.lost, d.responded, d.avg_frt, d.p90_frt, d.within_sla,
-              c.made, c.answered, COALESCE(c.missed, 0) + COALESCE(u.missed, 0) AS missed, c.talk, t.open, t.overdue
+              c.made, c.answered, c.missed, c.talk, t.open, t.overdue
          FROM manager m
          LEFT JOIN deals d ON d.manager_id = m.id
          LEFT JOIN calls c ON c.manager_id = m.id
-         LEFT JOIN unattended u ON u.manager_id = m.id
          LEFT JOIN tasks t ON t.manager_id = m.id
-        WHERE ${managerScope} AND (m.active OR d.leads IS NOT NULL OR c.manager_id IS NOT NULL OR u.manager_id IS NOT NULL)
+        WHERE ${managerScope} AND (m.active OR d.leads IS NOT NULL OR c.manager_id IS NOT NULL)
         ORDER BY m.name, m.id`,
       params,
     );

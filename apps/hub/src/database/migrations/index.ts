@@ -7,6 +7,7 @@ import { Telegram1763901000000 } from './1763901000000-telegram';
 import { Email1763902000000 } from './1763902000000-email';
 import { Calls1763903000000 } from './1763903000000-calls';
 import { CompaniesReportsImport1763905000000 } from './1763905000000-companies-reports-import';
+import { ReportCallFacts1763906000000 } from './1763906000000-report-call-facts';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   Email1763902000000,
   Calls1763903000000,
   CompaniesReportsImport1763905000000,
+  ReportCallFacts1763906000000,
 ];
