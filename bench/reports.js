@@ -146,8 +146,8 @@ before it, the year-long managers report took 224 ms p50 on a quiet machine, 479
 report statement (compiling a plan took seconds, running it tens of milliseconds). After the timings the bench
 checks the year-long managers figures against the same sums computed straight from the activities and deals.
 
-Last run: ${now.toISOString().slice(0, 16)}Z, PostgreSQL ${pgVersion}, ${machine}, shared with other work: load average
-${os.loadavg()[0].toFixed(1)} at the end (on ${os.cpus().length} cores, so every figure here is inflated several times over an idle machine). Target: p95 < ${TARGET_MS} ms — **${ok ? 'met' : 'missed'}** (worst p95 ${worst.toFixed(1)} ms).
+Last run: ${now.toISOString().slice(0, 16)}Z, PostgreSQL ${pgVersion}, ${machine}, PostgreSQL, hub and client on the
+same machine; load average ${os.loadavg()[0].toFixed(1)} at the end (on ${os.cpus().length} cores: above 1 per core, other work inflated the figures). Target: p95 < ${TARGET_MS} ms — **${ok ? 'met' : 'missed'}** (worst p95 ${worst.toFixed(1)} ms).
 
 | report | period | viewer | p50 ms | p95 ms | max ms |
 |---|---|---|---|---|---|
