@@ -20,6 +20,7 @@ interface ScriptedError {
 interface Waiter {
   offset: number;
   resolve: (updates: unknown[]) => void;
+  conflict: () => void;
   timer: NodeJS.Timeout;
 }
 
@@ -28,9 +29,12 @@ interface Waiter {
  * in, `{ok, result}` / `{ok:false, error_code, description, parameters}` out). The hub's real
  * telegraf client talks to it through TELEGRAM_API_ROOT. It records every call, serves getUpdates
  * as a long poll, files under /file/bot<token>/, and can be told to fail the next calls (429, 403).
+ * Like Telegram, a second getUpdates for the same bot ends the one still waiting with 409 Conflict.
  */
 export class FakeBotApi {
   readonly calls: RecordedCall[] = [];
+  /** getUpdates long polls ended with 409 because another getUpdates for the same bot came in. */
+  conflicts = 0;
   private server!: Server;
   private nextMessageId = 1000;
   private readonly bots = new Map<string, { id: number; username: string; first_name: string }>();
@@ -153,19 +157,36 @@ export class FakeBotApi {
         return ok(true);
       case 'getUpdates': {
         if (this.webhook.has(token)) return this.reply(res, 409, { ok: false, error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" });
+        // "Conflict: terminated by other getUpdates request": only one poller per bot at a time.
+        for (const w of this.waiters.get(token) ?? []) {
+          clearTimeout(w.timer);
+          this.conflicts++;
+          w.conflict();
+        }
+        this.waiters.set(token, []);
         const offset = Number(params.offset ?? 0);
         const ready = this.pending(token, offset);
         if (ready.length || !Number(params.timeout)) return ok(ready);
         const waiter: Waiter = {
           offset,
           resolve: (updates) => ok(updates),
+          conflict: () =>
+            this.reply(res, 409, {
+              ok: false,
+              error_code: 409,
+              description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+            }),
           timer: setTimeout(() => {
             this.waiters.set(token, (this.waiters.get(token) ?? []).filter((w) => w !== waiter));
             ok([]);
           }, Number(params.timeout) * 1000),
         };
         this.waiters.set(token, [...(this.waiters.get(token) ?? []), waiter]);
-        req.on('close', () => clearTimeout(waiter.timer));
+        // The client gave up (a hub stopping): no longer waiting, so no conflict with the next poller.
+        res.on('close', () => {
+          clearTimeout(waiter.timer);
+          this.waiters.set(token, (this.waiters.get(token) ?? []).filter((w) => w !== waiter));
+        });
         return;
       }
       case 'sendMessage':

@@ -1,3 +1,4 @@
+import { createTestDatabase, usingPostgres } from '../support/test-database';
 import { TestHub } from '../support/test-hub';
 import { FakeBotApi } from './fake-bot-api';
 import { HUB_START_MS } from './telegram-helpers';
@@ -66,6 +67,47 @@ describe('Telegram long polling (http PUBLIC_URL, one bot for clients and manage
     expect(fake.lastSent(mila.id)!.params.text).toMatch(/My open tasks|No open tasks/);
     expect(await contactOf(mila.id)).toBeUndefined();
   });
+
+  if (usingPostgres()) {
+    it('two hub processes on one database: one polls the bot, the other takes over when it stops, never a 409', async () => {
+      // A bot of its own: the hub above keeps polling CLIENT_TOKEN.
+      const token = '7003003003:AAHshared-token-for-tests-0123456789';
+      fake.addBot(token, 'leadline_shared_bot');
+      const db = await createTestDatabase();
+      const env = { TELEGRAM_BOT_TOKEN: token, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: fake.url, TELEGRAM_DEFAULT_LOCALE: 'en', PUBLIC_URL: 'http://localhost:3000' };
+      const a = await TestHub.start(env, undefined, { existing: db });
+      const b = await TestHub.start(env, undefined, { existing: db });
+      const conflictsBefore = fake.conflicts;
+      const stateOf = async (hub: TestHub) => {
+        const res = await hub.request({ url: '/api/channels/status', token: await hub.adminToken() });
+        return res.body.find((c: any) => c.channel === 'telegram');
+      };
+      const offsetOf = async (hub: TestHub) => Number((await hub.query(`SELECT update_offset FROM telegram_bot_state WHERE bot = '7003003003'`))[0]?.update_offset ?? 0);
+      try {
+        await waitFor(async () => fake.calls.some((c) => c.token === token && c.method === 'getUpdates'));
+        const first = textUpdate({ id: 555000666, first_name: 'Olga' }, 'one poller');
+        fake.pushUpdate(token, first);
+        await waitFor(async () => (await offsetOf(a)) === first.update_id + 1);
+        const states = [await stateOf(a), await stateOf(b)];
+        expect(states.map((st) => st.status).sort()).toEqual(['connected', 'connecting']);
+        expect(states.find((st) => st.status === 'connecting').lastError).toBe('polled by another hub process');
+        const [holder, other] = states[0].status === 'connected' ? [a, b] : [b, a];
+
+        await holder.stop();
+        const second = textUpdate({ id: 555000777, first_name: 'Pavel' }, 'after the first process stopped');
+        fake.pushUpdate(token, second);
+        await waitFor(async () => (await offsetOf(other)) === second.update_id + 1, 20_000);
+        expect((await stateOf(other)).status).toBe('connected');
+        const leads = await other.query(`SELECT count(*)::int AS n FROM activity WHERE kind = 'lead' AND channel = 'telegram'`);
+        expect(leads).toEqual([{ n: 2 }]);
+        expect(fake.conflicts - conflictsBefore).toBe(0);
+      } finally {
+        await a.stop().catch(() => undefined);
+        await b.stop().catch(() => undefined);
+        await db.drop();
+      }
+    }, 60_000);
+  }
 });
 
 async function waitFor(check: () => Promise<boolean>, ms = 10_000): Promise<void> {

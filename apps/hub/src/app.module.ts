@@ -39,6 +39,7 @@ export function coreOptionsFrom(config: HubConfig): CoreOptions {
     defaultPhoneRegion: config.DEFAULT_PHONE_REGION,
     submissionDedupeSeconds: config.SUBMISSION_DEDUPE_SECONDS,
     sla: { reminderMinutes: config.TASK_REMINDER_MINUTES, escalationMinutes: config.ESCALATION_MINUTES, escalationPolicy: config.ESCALATION_POLICY },
+    leaseMode: config.DATABASE_URL ? 'connection' : 'session',
   };
 }
 

@@ -11,6 +11,12 @@ export interface CoreOptions {
   submissionDedupeSeconds: number;
   /** SLA clocks (business time): reminder this many minutes before due (0 = none), escalation this long after due. */
   sla: SlaOptions;
+  /**
+   * How a lease (AdvisoryLeases: one mailbox watcher, one Telegram poller across hub processes) holds its
+   * advisory lock. 'connection': on a dedicated PostgreSQL connection (it dies with the process or the
+   * connection). 'session': on the shared session of the embedded single-process database.
+   */
+  leaseMode: 'connection' | 'session';
 }
 
 export type EscalationPolicy = 'reassign' | 'notify';

@@ -11,6 +11,7 @@ import { DealsService } from './deals/deals.service';
 import { WebFormsService } from './forms/web-forms.service';
 import { ExportService } from './import/export.service';
 import { ImportService } from './import/import.service';
+import { AdvisoryLeases } from './leases/advisory-leases';
 import { IntakeService } from './intake/intake.service';
 import { ManagersService } from './managers/managers.service';
 import { OutboxService } from './outbox/outbox.service';
@@ -25,6 +26,7 @@ import { TasksService } from './tasks/tasks.service';
 import { TimelineService } from './timeline/timeline.service';
 
 const SERVICES = [
+  AdvisoryLeases,
   AssignmentService,
   ContactMergeService,
   CompaniesService,

@@ -17,6 +17,7 @@ export * from './identity/identity-kind';
 export * from './identity/phone';
 export * from './intake/inbound-event';
 export * from './intake/intake.service';
+export * from './leases/advisory-leases';
 export * from './managers/managers.service';
 export * from './managers/shift-schedule';
 export * from './outbox/outbox.service';

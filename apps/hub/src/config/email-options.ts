@@ -33,6 +33,5 @@ export function emailOptionsFrom(config: HubConfig): Partial<EmailOptions> {
     pollSeconds: config.IMAP_POLL_SECONDS,
     attachmentMaxBytes: config.MAIL_ATTACHMENT_MAX_KB * 1024,
     watch: config.MAIL_WATCHER,
-    leaseMode: config.DATABASE_URL ? 'connection' : 'session',
   };
 }

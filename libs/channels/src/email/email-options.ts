@@ -18,12 +18,6 @@ export interface EmailOptions {
   attachmentMaxBytes: number;
   /** Watch mailboxes from this process. */
   watch: boolean;
-  /**
-   * How a watcher holds its mailbox's advisory-lock lease. 'connection': on a dedicated PostgreSQL
-   * connection (it dies with the process or the connection). 'session': on the shared session of
-   * the embedded single-process database.
-   */
-  leaseMode: 'connection' | 'session';
   /** Reconnect delays after a lost connection: doubling from min to max, with jitter. */
   reconnectMinMs: number;
   reconnectMaxMs: number;
@@ -36,7 +30,6 @@ export const DEFAULT_EMAIL_OPTIONS: EmailOptions = {
   pollSeconds: 60,
   attachmentMaxBytes: 10 * 1024 * 1024,
   watch: true,
-  leaseMode: 'connection',
   reconnectMinMs: 1000,
   reconnectMaxMs: 60_000,
 };

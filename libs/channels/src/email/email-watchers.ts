@@ -1,8 +1,7 @@
-import { ChannelStatusRegistry } from '@leadline/core';
+import { AdvisoryLeases, ChannelStatusRegistry } from '@leadline/core';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { EmailIntake } from './email-intake.service';
 import { EMAIL_OPTIONS, type EmailOptions } from './email-options';
-import { MailboxLeases } from './mailbox-lease';
 import { MailboxState } from './mailbox-state';
 import { MailboxWatcher } from './mailbox-watcher';
 import { MailboxesService } from './mailboxes.service';
@@ -26,7 +25,7 @@ export class EmailWatchers implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(EMAIL_OPTIONS) private readonly options: EmailOptions,
     private readonly mailboxes: MailboxesService,
     private readonly intake: EmailIntake,
-    private readonly leases: MailboxLeases,
+    private readonly leases: AdvisoryLeases,
     private readonly state: MailboxState,
     private readonly status: ChannelStatusRegistry,
   ) {}

@@ -5,7 +5,6 @@ import { DEFAULT_EMAIL_OPTIONS, EMAIL_OPTIONS, type EmailOptions } from './email
 import { EmailSender } from './email-sender';
 import { EmailWatchers } from './email-watchers';
 import { mapEmail, type EmailReceipt } from './email.mapper';
-import { MailboxLeases } from './mailbox-lease';
 import { MailboxState } from './mailbox-state';
 import { MailboxesService } from './mailboxes.service';
 
@@ -24,7 +23,6 @@ export class EmailModule implements OnModuleInit {
         { provide: EMAIL_OPTIONS, useValue: { ...DEFAULT_EMAIL_OPTIONS, ...options } },
         MailboxesService,
         MailboxState,
-        MailboxLeases,
         EmailIntake,
         EmailWatchers,
         EmailSender,

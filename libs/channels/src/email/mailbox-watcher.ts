@@ -1,15 +1,14 @@
-import { backoffDelayMs, ChannelStatusRegistry } from '@leadline/core';
+import { backoffDelayMs, ChannelStatusRegistry, type AdvisoryLeases, type Lease } from '@leadline/core';
 import { Logger } from '@nestjs/common';
 import { ImapFlow } from 'imapflow';
 import type { EmailIntake } from './email-intake.service';
 import type { EmailOptions } from './email-options';
-import type { MailboxLease, MailboxLeases } from './mailbox-lease';
 import type { MailboxState } from './mailbox-state';
 import type { Mailbox, MailboxesService, MailboxStatus } from './mailboxes.service';
 
 export interface WatcherDeps {
   intake: EmailIntake;
-  leases: MailboxLeases;
+  leases: AdvisoryLeases;
   state: MailboxState;
   mailboxes: MailboxesService;
   status: ChannelStatusRegistry;
@@ -83,9 +82,9 @@ export class MailboxWatcher {
   private async run(): Promise<void> {
     let leaseWaitLogged = false;
     while (!this.stopped) {
-      let lease: MailboxLease | null = null;
+      let lease: Lease | null = null;
       try {
-        lease = await this.deps.leases.tryAcquire(this.mailbox.id);
+        lease = await this.deps.leases.tryAcquire(`leadline:mailbox:${this.mailbox.id}`);
       } catch (err) {
         // The database is unreachable: nothing could be stored anyway. Try again later.
         this.log.warn({ msg: 'mailbox lease unavailable (database)', mailbox: this.mailbox.name, error: (err as Error).message });
@@ -129,7 +128,7 @@ export class MailboxWatcher {
   }
 
   /** One connection, from connect to close. Throws on any connection failure. */
-  private async session(lease: MailboxLease): Promise<void> {
+  private async session(lease: Lease): Promise<void> {
     const m = this.mailbox;
     await this.report('connecting');
     const client = new ImapFlow({

@@ -1,4 +1,4 @@
-import { ChannelStatusRegistry, isDatabaseUnavailable } from '@leadline/core';
+import { AdvisoryLeases, ChannelStatusRegistry, isDatabaseUnavailable, type Lease } from '@leadline/core';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,11 +9,15 @@ import { TELEGRAM_OPTIONS, type TelegramOptions } from './telegram.options';
 
 const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'];
 const MAX_BACKOFF_MS = 30_000;
+/** How often a process that does not poll a bot checks whether the one that does has gone. */
+const LEASE_RETRY_MS = 5_000;
 
 /**
  * Receives updates: registers the webhook (https PUBLIC_URL) or long-polls getUpdates with the
  * offset kept in telegram_bot_state, so a restart neither loses nor repeats updates. Start-up never
- * waits for Telegram: an unreachable Bot API shows as the channel's status and is retried.
+ * waits for Telegram: an unreachable Bot API shows as the channel's status and is retried. With several
+ * hub processes on one database, one of them polls each bot (a lease): Telegram allows one getUpdates at
+ * a time per bot and answers a second with 409 Conflict, ending the first.
  */
 @Injectable()
 export class TelegramTransportService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -26,6 +30,7 @@ export class TelegramTransportService implements OnApplicationBootstrap, OnModul
     private readonly bots: TelegramBots,
     private readonly updates: TelegramUpdatesService,
     private readonly status: ChannelStatusRegistry,
+    private readonly leases: AdvisoryLeases,
     @Inject(TELEGRAM_OPTIONS) private readonly options: TelegramOptions,
   ) {}
 
@@ -61,9 +66,41 @@ export class TelegramTransportService implements OnApplicationBootstrap, OnModul
   }
 
   private async poll(bot: BotHandle): Promise<void> {
+    let waitLogged = false;
+    for (let failures = 0; !this.abort.signal.aborted; ) {
+      let lease: Lease | null;
+      try {
+        lease = await this.leases.tryAcquire(`leadline:telegram-poll:${bot.id}`);
+      } catch (err) {
+        // Nothing could be stored without the database anyway.
+        this.status.report('telegram', this.statusName(bot), 'error', 'database unavailable');
+        this.log.warn({ msg: 'telegram poll lease unavailable (database)', bot: bot.role, error: (err as Error).message });
+        await this.pause(++failures);
+        continue;
+      }
+      failures = 0;
+      if (!lease) {
+        if (!waitLogged) this.log.log({ msg: 'telegram bot polled by another hub process', bot: bot.role });
+        waitLogged = true;
+        this.status.report('telegram', this.statusName(bot), 'connecting', 'polled by another hub process');
+        await sleep(LEASE_RETRY_MS, undefined, { signal: this.abort.signal }).catch(() => undefined);
+        continue;
+      }
+      waitLogged = false;
+      try {
+        await this.pollWhileHeld(bot, lease);
+      } finally {
+        await lease.release();
+      }
+    }
+  }
+
+  /** The getUpdates loop of the process holding the bot's lease, until it stops or loses the lease. */
+  private async pollWhileHeld(bot: BotHandle, lease: Lease): Promise<void> {
     let offset: number | null = null;
     let webhookCleared = false;
     for (let failures = 0; !this.abort.signal.aborted; ) {
+      if (!(await lease.alive())) return;
       try {
         // getUpdates answers 409 while a webhook is set (e.g. left by a production deployment).
         if (!webhookCleared) {
