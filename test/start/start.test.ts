@@ -113,6 +113,32 @@ describe('npm start (built hub, embedded database)', () => {
     expect(hub.stdout()).not.toContain('generated now');
   }, 90_000);
 
+  it('a second hub on the same data directory stops with one line naming the hub that has it', () => {
+    let failure: { status: number; stderr: string } | undefined;
+    try {
+      const env = { ...process.env, PORT: '1', PGLITE_DATA_DIR: join(dataDir, 'pglite'), LOG_LEVEL: 'warn' };
+      delete env.DATABASE_URL;
+      // Bounded: without the lock this hub would open the directory and keep running.
+      execFileSync(process.execPath, [main], { cwd: root, env, stdio: 'pipe', timeout: 30_000 });
+    } catch (e) {
+      const err = e as { status: number; stderr: Buffer };
+      failure = { status: err.status, stderr: err.stderr.toString() };
+    }
+    expect(failure?.status).toBe(1);
+    expect(failure?.stderr).toMatch(new RegExp(`^The embedded database in \\S+ is in use by another Leadline hub \\(process ${hub!.child.pid} on [^,]+, since [\\dT:.Z-]+\\)\\. Stop that hub first, .*\\n$`));
+    expect(failure?.stderr.split('\n')).toHaveLength(2);
+  }, 60_000);
+
+  it('after a hub is killed (no clean shutdown) the next one takes its data directory over', async () => {
+    await new Promise<void>((resolve) => {
+      hub!.child.on('exit', () => resolve());
+      hub!.child.kill('SIGKILL');
+    });
+    const port = await freePort();
+    hub = await startHub({ PORT: String(port), PGLITE_DATA_DIR: join(dataDir, 'pglite'), LOG_LEVEL: 'warn' });
+    expect(hub.stdout()).toContain('account exists; password unchanged');
+  }, 90_000);
+
   it('stops with one line naming a wrong variable', () => {
     let failure: { status: number; stderr: string } | undefined;
     try {

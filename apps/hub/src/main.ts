@@ -3,6 +3,7 @@ import { FirstStartService } from './bootstrap/first-start.service';
 import { printWelcome } from './bootstrap/welcome';
 import { ConfigError, loadConfig } from './config/load-config';
 import { createHubApp } from './create-app';
+import { DataDirInUseError } from './database/data-dir-lock';
 import { storageKind } from './database/data-source.options';
 import { createRootLogger } from './logging/logger';
 
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`Leadline hub failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  // A known condition with a plain remedy gets one line; anything else its stack.
+  const known = err instanceof DataDirInUseError;
+  process.stderr.write(known ? `${err.message}\n` : `Leadline hub failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });

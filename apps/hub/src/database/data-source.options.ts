@@ -25,8 +25,8 @@ export async function dataSourceOptions(config: Pick<HubConfig, 'DATABASE_URL' |
   if (config.DATABASE_URL) {
     return { ...common, url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, extra: { connectionTimeoutMillis: 10_000, idleTimeoutMillis: 0 } };
   }
-  const db = await openPglite(config.PGLITE_DATA_DIR);
-  return { ...common, driver: pgliteDriverModule(db), poolSize: 1 };
+  const { db, release } = await openPglite(config.PGLITE_DATA_DIR);
+  return { ...common, driver: pgliteDriverModule(db, release), poolSize: 1 };
 }
 
 export function storageKind(config: Pick<HubConfig, 'DATABASE_URL'>): StorageKind {

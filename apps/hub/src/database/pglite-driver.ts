@@ -1,6 +1,7 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { lockDataDir } from './data-dir-lock';
 
 /**
  * A node-postgres-shaped module over one embedded PGlite database, for TypeORM's `driver` option.
@@ -11,7 +12,7 @@ import { mkdirSync } from 'node:fs';
  * issue a query on the DataSource while it holds a transaction's EntityManager (it would wait
  * for itself); use the EntityManager it was given.
  */
-export function pgliteDriverModule(db: PGlite): Record<string, unknown> {
+export function pgliteDriverModule(db: PGlite, onEnd: () => void = () => undefined): Record<string, unknown> {
   let tail: Promise<void> = Promise.resolve();
   const acquire = (): Promise<() => void> => {
     let release!: () => void;
@@ -57,10 +58,12 @@ export function pgliteDriverModule(db: PGlite): Record<string, unknown> {
     }
 
     end(callback?: (err?: Error) => void): void {
-      db.close().then(
-        () => callback?.(),
-        (err: Error) => callback?.(err),
-      );
+      db.close()
+        .finally(onEnd)
+        .then(
+          () => callback?.(),
+          (err: Error) => callback?.(err),
+        );
     }
   }
   return { Pool };
@@ -70,12 +73,25 @@ function lastOf<T>(results: T[]): T | undefined {
   return results[results.length - 1];
 }
 
-/** Opens (creating if needed) the embedded database. `memory://` keeps it in memory (tests). */
-export async function openPglite(dataDir: string): Promise<PGlite> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  return PGlite.create({
-    dataDir,
-    // Send JS booleans as SQL booleans, as node-postgres does.
-    serializers: { [types.BOOL]: (v: unknown) => (v === true || v === 'true' || v === 1 ? 'true' : v === false || v === 'false' || v === 0 ? 'false' : String(v)) },
-  });
+/**
+ * Opens (creating if needed) the embedded database, locked to this hub (see lockDataDir): `release`
+ * gives the directory back after closing. `memory://` keeps it in memory (tests) and needs no lock.
+ */
+export async function openPglite(dataDir: string): Promise<{ db: PGlite; release: () => void }> {
+  let release = (): void => undefined;
+  if (!dataDir.startsWith('memory://')) {
+    mkdirSync(dataDir, { recursive: true });
+    release = lockDataDir(dataDir);
+  }
+  try {
+    const db = await PGlite.create({
+      dataDir,
+      // Send JS booleans as SQL booleans, as node-postgres does.
+      serializers: { [types.BOOL]: (v: unknown) => (v === true || v === 'true' || v === 1 ? 'true' : v === false || v === 'false' || v === 0 ? 'false' : String(v)) },
+    });
+    return { db, release };
+  } catch (err) {
+    release();
+    throw err;
+  }
 }

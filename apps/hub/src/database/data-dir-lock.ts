@@ -1,0 +1,112 @@
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const LOCK_FILE = 'leadline.lock';
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+/** Another live hub has the embedded database directory open. */
+export class DataDirInUseError extends Error {
+  readonly name = 'DataDirInUseError';
+}
+
+/** Directories this process holds (a second hub in the same process must not open them either). */
+const heldHere = new Set<string>();
+
+/**
+ * One hub per embedded database directory. PGlite keeps no lock of its own (its postmaster.pid is
+ * written from inside WebAssembly and names no real process), and two processes on the same files
+ * hang or corrupt them. So the hub writes `leadline.lock` (pid, host, since) with O_EXCL before
+ * opening the directory and removes it on close. A lock whose process is gone (SIGKILL, power loss) is
+ * taken over; so is one written on another host name, because a container restarted on the same
+ * volume gets a new one and the old process cannot be checked from here. Returns the release function.
+ */
+export function lockDataDir(dir: string): () => void {
+  const path = resolve(dir);
+  const file = join(path, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(file, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = readOwner(file);
+      if (owner === 'fresh' || (owner && isAlive(owner, path))) throw inUse(dir, owner === 'fresh' ? null : owner);
+      removeIfPresent(file);
+      continue;
+    }
+    try {
+      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies LockOwner));
+    } finally {
+      closeSync(fd);
+    }
+    heldHere.add(path);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      process.removeListener('exit', release);
+      heldHere.delete(path);
+      const current = readOwner(file);
+      if (current && current !== 'fresh' && current.pid === process.pid && current.host === hostname()) removeIfPresent(file);
+    };
+    // A clean exit without close (Ctrl-C handled elsewhere, process.exit) still leaves no lock behind.
+    process.once('exit', release);
+    return release;
+  }
+  throw inUse(dir, null);
+}
+
+function inUse(dir: string, owner: LockOwner | null): DataDirInUseError {
+  const who = owner ? `process ${owner.pid} on ${owner.host}, since ${owner.since}` : 'a process that is starting right now';
+  return new DataDirInUseError(
+    `The embedded database in ${dir} is in use by another Leadline hub (${who}). Stop that hub first, ` +
+      `or give this one its own PGLITE_DATA_DIR, or set DATABASE_URL to share a PostgreSQL server between hubs.`,
+  );
+}
+
+/** The lock's owner; 'fresh' for a file being written this very moment; null for an unreadable leftover. */
+function readOwner(file: string): LockOwner | 'fresh' | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const owner = JSON.parse(text) as LockOwner;
+    if (Number.isInteger(owner.pid) && typeof owner.host === 'string') return owner;
+  } catch {
+    // Empty or torn: either its writer is between open and write, or it died there.
+  }
+  try {
+    return Date.now() - statSync(file).mtimeMs < 5_000 ? 'fresh' : null;
+  } catch {
+    return null;
+  }
+}
+
+function isAlive(owner: LockOwner, path: string): boolean {
+  if (owner.host !== hostname()) return false;
+  if (owner.pid === process.pid) return heldHere.has(path);
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function removeIfPresent(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
