@@ -116,7 +116,7 @@ describe('npm start (built hub, embedded database)', () => {
   it('a second hub on the same data directory stops with one line naming the hub that has it', () => {
     let failure: { status: number; stderr: string } | undefined;
     try {
-      const env = { ...process.env, PORT: '1', PGLITE_DATA_DIR: join(dataDir, 'pglite'), LOG_LEVEL: 'warn' };
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: '1', PGLITE_DATA_DIR: join(dataDir, 'pglite'), LOG_LEVEL: 'warn' };
       delete env.DATABASE_URL;
       // Bounded: without the lock this hub would open the directory and keep running.
       execFileSync(process.execPath, [main], { cwd: root, env, stdio: 'pipe', timeout: 30_000 });
