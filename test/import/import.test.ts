@@ -1,6 +1,8 @@
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
+import { Client } from 'pg';
 import { expectError, postLead, raiseFormRateLimit } from '../http/http-helpers';
+import { usingPostgres } from '../support/test-database';
 import { TestHub } from '../support/test-hub';
 
 const CSV = 'text/csv';
@@ -232,4 +234,40 @@ describe('import and export (HTTP)', () => {
     const [{ d }] = await hub.query(`SELECT count(*)::int AS d FROM deal`);
     expect(allDeals.text.trim().split('\r\n')).toHaveLength(d + 1);
   });
+
+  // Only a database server runs two transactions at once; the embedded one takes them in turn.
+  if (usingPostgres()) {
+    it('a lead that arrives with the same phone while the import runs ends up one person with it, not two', async () => {
+      const lead = new Client({ connectionString: hub.db.env.DATABASE_URL });
+      await lead.connect();
+      try {
+        // The lead's transaction has written its contact and phone, not yet committed, when the import matches.
+        await lead.query('BEGIN');
+        const [{ id: leadContact }] = (await lead.query(`INSERT INTO contact (name) VALUES ('Walk-in') RETURNING id`)).rows;
+        await lead.query(`INSERT INTO contact_identity (contact_id, kind, value) VALUES ($1, 'phone', '+79167770001')`, [leadContact]);
+        const mapping = encodeURIComponent(JSON.stringify({ Name: 'name', Phone: 'phone', Note: 'note' }));
+        const importing = upload(`/api/import?mapping=${mapping}`, 'Name,Phone,Note\nRace Person,+7 916 777-00-01,from the file\n');
+        // The import's own insert of that phone waits for the lead's transaction.
+        const waiting = async () => (await hub.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%contact_identity%'`))[0].n;
+        for (const until = Date.now() + 10_000; (await waiting()) === 0; ) {
+          if (Date.now() > until) throw new Error('the import never reached the phone');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await lead.query('COMMIT');
+        const res = await importing;
+        expect(res.status).toBe(201);
+        expect(res.body.totals).toMatchObject({ rows: 1, created: 0, merged: 1, skipped: 0, notes: 1 });
+        expect(res.body.rows).toEqual([{ row: 2, outcome: 'merged', contactId: leadContact, reason: 'its phone or email reached the hub as a lead during the import' }]);
+        const live = await hub.query(
+          `SELECT c.id, c.name FROM contact c JOIN contact_identity ci ON ci.contact_id = c.id WHERE ci.value = '+79167770001' AND c.merged_into_id IS NULL`,
+        );
+        expect(live).toEqual([{ id: leadContact, name: 'Walk-in' }]);
+        expect(await hub.query(`SELECT contact_id FROM activity WHERE kind = 'note' AND payload->>'text' = 'from the file'`)).toEqual([{ contact_id: leadContact }]);
+        expect(await hub.query(`SELECT merged_into_id FROM contact WHERE name = 'Race Person'`)).toEqual([{ merged_into_id: leadContact }]);
+      } finally {
+        await lead.query('ROLLBACK').catch(() => undefined);
+        await lead.end();
+      }
+    });
+  }
 });

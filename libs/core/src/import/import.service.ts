@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Viewer } from '../access/viewer';
+import { ContactMergeService } from '../contacts/contact-merge';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { insertFromJson, type ColumnTypes } from '../database/json-rows';
 import { readImportFile, type ImportTable } from './import-file';
@@ -72,6 +73,7 @@ export class ImportService {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
     private readonly clock: Clock,
+    private readonly merges: ContactMergeService,
   ) {}
 
   async inspect(file: UploadedFile): Promise<ImportInspection> {
@@ -107,21 +109,25 @@ export class ImportService {
       t = Date.now();
       const companies = await this.companies(em, decided, opts.dryRun);
       const counts = { deals: decided.reduce((n, d) => n + d.group.deals.length, 0), notes: decided.reduce((n, d) => n + d.group.notes.length, 0) };
-      if (!opts.dryRun) await this.write(em, viewer, decided, companies.ids);
+      const latecomers = opts.dryRun ? new Map<string, string>() : await this.write(em, viewer, decided, companies.ids);
       lap('write', t);
-      return { plan, decided, companiesCreated: companies.created, ...counts };
+      return { plan, decided, latecomers, companiesCreated: companies.created, ...counts };
     };
     // A dry run only reads; the import is one transaction (all or nothing).
-    const { plan, decided, companiesCreated, deals, notes } = opts.dryRun ? await work(this.db.manager) : await this.db.transaction(work);
+    const { plan, decided, latecomers, companiesCreated, deals, notes } = opts.dryRun ? await work(this.db.manager) : await this.db.transaction(work);
 
     const outcomes: RowOutcome[] = [...plan.skipped, ...plan.duplicates];
     const contactOfRow = new Map<number, string>();
     let created = 0;
     let merged = plan.duplicates.length;
     for (const d of decided) {
-      for (const row of d.group.rows) contactOfRow.set(row, d.contactId);
+      const holder = latecomers.get(d.contactId);
+      for (const row of d.group.rows) contactOfRow.set(row, holder ?? d.contactId);
       const row = d.group.rows[0];
-      if (d.existing) {
+      if (holder) {
+        merged++;
+        outcomes.push({ row, outcome: 'merged', contactId: holder, reason: 'its phone or email reached the hub as a lead during the import' });
+      } else if (d.existing) {
         merged++;
         outcomes.push({ row, outcome: 'merged', contactId: opts.dryRun ? undefined : d.contactId, reason: 'matches an existing contact by phone or email' });
       } else {
@@ -192,7 +198,12 @@ export class ImportService {
     return { ids, created: missing.length };
   }
 
-  private async write(em: EntityManager, viewer: Viewer, decided: Decided[], companyIds: Map<string, string>): Promise<void> {
+  /**
+   * Writes the decided rows. Returns the new contacts that turned out to be someone already known after
+   * all — a lead with the same phone or email committed between the match and the write (PostgreSQL
+   * server; the embedded database runs one transaction at a time) — each merged into that contact: new id → holder.
+   */
+  private async write(em: EntityManager, viewer: Viewer, decided: Decided[], companyIds: Map<string, string>): Promise<Map<string, string>> {
     const now = this.clock.now().toISOString();
     const company = (d: Decided) => (d.companyKey ? (companyIds.get(d.companyKey) ?? null) : null);
     const fresh = decided.filter((d) => !d.existing);
@@ -216,9 +227,24 @@ export class ImportService {
       ...d.group.phones.map((value) => ({ contact_id: d.contactId, kind: 'phone', value })),
       ...d.group.emails.map((value) => ({ contact_id: d.contactId, kind: 'email', value })),
     ]);
+    const freshIds = new Set(fresh.map((d) => d.contactId));
+    const latecomers = new Map<string, string>();
     for (const chunk of chunks(identities)) {
       // A phone or email already on another contact stays there (the row was matched to the phone's contact).
-      await em.query(`${insertFromJson('contact_identity', IDENTITY_COLUMNS, 1)} ON CONFLICT (kind, value) DO NOTHING`, [JSON.stringify(chunk)]);
+      const [{ n }] = await em.query(
+        `WITH ins AS (${insertFromJson('contact_identity', IDENTITY_COLUMNS, 1)} ON CONFLICT (kind, value) DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM ins`,
+        [JSON.stringify(chunk)],
+      );
+      if (n === chunk.length) continue;
+      // Some went elsewhere. For a new contact that can only be a lead that arrived after the match.
+      const held: Array<{ contact_id: string; holder: string }> = await em.query(
+        `SELECT DISTINCT x.contact_id, COALESCE(c.merged_into_id, c.id) AS holder
+           FROM jsonb_to_recordset($1::jsonb) AS x(contact_id uuid, kind text, value text)
+           JOIN contact_identity ci ON ci.kind = x.kind AND ci.value = x.value AND ci.contact_id <> x.contact_id
+           JOIN contact c ON c.id = ci.contact_id`,
+        [JSON.stringify(chunk.filter((i) => freshIds.has(i.contact_id)))],
+      );
+      for (const h of held) if (!latecomers.has(h.contact_id)) latecomers.set(h.contact_id, h.holder);
     }
     const deals = decided.flatMap((d) =>
       d.group.deals.map((deal) => ({
@@ -250,6 +276,11 @@ export class ImportService {
       d.group.notes.map((n) => ({ contact_id: d.contactId, deal_id: null, kind: 'note', channel: 'import', actor_id: viewer.id, occurred_at: now, payload: { text: n.text, source: 'import', row: n.row } })),
     );
     for (const chunk of chunks(notes)) await em.query(insertFromJson('activity', NOTE_COLUMNS, 1), [JSON.stringify(chunk)]);
+    // Last, so the new contact's deals and notes move along with it.
+    for (const [contactId, holder] of latecomers) {
+      await this.merges.merge(em, holder, contactId, { reason: 'import: the same phone or email reached the hub as a lead during the import', actorId: viewer.id, channel: 'import' });
+    }
+    return latecomers;
   }
 }
 
