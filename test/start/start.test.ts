@@ -114,17 +114,19 @@ describe('npm start (built hub, embedded database)', () => {
   }, 90_000);
 
   it('a second hub on the same data directory stops with one line naming the hub that has it', () => {
-    let failure: { status: number; stderr: string } | undefined;
+    let failure: { status: number; stderr: string; stdout: string } | undefined;
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, PORT: '1', PGLITE_DATA_DIR: join(dataDir, 'pglite'), LOG_LEVEL: 'warn' };
       delete env.DATABASE_URL;
       // Bounded: without the lock this hub would open the directory and keep running.
       execFileSync(process.execPath, [main], { cwd: root, env, stdio: 'pipe', timeout: 30_000 });
     } catch (e) {
-      const err = e as { status: number; stderr: Buffer };
-      failure = { status: err.status, stderr: err.stderr.toString() };
+      const err = e as { status: number; stderr: Buffer; stdout: Buffer };
+      failure = { status: err.status, stderr: err.stderr.toString(), stdout: err.stdout.toString() };
     }
     expect(failure?.status).toBe(1);
+    // Checked before the application is assembled: no error dump from dependency injection.
+    expect(failure?.stdout).toBe('');
     expect(failure?.stderr).toMatch(new RegExp(`^The embedded database in \\S+ is in use by another Leadline hub \\(process ${hub!.child.pid} on [^,]+, since [\\dT:.Z-]+\\)\\. Stop that hub first, .*\\n$`));
     expect(failure?.stderr.split('\n')).toHaveLength(2);
   }, 60_000);

@@ -3,7 +3,7 @@ import { FirstStartService } from './bootstrap/first-start.service';
 import { printWelcome } from './bootstrap/welcome';
 import { ConfigError, loadConfig } from './config/load-config';
 import { createHubApp } from './create-app';
-import { DataDirInUseError } from './database/data-dir-lock';
+import { assertDataDirFree, DataDirInUseError } from './database/data-dir-lock';
 import { storageKind } from './database/data-source.options';
 import { createRootLogger } from './logging/logger';
 
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  if (storageKind(config) === 'pglite') assertDataDirFree(config.PGLITE_DATA_DIR);
   const logger = createRootLogger(config.LOG_LEVEL);
   const app = await createHubApp(config, logger);
   app.enableShutdownHooks();

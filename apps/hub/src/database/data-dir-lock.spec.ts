@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataDirInUseError, LOCK_FILE, lockDataDir } from './data-dir-lock';
+import { assertDataDirFree, DataDirInUseError, LOCK_FILE, lockDataDir } from './data-dir-lock';
 
 describe('lockDataDir (one hub per embedded database directory)', () => {
   let dir: string;
@@ -15,10 +15,13 @@ describe('lockDataDir (one hub per embedded database directory)', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes who holds it, refuses a second hub in the same process, and gives it back on release', () => {
+    assertDataDirFree(dir);
     const release = lockDataDir(dir);
     expect(JSON.parse(readFileSync(lockFile(), 'utf8'))).toEqual({ pid: process.pid, host: hostname(), since: expect.any(String) });
     expect(() => lockDataDir(dir)).toThrow(DataDirInUseError);
+    expect(() => assertDataDirFree(dir)).toThrow(DataDirInUseError);
     release();
+    assertDataDirFree(dir);
     expect(existsSync(lockFile())).toBe(false);
     lockDataDir(dir)();
   });

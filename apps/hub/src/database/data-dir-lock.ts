@@ -35,8 +35,8 @@ export function lockDataDir(dir: string): () => void {
       fd = openSync(file, 'wx');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = readOwner(file);
-      if (owner === 'fresh' || (owner && isAlive(owner, path))) throw inUse(dir, owner === 'fresh' ? null : owner);
+      const holder = liveHolder(file, path);
+      if (holder) throw inUse(dir, holder === 'fresh' ? null : holder);
       removeIfPresent(file);
       continue;
     }
@@ -60,6 +60,23 @@ export function lockDataDir(dir: string): () => void {
     return release;
   }
   throw inUse(dir, null);
+}
+
+/**
+ * Fails early, before the application is assembled, when a live hub holds the directory: the one-line
+ * answer instead of a dependency-injection error dump. lockDataDir still decides (this only looks).
+ */
+export function assertDataDirFree(dir: string): void {
+  const path = resolve(dir);
+  const holder = liveHolder(join(path, LOCK_FILE), path);
+  if (holder) throw inUse(dir, holder === 'fresh' ? null : holder);
+}
+
+/** Who holds the directory now: its live owner, 'fresh' (being written right now), or null (free or stale). */
+function liveHolder(file: string, path: string): LockOwner | 'fresh' | null {
+  const owner = readOwner(file);
+  if (owner === 'fresh') return owner;
+  return owner && isAlive(owner, path) ? owner : null;
 }
 
 function inUse(dir: string, owner: LockOwner | null): DataDirInUseError {
