@@ -35,8 +35,7 @@ export function lockDataDir(dir: string): () => void {
       fd = openSync(file, 'wx');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = liveHolder(file, path);
-      if (holder) throw inUse(dir, holder === 'fresh' ? null : holder);
+      refuseIfHeld(dir, path);
       removeIfPresent(file);
       continue;
     }
@@ -67,16 +66,14 @@ export function lockDataDir(dir: string): () => void {
  * answer instead of a dependency-injection error dump. lockDataDir still decides (this only looks).
  */
 export function assertDataDirFree(dir: string): void {
-  const path = resolve(dir);
-  const holder = liveHolder(join(path, LOCK_FILE), path);
-  if (holder) throw inUse(dir, holder === 'fresh' ? null : holder);
+  refuseIfHeld(dir, resolve(dir));
 }
 
-/** Who holds the directory now: its live owner, 'fresh' (being written right now), or null (free or stale). */
-function liveHolder(file: string, path: string): LockOwner | 'fresh' | null {
-  const owner = readOwner(file);
-  if (owner === 'fresh') return owner;
-  return owner && isAlive(owner, path) ? owner : null;
+/** Throws when a live hub holds the directory (or one is writing its lock right now); a stale lock passes. */
+function refuseIfHeld(dir: string, path: string): void {
+  const owner = readOwner(join(path, LOCK_FILE));
+  if (owner === 'fresh') throw inUse(dir, null);
+  if (owner && isAlive(owner, path)) throw inUse(dir, owner);
 }
 
 function inUse(dir: string, owner: LockOwner | null): DataDirInUseError {
