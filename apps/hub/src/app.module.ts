@@ -9,6 +9,7 @@ import { CompaniesController } from './api/companies.controller';
 import { ContactsController } from './api/contacts.controller';
 import { DealsController } from './api/deals.controller';
 import { EmailContentController } from './api/email-content.controller';
+import { FormSnippetController } from './api/form-snippet.controller';
 import { FormsController } from './api/forms.controller';
 import { ExportController, ImportController } from './api/import.controller';
 import { MailboxesController } from './api/mailboxes.controller';
@@ -104,6 +105,7 @@ export class AppModule {
         TasksController,
         ManagersController,
         FormsController,
+        FormSnippetController,
         ReceiptsController,
         OutboxController,
         ChannelsController,

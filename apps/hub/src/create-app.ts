@@ -1,5 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
-import { FORM_BODY_LIMIT, FORM_ROUTE, TELEGRAM_WEBHOOK_ROUTE, requestAnnotations, telegramRawBody } from '@leadline/channels';
+import fastifyMultipart from '@fastify/multipart';
+import { FORM_BODY_LIMIT, FORM_FILE_MAX_BYTES, FORM_ROUTE, TELEGRAM_WEBHOOK_ROUTE, formErrorPages, requestAnnotations, telegramRawBody } from '@leadline/channels';
 import type { Clock } from '@leadline/core';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -24,9 +25,16 @@ export function createFastifyAdapter(config: HubConfig): FastifyAdapter {
 export async function configureApp(app: NestFastifyApplication, logger: Logger, options: { adminUiDir?: string } = {}): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(fastifyCookie as never);
+  // Multipart is read only where a handler asks for it (req.parts(): website forms with files).
+  await app.register(fastifyMultipart as never, { limits: { fileSize: FORM_FILE_MAX_BYTES } });
   await registerAdminUi(fastify, options.adminUiDir);
   fastify.addHook('onRoute', (route) => {
-    if (route.url === FORM_ROUTE && route.method === 'POST') route.bodyLimit = FORM_BODY_LIMIT;
+    if (route.url === FORM_ROUTE && route.method === 'POST') {
+      route.bodyLimit = FORM_BODY_LIMIT;
+      // A browser's plain form post gets readable error pages even for refusals raised before the handler.
+      const own = route.onSend ? (Array.isArray(route.onSend) ? route.onSend : [route.onSend]) : [];
+      route.onSend = [...own, formErrorPages as never];
+    }
     // Telegram updates are parsed by their controller, so a malformed one is acknowledged, not refused.
     if (route.url === TELEGRAM_WEBHOOK_ROUTE && route.method === 'POST') {
       const own = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];

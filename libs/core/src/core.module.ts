@@ -8,6 +8,7 @@ import { ContactsService } from './contacts/contacts.service';
 import { ConversationsService } from './conversations/conversations.service';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
 import { DealsService } from './deals/deals.service';
+import { FormSpamService } from './forms/form-spam.service';
 import { WebFormsService } from './forms/web-forms.service';
 import { ExportService } from './import/export.service';
 import { ImportService } from './import/import.service';
@@ -36,6 +37,7 @@ const SERVICES = [
   ContactsService,
   DealsService,
   WebFormsService,
+  FormSpamService,
   IntakeService,
   ImportService,
   ExportService,

@@ -11,6 +11,7 @@ export * from './deals/deals.service';
 export * from './deals/pipeline';
 export * from './entities';
 export * from './errors/domain-error';
+export * from './forms/form-spam.service';
 export * from './forms/web-forms.service';
 export * from './identity/email';
 export * from './identity/identity-kind';

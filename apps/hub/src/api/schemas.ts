@@ -101,8 +101,29 @@ const formFields = {
   // one IP can legitimately carry a lot of traffic (a site builder or CRM relaying every form
   // server-to-server, a load test such as bench/run.js, ~20k posts a minute from 127.0.0.1).
   rateLimitPerMinute: z.number().int().min(1).max(1_000_000),
+  // Issue 13: what a plain-form visitor sees, site-builder field mapping, the snippet's minimum fill time.
+  successUrl: z.string().trim().max(2000).nullable(),
+  thankYou: z.object({ en: z.string().max(1000).optional(), ru: z.string().max(1000).optional() }).strict(),
+  fieldMap: z.record(z.string().min(1).max(200), z.enum(['name', 'phone', 'email', 'message', 'company'])).refine((m) => Object.keys(m).length <= 100, 'at most 100 mapped fields'),
+  minFillSeconds: z.number().int().min(0).max(600),
 };
-export const createFormSchema = z.object(formFields).partial({ active: true, allowedOrigins: true, honeypotField: true, rateLimitPerMinute: true });
+export const createFormSchema = z.object(formFields).partial({
+  active: true,
+  allowedOrigins: true,
+  honeypotField: true,
+  rateLimitPerMinute: true,
+  successUrl: true,
+  thankYou: true,
+  fieldMap: true,
+  minFillSeconds: true,
+});
+/** A test lead from the form preview in Settings: the fields a visitor would type. */
+export const formTestSchema = z.record(z.string().min(1).max(200), z.string().max(10_000)).refine((m) => Object.keys(m).length <= 50, 'at most 50 fields');
+export const formSpamQuery = z.object({
+  formId: z.string().uuid().optional(),
+  restored: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
 export const updateFormSchema = z.object(formFields).partial();
 
 // Email (issue 5): mailboxes. Passwords are accepted, never returned.

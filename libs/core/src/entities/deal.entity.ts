@@ -7,6 +7,12 @@ export interface DealSource {
   referrer?: string;
   page?: string;
   campaign?: string;
+  /** Ad click ids from the landing URL (gclid, yclid, fbclid). */
+  clickIds?: Record<string, string>;
+  /** The first page of the visit, where the visitor arrived. */
+  landing?: string;
+  /** A test submission (form preview): a real deal, left out of reports. */
+  test?: boolean;
 }
 
 @Entity('deal')

@@ -18,6 +18,7 @@ export type { DealSource } from './deal.entity';
 export type { ManagerRole } from './manager.entity';
 export type { OutboxStatus } from './outbox-message.entity';
 export type { ReceiptStatus } from './inbound-receipt.entity';
+export { FORM_FIELD_TARGETS, type FormFieldTarget, type FormThankYou } from './web-form.entity';
 export type { StageRuleDueUnit, StageRuleTarget } from './stage-rule.entity';
 export type { TaskKind, TaskStatus } from './task.entity';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { WebForm } from '../entities';
+import { FORM_FIELD_TARGETS, WebForm, type FormFieldTarget, type FormThankYou } from '../entities';
 import { DomainError } from '../errors/domain-error';
 
 export interface WebFormInput {
@@ -11,7 +11,23 @@ export interface WebFormInput {
   allowedOrigins?: string[];
   honeypotField?: string;
   rateLimitPerMinute?: number;
+  successUrl?: string | null;
+  thankYou?: FormThankYou;
+  fieldMap?: Record<string, string>;
+  minFillSeconds?: number;
 }
+
+/** An origin that posted to a form (or tried to): what an owner tightens the allowed list from. */
+export interface FormOriginSeen {
+  origin: string;
+  accepted: number;
+  refused: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+/** Distinct origins kept per form; beyond it new ones are not recorded (a flood of forged Origin headers). */
+const MAX_ORIGINS_PER_FORM = 200;
 
 // Forms change rarely and are read on every post: keep them briefly. Changes made through this
 // process are seen at once; another hub process sees them within this time.
@@ -66,6 +82,33 @@ export class WebFormsService {
     this.byKey.delete(form.key);
   }
 
+  /** Counts a post from a browser origin, accepted or refused. */
+  async recordOrigin(formId: string, origin: string, accepted: boolean): Promise<void> {
+    await this.db.query(
+      `INSERT INTO web_form_origin (form_id, origin, accepted, refused)
+       SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM web_form_origin WHERE form_id = $1) < $5
+       ON CONFLICT (form_id, origin) DO UPDATE
+          SET accepted = web_form_origin.accepted + EXCLUDED.accepted, refused = web_form_origin.refused + EXCLUDED.refused, last_seen_at = now()`,
+      [formId, origin.slice(0, 300), accepted ? 1 : 0, accepted ? 0 : 1, MAX_ORIGINS_PER_FORM],
+    );
+  }
+
+  /** Origins that posted to the form, most recent first. */
+  async recentOrigins(formId: string, limit = 50): Promise<FormOriginSeen[]> {
+    await this.get(formId);
+    const rows: Array<{ origin: string; accepted: number; refused: number; first_seen_at: Date; last_seen_at: Date }> = await this.db.query(
+      `SELECT origin, accepted, refused, first_seen_at, last_seen_at FROM web_form_origin WHERE form_id = $1 ORDER BY last_seen_at DESC LIMIT $2`,
+      [formId, limit],
+    );
+    return rows.map((r) => ({
+      origin: r.origin,
+      accepted: Number(r.accepted),
+      refused: Number(r.refused),
+      firstSeenAt: new Date(r.first_seen_at).toISOString(),
+      lastSeenAt: new Date(r.last_seen_at).toISOString(),
+    }));
+  }
+
   private clean(input: WebFormInput): Partial<WebForm> {
     const out: Partial<WebForm> = {};
     if (input.name !== undefined) out.name = input.name.trim();
@@ -77,12 +120,47 @@ export class WebFormsService {
       if (bad.length) throw DomainError.invalid('invalid origins', { allowedOrigins: `not origins like https://example.com: ${bad.join(', ')}` });
       out.allowedOrigins = input.allowedOrigins.map((o) => o.replace(/\/$/, '').toLowerCase());
     }
+    if (input.successUrl !== undefined) {
+      const url = input.successUrl?.trim() || null;
+      if (url && !isHttpUrl(url)) throw DomainError.invalid('invalid success URL', { successUrl: 'an http(s) address like https://example.com/thanks' });
+      out.successUrl = url;
+    }
+    if (input.thankYou !== undefined) {
+      const thankYou: FormThankYou = {};
+      for (const lang of ['en', 'ru'] as const) {
+        const text = input.thankYou[lang]?.trim();
+        if (text) thankYou[lang] = text;
+      }
+      out.thankYou = thankYou;
+    }
+    if (input.fieldMap !== undefined) {
+      const map: Record<string, FormFieldTarget> = {};
+      for (const [field, target] of Object.entries(input.fieldMap)) {
+        const key = field.trim().toLowerCase();
+        if (!key) continue;
+        if (!(FORM_FIELD_TARGETS as readonly string[]).includes(target)) {
+          throw DomainError.invalid('invalid field mapping', { fieldMap: `${field}: one of ${FORM_FIELD_TARGETS.join(', ')}` });
+        }
+        map[key] = target as FormFieldTarget;
+      }
+      out.fieldMap = map;
+    }
+    if (input.minFillSeconds !== undefined) out.minFillSeconds = input.minFillSeconds;
     return out;
   }
 }
 
 export function newFormKey(): string {
   return `f_${randomBytes(12).toString('base64url')}`;
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 function isOrigin(o: string): boolean {

@@ -153,7 +153,8 @@ export class ReportsService {
   /** WHERE clause over `deal d` for the cohort and filters; pushes its parameters. */
   private dealCohort(period: ReportPeriod, ownerId: string | null, q: ReportQuery, params: unknown[]): string {
     params.push(period.fromAt, period.toAt);
-    const where = [`d.created_at >= $${params.length - 1}`, `d.created_at < $${params.length}`];
+    // Test submissions (the form preview in Settings) are real deals but never business figures.
+    const where = [`d.created_at >= $${params.length - 1}`, `d.created_at < $${params.length}`, `(d.source->>'test') IS DISTINCT FROM 'true'`];
     if (ownerId) {
       params.push(ownerId);
       where.push(`d.owner_id = $${params.length}`);

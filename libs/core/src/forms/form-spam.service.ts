@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../errors/domain-error';
+import type { IngestFailure, IngestResult } from '../intake/inbound-event';
+import { IntakeService } from '../intake/intake.service';
+import { clampLimit } from '../pagination/cursor';
+import { InboundReplayRegistry } from '../receipts/inbound-replay.registry';
+
+/** Why a submission was kept as spam instead of becoming a lead. */
+export type FormSpamReason = 'honeypot' | 'too_fast';
+
+export interface FormSpamView {
+  id: string;
+  formId: string | null;
+  formName: string | null;
+  reason: FormSpamReason;
+  ip: string | null;
+  origin: string | null;
+  receivedAt: string;
+  restoredAt: string | null;
+  dealId: string | null;
+  /** The submission as received (fields under `body`). */
+  raw: unknown;
+}
+
+interface SpamRow {
+  id: string;
+  form_id: string | null;
+  form_name: string | null;
+  reason: FormSpamReason;
+  ip: string | null;
+  origin: string | null;
+  received_at: Date;
+  restored_at: Date | null;
+  deal_id: string | null;
+  raw: unknown;
+}
+
+/**
+ * Form submissions the spam rules held back (a filled honeypot, a snippet form sent faster than a
+ * person types). Never dropped: an admin sees them and restores a real person's submission, which
+ * then becomes the lead it should have been.
+ */
+@Injectable()
+export class FormSpamService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly intake: IntakeService,
+    private readonly registry: InboundReplayRegistry,
+  ) {}
+
+  async keep(input: { formId: string; reason: FormSpamReason; raw: unknown; ip: string | null; origin: string | null }): Promise<string> {
+    const [row]: Array<{ id: string }> = await this.db.query(
+      `INSERT INTO web_form_spam (form_id, reason, raw, ip, origin) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [input.formId, input.reason, JSON.stringify(input.raw), input.ip, input.origin?.slice(0, 300) ?? null],
+    );
+    return row.id;
+  }
+
+  async list(opts: { formId?: string; includeRestored?: boolean; limit?: number } = {}): Promise<FormSpamView[]> {
+    const params: unknown[] = [clampLimit(opts.limit, 500, 100)];
+    const where: string[] = [];
+    if (opts.formId) {
+      params.push(opts.formId);
+      where.push(`s.form_id = $${params.length}`);
+    }
+    if (!opts.includeRestored) where.push(`s.restored_at IS NULL`);
+    const rows: SpamRow[] = await this.db.query(
+      `SELECT s.id, s.form_id, f.name AS form_name, s.reason, s.ip, s.origin, s.received_at, s.restored_at, s.deal_id, s.raw
+         FROM web_form_spam s LEFT JOIN web_form f ON f.id = s.form_id
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY s.received_at DESC LIMIT $1`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      formId: r.form_id,
+      formName: r.form_name,
+      reason: r.reason,
+      ip: r.ip,
+      origin: r.origin,
+      receivedAt: new Date(r.received_at).toISOString(),
+      restoredAt: r.restored_at ? new Date(r.restored_at).toISOString() : null,
+      dealId: r.deal_id,
+      raw: r.raw,
+    }));
+  }
+
+  /**
+   * Makes the held submission the lead it would have been. Idempotent: restoring twice (or two
+   * admins at once) gives the same lead. A submission that fails to map (no phone or email) is 400.
+   */
+  async restore(id: string, managerId: string | null): Promise<IngestResult | IngestFailure> {
+    const [row]: Array<{ id: string; raw: unknown }> = await this.db.query(`SELECT id, raw FROM web_form_spam WHERE id = $1`, [id]);
+    if (!row) throw DomainError.notFound('spam receipt');
+    const remap = this.registry.get('web_form');
+    if (!remap) throw DomainError.conflict('the web form channel is not running');
+    let event;
+    try {
+      event = await remap(row.raw);
+    } catch (err) {
+      const fields = (err as { fields?: Record<string, string> }).fields;
+      if (fields) throw DomainError.invalid('this submission has no valid phone or email', fields);
+      throw err;
+    }
+    // Keyed by the spam receipt: a second restore lands on the same lead; the content key is dropped
+    // so the restore is not taken for a repeat of a later identical post.
+    const result = await this.intake.ingest({ ...event, externalId: `spam:${row.id}`, dedupeKey: undefined }, row.raw);
+    if (!('failed' in result)) {
+      await this.db.query(`UPDATE web_form_spam SET restored_at = now(), restored_by = $2, deal_id = $3 WHERE id = $1 AND restored_at IS NULL`, [
+        id,
+        managerId,
+        result.dealId,
+      ]);
+    }
+    return result;
+  }
+}
