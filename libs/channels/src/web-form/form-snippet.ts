@@ -41,6 +41,11 @@ const SCRIPT = String.raw`
     ru: { sending: 'Отправляем…', network: 'Не удалось отправить форму. Проверьте соединение и попробуйте ещё раз.', invalid: 'Укажите телефон или email, чтобы мы могли с вами связаться.', phone: 'Номер телефона указан неверно. Проверьте его или оставьте email.', email: 'Email указан неверно. Проверьте его или оставьте телефон.', limited: 'Слишком много заявок подряд. Попробуйте через минуту.', big: 'Заявка слишком большая (файлы — до 10 МБ каждый).', other: 'Сейчас мы не можем принять заявку. Попробуйте через минуту.' }
   };
   var started = Date.now();
+  // Post where the script came from (right behind any proxy or path prefix); the configured URL otherwise.
+  var script = document.currentScript;
+  var endpoint = script && script.src && /\/forms\/[^/?#]+\.js(?:[?#].*)?$/.test(script.src)
+    ? script.src.replace(/\/forms\/[^/?#]+\.js(?:[?#].*)?$/, '/api/inbound/forms/' + encodeURIComponent(C.key))
+    : C.endpoint;
 
   function lang() {
     var l = (document.documentElement.getAttribute('lang') || navigator.language || 'en').toLowerCase();
@@ -120,7 +125,7 @@ const SCRIPT = String.raw`
       buttons.forEach(function (b) { b.disabled = true; });
       form.setAttribute('aria-busy', 'true');
       message(form, t.sending, true);
-      fetch(C.endpoint, { method: 'POST', body: data, headers: { Accept: 'application/json' }, credentials: 'omit', mode: 'cors' })
+      fetch(endpoint, { method: 'POST', body: data, headers: { Accept: 'application/json' }, credentials: 'omit', mode: 'cors' })
         .then(function (res) {
           return res.json().catch(function () { return null; }).then(function (body) {
             if (res.ok) {
