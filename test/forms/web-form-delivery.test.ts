@@ -315,9 +315,9 @@ describe('web forms from real sites', () => {
       expect(fields.status).toBe(200);
       expect(fields.body).toEqual(
         expect.arrayContaining([
-          { name: 'contact_no', mappedTo: null, suggested: null, example: body.contact_no },
-          { name: 'org', mappedTo: null, suggested: 'company', example: 'ACME' },
-          { name: 'ваш e-mail', mappedTo: null, suggested: 'email', example: 'mapped@example.com' },
+          { name: 'contact_no', mappedTo: null, known: null, suggested: null, example: body.contact_no },
+          { name: 'org', mappedTo: null, known: null, suggested: 'company', example: 'ACME' },
+          { name: 'ваш e-mail', mappedTo: null, known: null, suggested: 'email', example: 'mapped@example.com' },
         ]),
       );
       const patched = await hub.request({ method: 'PATCH', url: `/api/forms/${form.id}`, token: admin, body: { fieldMap: { contact_no: 'phone', Who: 'name', org: 'company' } } });

@@ -281,6 +281,7 @@ export const en = {
   'forms.mapping': "Field mapping",
   'forms.mappingHint': "Field names from recent submissions. Common names (phone, Телефон, your-email…) are understood without a mapping; map the others.",
   'forms.mappingEmpty': "No submissions yet: add a field name by hand or send a test from your site first.",
+  'forms.understoodAs': "understood as {target}",
   'forms.mapTo': "Map {field} to",
   'forms.unmapped': "Keep as is",
   'forms.useSuggestion': "Suggested: {target}",

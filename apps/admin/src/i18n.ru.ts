@@ -283,6 +283,7 @@ export const ru: Record<keyof typeof en, string> = {
   'forms.mapping': "Соответствие полей",
   'forms.mappingHint': "Имена полей из недавних заявок. Обычные имена (phone, Телефон, your-email…) понимаются сами; остальные сопоставьте.",
   'forms.mappingEmpty': "Заявок ещё не было: добавьте имя поля вручную или сначала отправьте тест с сайта.",
+  'forms.understoodAs': "понимается как «{target}»",
   'forms.mapTo': "Поле {field} — это",
   'forms.unmapped': "Оставить как есть",
   'forms.useSuggestion': "Похоже на: {target}",

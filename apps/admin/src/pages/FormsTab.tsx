@@ -27,6 +27,7 @@ interface OriginSeen {
 interface SeenField {
   name: string;
   mappedTo: Target | null;
+  known: Target | null;
   suggested: Target | null;
   example: string;
 }
@@ -41,7 +42,7 @@ interface SpamItem {
 
 const SNIPPET_TEXT: Record<Lang, { comment: string; name: string; phone: string; email: string; message: string; send: string }> = {
   en: { comment: 'Put the <script> line on every page of the site (e.g. in the footer): it keeps the ad tags of the visit.', name: 'Your name', phone: 'Phone', email: 'Email', message: 'Message', send: 'Send' },
-  ru: { comment: 'Строку <script> поставьте на все страницы сайта (например, в подвал): так сохраняются метки рекламы за весь визит.', name: 'Ваше имя', phone: 'Телефон', email: 'Email', message: 'Сообщение', send: 'Отправить' },
+  ru: { comment: 'строку script ниже поставьте на все страницы сайта (например, в подвал): так метки рекламы сохраняются за весь визит', name: 'Ваше имя', phone: 'Телефон', email: 'Email', message: 'Сообщение', send: 'Отправить' },
 };
 
 /** The copy-paste snippet: a plain form that works without JavaScript, enhanced by the hub's script. */
@@ -49,7 +50,7 @@ export function formSnippet(form: Pick<FormSettings, 'key' | 'endpoint' | 'snipp
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const t = SNIPPET_TEXT[lang];
   return [
-    `<!-- Leadline: ${esc(t.comment)} -->`,
+    `<!-- Leadline: ${t.comment} -->`,
     `<form data-leadline="${esc(form.key)}" action="${esc(form.endpoint)}" method="post" enctype="multipart/form-data">`,
     `  <input name="name" placeholder="${t.name}" autocomplete="name">`,
     `  <input name="phone" type="tel" placeholder="${t.phone}" autocomplete="tel">`,
@@ -320,7 +321,12 @@ function FieldMapping({ form, onSave }: { form: FormSettings; onSave: (m: Record
   }, [seen.data]);
   if (seen.error) return <ErrorNote error={seen.error} onRetry={seen.reload} />;
   if (!seen.data) return null;
-  const rows = [...seen.data, ...Object.keys(draft).filter((n) => !seen.data!.some((f) => f.name === n)).map((name) => ({ name, mappedTo: null, suggested: null, example: '' }))];
+  const rows: SeenField[] = [
+    ...seen.data,
+    ...Object.keys(draft)
+      .filter((n) => !seen.data!.some((f) => f.name === n))
+      .map((name) => ({ name, mappedTo: null, known: null, suggested: null, example: '' })),
+  ];
   const save = () => onSave(Object.fromEntries(Object.entries(draft).filter((e): e is [string, Target] => e[1] !== '')));
   return (
     <div className="stack" data-testid="field-mapping">
@@ -339,7 +345,8 @@ function FieldMapping({ form, onSave }: { form: FormSettings; onSave: (m: Record
               </option>
             ))}
           </select>
-          {f.suggested && !draft[f.name] && (
+          {f.known && !draft[f.name] && <span className="muted small">{t('forms.understoodAs', { target: t(`forms.field.${f.known}`) })}</span>}
+          {f.suggested && !f.known && !draft[f.name] && (
             <button type="button" onClick={() => setDraft({ ...draft, [f.name]: f.suggested! })}>
               {t('forms.useSuggestion', { target: t(`forms.field.${f.suggested}`) })}
             </button>

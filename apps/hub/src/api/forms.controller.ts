@@ -1,4 +1,4 @@
-import { CONTROL_FIELDS, WebFormIntake, flattenSiteBuilderBody, suggestFieldTarget, type FormOutcome } from '@leadline/channels';
+import { CONTROL_FIELDS, WebFormIntake, flattenSiteBuilderBody, isAttributionField, knownFieldTarget, suggestFieldTarget, type FormOutcome } from '@leadline/channels';
 import { FormSpamService, WebFormsService, isIngestFailure, type FormFieldTarget, type Viewer, type WebForm } from '@leadline/core';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
@@ -15,6 +15,8 @@ interface SeenField {
   name: string;
   /** The admin's mapping, if any. */
   mappedTo: FormFieldTarget | null;
+  /** Understood without a mapping (a name we know exactly: phone, Телефон, your-email…). */
+  known: FormFieldTarget | null;
   /** Our guess from the name (English and Russian words). */
   suggested: FormFieldTarget | null;
   /** A value from the latest submission that had it (cut short), to recognise the field by. */
@@ -68,7 +70,7 @@ export class FormsController {
     return this.forms.recentOrigins(id);
   }
 
-  /** Field names of the form's recent submissions with their mapping and our suggestion. */
+  /** Field names of the form's recent submissions (not the visit's page and ad tags) with their mapping and our suggestion. */
   @Get(':id/fields')
   async fields(@Param('id', ParseUUIDPipe) id: string): Promise<SeenField[]> {
     const form = await this.forms.get(id);
@@ -85,10 +87,11 @@ export class FormsController {
       if (!body || typeof body !== 'object' || Array.isArray(body)) continue;
       for (const [name, value] of Object.entries(flattenSiteBuilderBody(body as Record<string, unknown>))) {
         const key = name.trim().toLowerCase();
-        if (!key || skip.has(key) || seen.has(key)) continue;
+        if (!key || skip.has(key) || seen.has(key) || isAttributionField(key)) continue;
         seen.set(key, {
           name: key,
           mappedTo: form.fieldMap[key] ?? null,
+          known: knownFieldTarget(key),
           suggested: suggestFieldTarget(key),
           example: (typeof value === 'string' ? value : JSON.stringify(value) ?? '').slice(0, 80),
         });
@@ -96,7 +99,7 @@ export class FormsController {
     }
     // Mapped names not seen lately still show, so a mapping can be undone.
     for (const [name, target] of Object.entries(form.fieldMap)) {
-      if (!seen.has(name)) seen.set(name, { name, mappedTo: target, suggested: suggestFieldTarget(name), example: '' });
+      if (!seen.has(name)) seen.set(name, { name, mappedTo: target, known: knownFieldTarget(name), suggested: suggestFieldTarget(name), example: '' });
     }
     return [...seen.values()];
   }

@@ -22,10 +22,18 @@ const WORDS: Array<[FormFieldTarget, RegExp]> = [
   ['name', /^(name|fullname|fio|имя|фио)$/],
 ];
 
+/** The lead field a name is taken as without any mapping (one of the exact names above), or null. */
+export function knownFieldTarget(fieldName: string): FormFieldTarget | null {
+  const lower = fieldName.trim().toLowerCase();
+  for (const [target, names] of Object.entries(KNOWN_FIELDS) as Array<[FormFieldTarget, string[]]>) if (names.includes(lower)) return target;
+  return null;
+}
+
 /** The lead field a form field name most likely means, or null. */
 export function suggestFieldTarget(fieldName: string): FormFieldTarget | null {
   const lower = fieldName.trim().toLowerCase();
-  for (const [target, names] of Object.entries(KNOWN_FIELDS) as Array<[FormFieldTarget, string[]]>) if (names.includes(lower)) return target;
+  const known = knownFieldTarget(lower);
+  if (known) return known;
   // "phone_number" / "Номер телефона" mention several words: the first rule that matches any word wins.
   const words = lower.split(/[\s\-_.:/()[\]]+/).filter(Boolean);
   for (const [target, re] of WORDS) if (words.some((w) => re.test(w))) return target;

@@ -51,6 +51,12 @@ const LAST_NAME = ['last_name', 'lastname', 'last-name'];
 /** Names that say something about the form or the visit, never about the person. */
 const NOT_GUESSED = new Set([...PAGE_KEYS, ...REFERRER_KEYS, ...LANDING_KEYS, ...UTM_KEYS, ...CLICK_ID_KEYS, 'form_name', 'form_id', 'formid', 'formname', 'tranid', ...FIRST_NAME, ...LAST_NAME]);
 
+/** Fields that describe the visit (page, referrer, ad tags), never the person: not offered for mapping. */
+export function isAttributionField(name: string): boolean {
+  const k = name.trim().toLowerCase();
+  return [...PAGE_KEYS, ...REFERRER_KEYS, ...LANDING_KEYS, ...UTM_KEYS, ...CLICK_ID_KEYS].includes(k) || k.startsWith('meta_');
+}
+
 const LIMITS = { name: 200, value: 10_000 };
 
 /**
