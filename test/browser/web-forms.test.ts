@@ -8,6 +8,9 @@ import { buildAdminUi, collectPageErrors, launchChromium, screenshot } from './b
 
 jest.setTimeout(180_000);
 
+/** The embed script has taken over the form (evaluated in the page). */
+const SNIPPET_READY = `document.querySelector('form[data-leadline]')?.__leadline === true`;
+
 /**
  * Website forms in a real Chromium: the owner's site is served from a second local port (another
  * origin than the hub, as in production) and posts to the hub with the embed snippet, a plain
@@ -106,10 +109,10 @@ describe('website forms in the browser (another origin)', () => {
     const { context, page, errors } = await visitor('ru-RU');
     // Arrives from a Google ad on the home page, then moves to the contact page (no tags in its URL).
     await page.goto(`${siteUrl}/?utm_source=google&utm_medium=cpc&utm_campaign=brand&gclid=TeSt-GcLiD`, { referer: 'https://www.google.com/' });
-    await page.waitForFunction(() => sessionStorage.getItem('leadline_attr') !== null);
+    await page.waitForFunction(`sessionStorage.getItem('leadline_attr') !== null`);
     await page.getByRole('link', { name: 'Контакты' }).click();
     await page.waitForURL(`${siteUrl}/contact`);
-    await page.waitForFunction(() => (document.querySelector('form[data-leadline]') as (HTMLFormElement & { __leadline?: boolean }) | null)?.__leadline === true);
+    await page.waitForFunction(SNIPPET_READY);
 
     // Name only: an inline error in Russian, no lead, the button usable again.
     await page.getByPlaceholder('Ваше имя').fill('Только имя');
@@ -155,7 +158,7 @@ describe('website forms in the browser (another origin)', () => {
   it('(a) a snippet form sent faster than a person types is held as spam, shown as sent, restorable', async () => {
     const { context, page } = await visitor('en-US');
     await page.goto(`${siteUrl}/contact`);
-    await page.waitForFunction(() => (document.querySelector('form[data-leadline]') as (HTMLFormElement & { __leadline?: boolean }) | null)?.__leadline === true);
+    await page.waitForFunction(SNIPPET_READY);
     const phone = nextPhone();
     await page.getByPlaceholder('Телефон').fill(phone.typed);
     await page.getByRole('button', { name: 'Отправить' }).click();
@@ -274,7 +277,7 @@ describe('website forms in the browser (another origin)', () => {
     const before = Number((await hub.query(`SELECT count(*) AS n FROM deal`))[0].n);
     const count = await page.getByTestId('spam-item').count();
     await spamItem.getByRole('button', { name: 'Restore as lead' }).click();
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="spam-item"]').length === n - 1, count);
+    await page.waitForFunction(`document.querySelectorAll('[data-testid="spam-item"]').length === ${count - 1}`);
     expect(Number((await hub.query(`SELECT count(*) AS n FROM deal`))[0].n)).toBe(before + 1);
     expect(errors).toEqual([]);
     await context.close();
