@@ -10,6 +10,10 @@ import { InboundReplayRegistry } from '../receipts/inbound-replay.registry';
 /** Why a submission was kept as spam instead of becoming a lead. */
 export type FormSpamReason = 'honeypot' | 'too_fast';
 
+/** Held-back submissions nobody restored are deleted after this long (bots would fill the table). */
+export const FORM_SPAM_KEEP_DAYS = 90;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
 export interface FormSpamView {
   id: string;
   formId: string | null;
@@ -44,6 +48,8 @@ interface SpamRow {
  */
 @Injectable()
 export class FormSpamService {
+  private lastPrune = 0;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly intake: IntakeService,
@@ -55,6 +61,10 @@ export class FormSpamService {
       `INSERT INTO web_form_spam (form_id, reason, raw, ip, origin) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
       [input.formId, input.reason, JSON.stringify(input.raw), input.ip, input.origin?.slice(0, 300) ?? null],
     );
+    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      await this.db.query(`DELETE FROM web_form_spam WHERE restored_at IS NULL AND received_at < now() - make_interval(days => $1)`, [FORM_SPAM_KEEP_DAYS]);
+    }
     return row.id;
   }
 

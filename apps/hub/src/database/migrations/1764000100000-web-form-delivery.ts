@@ -37,9 +37,12 @@ export class WebFormDelivery1764000100000 implements MigrationInterface {
         deal_id uuid REFERENCES deal(id) ON DELETE SET NULL
       )`);
     await q.query(`CREATE INDEX ix_web_form_spam_received ON web_form_spam (received_at DESC)`);
+    // Settings → Forms lists the field names of a form's latest submissions.
+    await q.query(`CREATE INDEX ix_inbound_receipt_web_form ON inbound_receipt ((raw->>'formId'), received_at DESC) WHERE channel = 'web_form'`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX IF EXISTS ix_inbound_receipt_web_form`);
     await q.query(`DROP TABLE IF EXISTS web_form_spam`);
     await q.query(`DROP TABLE IF EXISTS web_form_origin`);
     for (const c of ['min_fill_seconds', 'field_map', 'thank_you', 'success_url']) await q.query(`ALTER TABLE web_form DROP COLUMN IF EXISTS ${c}`);
