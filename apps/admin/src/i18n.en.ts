@@ -141,7 +141,7 @@ export const en = {
   'managers.telegramHint': 'Open the link (or scan the code) on the manager’s phone. Valid until {time}.',
   'forms.name': 'Name',
   'forms.key': 'Key',
-  'forms.origins': 'Allowed origins (one per line, empty = any site)',
+  'forms.origins': 'Allowed origins (one per line, empty = any)',
   'forms.endpoint': 'Endpoint',
   'forms.snippet': 'Embed snippet',
   'forms.add': 'Add form',
