@@ -190,6 +190,29 @@ describe('web forms from real sites', () => {
       if (owner !== other.id) expect((await hub.request({ url: `/api/attachments/${id}`, token: other.token })).status).toBe(404);
     });
 
+    it('a file lead our intake failed on is kept; after the replay its file belongs to the lead', async () => {
+      await hub.query(`CREATE FUNCTION poison_files() RETURNS trigger AS $$ BEGIN IF NEW.title LIKE 'POISON%' THEN RAISE EXCEPTION 'poisoned deal'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+      await hub.query(`CREATE TRIGGER poison_files BEFORE INSERT ON deal FOR EACH ROW EXECUTE FUNCTION poison_files()`);
+      try {
+        const fd = new FormData();
+        fd.set('name', 'POISON with file');
+        fd.set('phone', nextPhone().typed);
+        fd.set('photo', new Blob([Buffer.from('photo-bytes')], { type: 'image/jpeg' }), 'photo.jpg');
+        const res = await multipart(open.key, fd);
+        expect(res.status).toBe(202);
+        await hub.query(`DROP TRIGGER poison_files ON deal`);
+        const replayed = await hub.request({ method: 'POST', url: `/api/inbound/failed/${res.body.receiptId}/replay`, token: admin });
+        expect(replayed.body).toMatchObject({ status: 'processed', dealId: expect.any(String) });
+        const [activity] = await hub.query(`SELECT payload FROM activity WHERE deal_id = $1 AND kind = 'lead'`, [replayed.body.dealId]);
+        const file = await hub.request({ url: `/api/attachments/${activity.payload.details.attachments[0].id}`, token: admin });
+        expect(file.status).toBe(200);
+        expect(file.text).toBe('photo-bytes');
+      } finally {
+        await hub.query(`DROP TRIGGER IF EXISTS poison_files ON deal`);
+        await hub.query(`DROP FUNCTION IF EXISTS poison_files()`);
+      }
+    });
+
     it('a file over 10 MB is refused with 413 (a page for a browser) and nothing is stored', async () => {
       const before = await dealCount();
       const fd = new FormData();

@@ -18,14 +18,16 @@ export interface PostedFile {
  * Files posted with a form are kept exactly as email attachments are: an `email_message` row per
  * submission (keyed by the submission, no mailbox, no HTML) holding `email_attachment` rows. So
  * they are served by the same GET /api/attachments/:id, always as a download, to whoever may see
- * the lead's contact, and shown on the lead's timeline entry like a mail's attachments.
+ * the lead's contact, and shown on the lead's timeline entry like a mail's attachments. The database
+ * gives them to the contact when the lead's activity is written (trigger trg_activity_web_form_files),
+ * so a lead written later by a replay or a spam restore gets its files too.
  */
 @Injectable()
 export class FormAttachmentStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** Stores the files of one submission (idempotent on `submissionKey`). */
-  async store(submissionKey: string, files: PostedFile[]): Promise<{ holderId: string; refs: FormAttachmentRef[] }> {
+  async store(submissionKey: string, files: PostedFile[]): Promise<FormAttachmentRef[]> {
     return this.db.transaction(async (em: EntityManager) => {
       const externalId = `web_form:${submissionKey}`;
       const inserted: Array<{ id: string }> = await em.query(
@@ -43,12 +45,7 @@ export class FormAttachmentStore {
         );
         refs.push({ id: row.id, filename: f.filename, contentType: f.contentType, size: f.content.length, stored: true });
       }
-      return { holderId, refs };
+      return refs;
     });
-  }
-
-  /** Gives the files to the lead's contact: from now on they are visible to whoever sees that contact. */
-  async attach(holderId: string, contactId: string, activityId: string): Promise<void> {
-    await this.db.query(`UPDATE email_message SET contact_id = $2, activity_id = $3 WHERE id = $1 AND activity_id IS NULL`, [holderId, contactId, activityId]);
   }
 }

@@ -72,16 +72,10 @@ export class WebFormIntake {
       return { kind: 'kept', receiptId: failure.receiptId };
     }
 
-    let holderId: string | null = null;
-    if (post.files.length) {
-      const stored = await this.files.store(submission.submissionId, post.files);
-      holderId = stored.holderId;
-      submission.attachments = stored.refs;
-    }
+    if (post.files.length) submission.attachments = await this.files.store(submission.submissionId, post.files);
     const event = mapFormSubmission(submission, this.options.defaultPhoneRegion);
     const result = await this.intake.ingest(event, submission);
     if (isIngestFailure(result)) return { kind: 'kept', receiptId: result.receiptId };
-    if (holderId && !result.duplicate) await this.files.attach(holderId, result.contactId, result.activityId);
     return { kind: 'lead', duplicate: result.duplicate, ids: { leadId: result.leadId, contactId: result.contactId, dealId: result.dealId, taskId: result.taskId } };
   }
 

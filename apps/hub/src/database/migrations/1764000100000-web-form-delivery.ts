@@ -37,12 +37,31 @@ export class WebFormDelivery1764000100000 implements MigrationInterface {
         deal_id uuid REFERENCES deal(id) ON DELETE SET NULL
       )`);
     await q.query(`CREATE INDEX ix_web_form_spam_received ON web_form_spam (received_at DESC)`);
+    // Files posted with a form are stored (like email attachments) before the lead exists; they become
+    // visible with the lead's contact in the very transaction that writes the lead's activity, whoever
+    // writes it (the endpoint, a replay of a failed receipt, a restored spam receipt).
+    await q.query(`
+      CREATE FUNCTION web_form_files_to_contact() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        UPDATE email_message m SET contact_id = NEW.contact_id, activity_id = NEW.id
+         WHERE m.activity_id IS NULL AND m.external_id LIKE 'web_form:%'
+           AND m.id IN (SELECT a.email_id FROM email_attachment a
+                         WHERE a.id::text IN (SELECT f->>'id' FROM jsonb_array_elements(NEW.payload->'details'->'attachments') AS f));
+        RETURN NULL;
+      END
+      $fn$`);
+    await q.query(`
+      CREATE TRIGGER trg_activity_web_form_files AFTER INSERT ON activity
+      FOR EACH ROW WHEN (NEW.channel = 'web_form' AND jsonb_typeof(NEW.payload->'details'->'attachments') = 'array')
+      EXECUTE FUNCTION web_form_files_to_contact()`);
     // Settings → Forms lists the field names of a form's latest submissions.
     await q.query(`CREATE INDEX ix_inbound_receipt_web_form ON inbound_receipt ((raw->>'formId'), received_at DESC) WHERE channel = 'web_form'`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX IF EXISTS ix_inbound_receipt_web_form`);
+    await q.query(`DROP TRIGGER IF EXISTS trg_activity_web_form_files ON activity`);
+    await q.query(`DROP FUNCTION IF EXISTS web_form_files_to_contact()`);
     await q.query(`DROP TABLE IF EXISTS web_form_spam`);
     await q.query(`DROP TABLE IF EXISTS web_form_origin`);
     for (const c of ['min_fill_seconds', 'field_map', 'thank_you', 'success_url']) await q.query(`ALTER TABLE web_form DROP COLUMN IF EXISTS ${c}`);
