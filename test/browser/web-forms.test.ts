@@ -262,6 +262,13 @@ describe('website forms in the browser (another origin)', () => {
     await card.getByRole('tab', { name: 'Русский' }).click();
     expect(await snippet.textContent()).toContain('<button type="submit">Отправить</button>');
     await card.getByTestId('recent-origins').getByText(siteUrl).waitFor();
+    // The partner-only form was refused from the site: the owner allows it from its recent origins.
+    const partnerCard = page.getByTestId(`form-${closed.key}`);
+    const refusedRow = partnerCard.getByTestId('recent-origins').getByRole('listitem').filter({ hasText: siteUrl });
+    await refusedRow.getByText('0 accepted, 1 refused').waitFor();
+    await refusedRow.getByRole('button', { name: 'Allow' }).click();
+    await refusedRow.getByRole('button', { name: 'Allow' }).waitFor({ state: 'detached' });
+    expect((await hub.request({ url: `/api/forms/${closed.id}`, token: admin })).body.allowedOrigins).toEqual(['https://partner.example', siteUrl]);
 
     const phone = nextPhone();
     const preview = card.getByTestId('form-preview');

@@ -258,6 +258,7 @@ export const en = {
   'forms.recentOrigins': "Sites that posted recently",
   'forms.noOrigins': "No browser has posted to this form yet",
   'forms.originCounts': "{accepted} accepted, {refused} refused",
+  'forms.restrictToSeen': "Accept only these sites from now on",
   'forms.allowOrigin': "Allow",
   'forms.visitorAnswer': "What the visitor sees",
   'forms.successUrl': "Success page (the visitor is sent there after a plain form post; empty = our thank-you page)",

@@ -260,6 +260,7 @@ export const ru: Record<keyof typeof en, string> = {
   'forms.recentOrigins': "Сайты, с которых недавно отправляли",
   'forms.noOrigins': "С браузеров в эту форму ещё ничего не отправляли",
   'forms.originCounts': "принято {accepted}, отклонено {refused}",
+  'forms.restrictToSeen': "Принимать только с этих сайтов",
   'forms.allowOrigin': "Разрешить",
   'forms.visitorAnswer': "Что видит посетитель",
   'forms.successUrl': "Страница «спасибо» (туда попадёт посетитель после обычной формы; пусто — наша страница)",

@@ -167,7 +167,7 @@ function Origins({ form, onSave }: { form: FormSettings; onSave: (o: string[]) =
               <time className="muted small" dateTime={o.lastSeenAt}>
                 {dateTime(o.lastSeenAt)}
               </time>
-              {!form.allowedOrigins.includes(o.origin) && (
+              {form.allowedOrigins.length > 0 && !form.allowedOrigins.includes(o.origin) && (
                 <button type="button" onClick={() => onSave([...form.allowedOrigins, o.origin])}>
                   {t('forms.allowOrigin')}
                 </button>
@@ -175,6 +175,12 @@ function Origins({ form, onSave }: { form: FormSettings; onSave: (o: string[]) =
             </li>
           ))}
         </ul>
+      )}
+      {/* Open to any site so far: tighten to the sites that really posted (refused ones stay out). */}
+      {form.allowedOrigins.length === 0 && seen.data && seen.data.some((o) => o.accepted > 0) && (
+        <button type="button" onClick={() => onSave(seen.data!.filter((o) => o.accepted > 0 && o.origin !== 'null').map((o) => o.origin))}>
+          {t('forms.restrictToSeen')}
+        </button>
       )}
     </div>
   );
