@@ -133,9 +133,12 @@ export class CallReconciliation {
     this.log.log({ msg: 'call ended', callId: call.id, providerCallId: call.provider_call_id, kind, status: outcome.status, answered, durationSeconds, managerId: actorId, taskId });
   }
 
-  /** An outbound call nobody answered is an attempt: counted on the deal's open callback task, which stays open. */
+  /**
+   * An outbound call nobody answered is an attempt: counted on the deal's open callback task, which stays
+   * open. A call the provider refused outright (never placed, no provider id) rang nobody: not an attempt.
+   */
   private async countAttempt(em: EntityManager, call: CallRow): Promise<{ taskId: string | null; attempt: number | null }> {
-    if (!call.deal_id) return { taskId: null, attempt: null };
+    if (!call.deal_id || !call.provider_call_id) return { taskId: null, attempt: null };
     const [task] = returnedRows<{ id: string; call_attempts: number }>(
       await em.query(
         `UPDATE task SET call_attempts = call_attempts + 1 WHERE deal_id = $1 AND kind = 'callback' AND status = 'open' RETURNING id, call_attempts`,
