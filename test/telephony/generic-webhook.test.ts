@@ -20,7 +20,7 @@ describe('generic telephony webhook', () => {
   };
 
   beforeAll(async () => {
-    hub = await TestHub.start({ TELEPHONY_WEBHOOK_SECRET: SECRET, BUSINESS_TIMEZONE: 'Europe/Moscow' });
+    hub = await TestHub.start({ TELEPHONY_WEBHOOK_SECRET: SECRET, BUSINESS_TIMEZONE: 'Europe/Moscow', CALL_RING_STRATEGY_BY_NUMBER: '+74957654321=simultaneous' });
     hub.clock.set('2026-11-23T08:00:00Z');
     await raiseFormRateLimit(hub);
     anna = await hub.createManager({ name: 'Anna', phone: ANNA_PHONE, timezone: 'Europe/Moscow' });
@@ -74,6 +74,13 @@ describe('generic telephony webhook', () => {
     expect(activity.payload.recording).toEqual({ durationSeconds: 215, url: `/api/calls/${started.body.callId}/recording` });
     const [task] = await hub.query(`SELECT status FROM task WHERE contact_id = $1 AND kind = 'callback'`, [started.body.contactId]);
     expect(task.status).toBe('done');
+  });
+
+  it('tells the PBX to ring all available managers at once for a number set to simultaneous (number as people type it)', async () => {
+    const res = await post({ callId: callId(), event: 'started', from: caller(), to: '8 (495) 765-43-21' });
+    expect(res.body).toMatchObject({ status: 'applied', ringStrategy: 'simultaneous', targets: [{ managerId: anna.id }] });
+    const [call] = await hub.query(`SELECT ring_strategy FROM call WHERE id = $1`, [res.body.callId]);
+    expect(call.ring_strategy).toBe('simultaneous');
   });
 
   it('a recording event attaches the PBX recording to the call', async () => {

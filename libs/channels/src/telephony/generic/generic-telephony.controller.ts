@@ -1,4 +1,4 @@
-import { CallLogService } from '@leadline/core';
+import { CallLogService, CORE_OPTIONS, normalizePhone, type CoreOptions } from '@leadline/core';
 import { Controller, Headers, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -19,6 +19,7 @@ export class GenericTelephonyController {
 
   constructor(
     @Inject(TELEPHONY_OPTIONS) private readonly options: TelephonyOptions,
+    @Inject(CORE_OPTIONS) private readonly core: CoreOptions,
     private readonly calls: CallLogService,
   ) {}
 
@@ -62,7 +63,8 @@ export class GenericTelephonyController {
           callerName: parsed.data.callerName ?? null,
           occurredAt: event.occurredAt,
           huntMax: this.options.huntMax,
-          ringStrategy: ringStrategyFor(this.options, event.to?.replace(/[\s().-]/g, '')),
+          // The called company number as people type it ("8 495 765-43-21") → E.164, as the setting names it.
+          ringStrategy: ringStrategyFor(this.options, normalizePhone(event.to, this.core.defaultPhoneRegion)),
           raw: parsed.data,
         });
         created = !route.duplicate;
