@@ -265,4 +265,51 @@ describe('call truth: Twilio callbacks in any order and late', () => {
       expect((await callRow(sid)).ring_strategy).toBe('sequential');
     });
   });
+
+  describe('ESCALATION_POLICY=notify', () => {
+    let notifyHub: TestHub;
+    beforeAll(async () => {
+      notifyHub = await TestHub.start({
+        PUBLIC_URL,
+        TWILIO_ACCOUNT_SID: ACCOUNT.sid,
+        TWILIO_AUTH_TOKEN: ACCOUNT.token,
+        TWILIO_NUMBER: COMPANY_NUMBER,
+        TWILIO_API_BASE_URL: fake.origin,
+        BUSINESS_HOURS: 'Mon-Fri 09:00-18:00',
+        BUSINESS_TIMEZONE: 'Europe/Moscow',
+        ESCALATION_POLICY: 'notify',
+        ESCALATION_MINUTES: '10',
+      });
+      notifyHub.clock.set(OPEN);
+      await notifyHub.createManager({ name: 'Anna', phone: PHONES.Anna, timezone: 'Europe/Moscow' });
+    });
+    afterAll(async () => {
+      await notifyHub?.close();
+    });
+
+    it('the admins told "did not call back" are told it was answered, and their escalation notice is withdrawn', async () => {
+      const caller = newCaller();
+      const sid = newCallSid();
+      const first = parseTwiml(await twilioPost(notifyHub, '/api/inbound/twilio/voice', incoming(caller, sid)));
+      const [call] = await notifyHub.query(`SELECT * FROM call WHERE provider_call_id = $1`, [sid]);
+      notifyHub.clock.set('2026-11-23T08:19:15Z');
+      await twilioPost(notifyHub, '/api/inbound/twilio/status', status(sid, caller, 'completed', 3, 130));
+      notifyHub.clock.set('2026-11-23T08:43:00Z');
+      await notifyHub.app.get(SlaService).tick();
+      await notifyHub.app.get(OutboxWorker).runOnce(100);
+      const escalations = await notifyHub.query(`SELECT id, payload FROM notification WHERE event = 'task_escalated' AND payload->>'dealId' = $1`, [call.deal_id]);
+      expect(escalations.length).toBeGreaterThan(0);
+      expect(escalations[0].payload.withdrawn).toBeUndefined();
+
+      notifyHub.clock.set('2026-11-23T08:45:00Z');
+      await twilioPost(notifyHub, dialPathOf(first), dialAction(sid, 'completed', 120));
+      await notifyHub.app.get(OutboxWorker).runOnce(100);
+      for (const n of await notifyHub.query(`SELECT payload FROM notification WHERE event = 'task_escalated' AND payload->>'dealId' = $1`, [call.deal_id])) {
+        expect(n.payload).toMatchObject({ withdrawn: true, withdrawnReason: 'answered' });
+      }
+      const [withdrawn] = await notifyHub.query(`SELECT payload FROM notification WHERE event = 'escalation_withdrawn' AND payload->>'callId' = $1`, [call.id]);
+      expect(withdrawn.payload.text).toMatch(/^Escalation withdrawn: the call from .* at 11:17 was answered by Anna \(reported late\)/);
+      expect((await notifyHub.query(`SELECT status FROM task WHERE deal_id = $1 AND kind = 'callback'`, [call.deal_id]))[0].status).toBe('done');
+    });
+  });
 });

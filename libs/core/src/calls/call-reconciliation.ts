@@ -17,7 +17,7 @@ interface ActorRow {
 
 interface EscalationRow {
   occurred_at: Date | string;
-  payload: { fromManagerId?: string | null; toManagerId?: string | null; toManagerName?: string | null };
+  payload: { outcome?: string; fromManagerId?: string | null; toManagerId?: string | null; toManagerName?: string | null };
 }
 
 /**
@@ -206,17 +206,18 @@ export class CallReconciliation {
    * The missed call's task was escalated (the deal given to another manager) after the call ended —
    * on the premise that nobody called back. The call was answered, so the deal and its tasks go back to
    * who answered (or the owner it was taken from), unless somebody moved the deal again since; the
-   * manager it had been given to is told.
+   * manager it had been given to is told. An escalation that only told the admins is withdrawn.
    */
   private async undoEscalation(em: EntityManager, call: CallRow, answeredBy: string | null, answeredAt: Date): Promise<void> {
     if (!call.task_id || !call.deal_id || !call.contact_id) return;
     const [escalation]: EscalationRow[] = await em.query(
       `SELECT occurred_at, payload FROM activity
-        WHERE deal_id = $1 AND kind = 'task_escalated' AND payload->>'taskId' = $2 AND payload->>'outcome' = 'reassigned' AND occurred_at >= $3
+        WHERE deal_id = $1 AND kind = 'task_escalated' AND payload->>'taskId' = $2 AND occurred_at >= $3
         ORDER BY occurred_at DESC LIMIT 1`,
       [call.deal_id, call.task_id, call.ended_at],
     );
     if (!escalation) return;
+    if (escalation.payload.outcome !== 'reassigned') return this.withdrawAdminEscalation(em, call, answeredBy, answeredAt);
     const from = escalation.payload.fromManagerId ?? null;
     const to = escalation.payload.toManagerId ?? null;
     const [deal]: Array<{ id: string; owner_id: string | null }> = await em.query(`SELECT id, owner_id FROM deal WHERE id = $1 FOR NO KEY UPDATE`, [call.deal_id]);
@@ -249,6 +250,30 @@ export class CallReconciliation {
         toManagerId: backTo,
         toManagerName: manager.name,
         text: `The deal goes back to ${manager.name}: the call it was escalated for was answered (reported late)`,
+      },
+    });
+  }
+
+  /**
+   * ESCALATION_POLICY=notify (or nobody else was eligible): the admins were told the manager did not
+   * call back. They are told it was not so, and their escalation notices are marked withdrawn.
+   */
+  private async withdrawAdminEscalation(em: EntityManager, call: CallRow, answeredBy: string | null, answeredAt: Date): Promise<void> {
+    const actor = await this.actor(em, answeredBy);
+    const who = actor?.name ?? 'a manager';
+    const mark = JSON.stringify({ withdrawn: true, withdrawnAt: this.clock.now().toISOString(), withdrawnReason: 'answered' });
+    await em.query(`UPDATE outbox SET payload = payload || $2::jsonb, updated_at = now() WHERE payload->>'event' = 'task_escalated' AND payload->>'taskId' = $1`, [call.task_id, mark]);
+    await em.query(`UPDATE notification SET payload = payload || $2::jsonb WHERE event = 'task_escalated' AND payload->>'taskId' = $1`, [call.task_id, mark]);
+    await this.outbox.enqueue(em, {
+      kind: OutboxKind.NotifyAdmins,
+      payload: {
+        event: 'escalation_withdrawn',
+        dealId: call.deal_id,
+        contactId: call.contact_id,
+        taskId: call.task_id,
+        callId: call.id,
+        answeredBy: who,
+        text: `Escalation withdrawn: the call from ${formatPhoneForPeople(call.from_number)} at ${localClock(answeredAt, actor?.timezone ?? 'UTC')} was answered by ${who} (reported late), so the callback was not missed`,
       },
     });
   }
