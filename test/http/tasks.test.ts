@@ -80,6 +80,7 @@ describe('tasks (HTTP)', () => {
       status: 'open',
       overdue: false,
       missedCalls: 0,
+      callAttempts: 0,
       completedAt: null,
       createdAt: expect.any(String),
     });

@@ -29,6 +29,10 @@ export class FakeTwilio {
   readonly requests: RecordedRequest[] = [];
   /** The next calls.create answers this error (Twilio's error JSON) instead of a call. */
   failNextCreate: { status: number; body: unknown } | null = null;
+  /** The next request's connection is dropped without an answer (Twilio unreachable mid-request). */
+  dropNextConnection = false;
+  /** Recordings Twilio no longer has (deleted): answered with Twilio's 20404 error JSON. */
+  readonly deletedRecordings = new Set<string>();
   private server!: Server;
 
   constructor(private readonly accounts: Array<{ sid: string; token: string }>) {}
@@ -43,6 +47,11 @@ export class FakeTwilio {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
+      if (this.dropNextConnection) {
+        this.dropNextConnection = false;
+        req.socket.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
@@ -73,6 +82,7 @@ export class FakeTwilio {
         }
         m = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Recordings\/(RE[0-9a-f]{32})\.mp3$/.exec(url.pathname);
         if (m && req.method === 'GET' && m[1] === account) {
+          if (this.deletedRecordings.has(m[2])) return json(404, { code: 20404, message: `The requested resource /2010-04-01/Accounts/${account}/Recordings/${m[2]}.mp3 was not found`, more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 });
           res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': String(RECORDING_BYTES.length) });
           return res.end(RECORDING_BYTES);
         }

@@ -20,7 +20,7 @@ describe('generic telephony webhook', () => {
   };
 
   beforeAll(async () => {
-    hub = await TestHub.start({ TELEPHONY_WEBHOOK_SECRET: SECRET, BUSINESS_TIMEZONE: 'Europe/Moscow' });
+    hub = await TestHub.start({ TELEPHONY_WEBHOOK_SECRET: SECRET, BUSINESS_TIMEZONE: 'Europe/Moscow', CALL_RING_STRATEGY_BY_NUMBER: '+74957654321=simultaneous' });
     hub.clock.set('2026-11-23T08:00:00Z');
     await raiseFormRateLimit(hub);
     anna = await hub.createManager({ name: 'Anna', phone: ANNA_PHONE, timezone: 'Europe/Moscow' });
@@ -52,7 +52,7 @@ describe('generic telephony webhook', () => {
     const id = callId();
     const started = await post({ callId: id, event: 'started', direction: 'inbound', from, to: '+74951234567', callerName: 'Pavel' });
     expect(started.status).toBe(200);
-    expect(started.body).toMatchObject({ status: 'applied', callId: expect.any(String), contactId: expect.any(String), targets: [{ managerId: anna.id, name: 'Anna', phone: ANNA_PHONE }] });
+    expect(started.body).toMatchObject({ status: 'applied', callId: expect.any(String), contactId: expect.any(String), ringStrategy: 'sequential', targets: [{ managerId: anna.id, name: 'Anna', phone: ANNA_PHONE }] });
     const [contact] = await hub.query(`SELECT name FROM contact WHERE id = $1`, [started.body.contactId]);
     expect(contact.name).toBe('Pavel');
 
@@ -68,8 +68,19 @@ describe('generic telephony webhook', () => {
 
     const [activity] = await hub.query(`SELECT actor_id, channel, payload FROM activity WHERE contact_id = $1 AND kind = 'call_in'`, [started.body.contactId]);
     expect(activity).toMatchObject({ actor_id: anna.id, channel: 'phone', payload: { answered: true, durationSeconds: 215, direction: 'inbound', from, text: 'incoming call, answered by Anna, 3:35' } });
+    // The recording sent along with `completed` (as the docs allow) is stored and linked on the timeline.
+    const [call] = await hub.query(`SELECT recording_url, recording_duration_seconds FROM call WHERE id = $1`, [started.body.callId]);
+    expect(call).toEqual({ recording_url: 'https://pbx.example.com/rec/1.mp3', recording_duration_seconds: 215 });
+    expect(activity.payload.recording).toEqual({ durationSeconds: 215, url: `/api/calls/${started.body.callId}/recording` });
     const [task] = await hub.query(`SELECT status FROM task WHERE contact_id = $1 AND kind = 'callback'`, [started.body.contactId]);
     expect(task.status).toBe('done');
+  });
+
+  it('tells the PBX to ring all available managers at once for a number set to simultaneous (number as people type it)', async () => {
+    const res = await post({ callId: callId(), event: 'started', from: caller(), to: '8 (495) 765-43-21' });
+    expect(res.body).toMatchObject({ status: 'applied', ringStrategy: 'simultaneous', targets: [{ managerId: anna.id }] });
+    const [call] = await hub.query(`SELECT ring_strategy FROM call WHERE id = $1`, [res.body.callId]);
+    expect(call.ring_strategy).toBe('simultaneous');
   });
 
   it('a recording event attaches the PBX recording to the call', async () => {
@@ -101,13 +112,39 @@ describe('generic telephony webhook', () => {
     expect((await hub.query(`SELECT missed_calls FROM task WHERE id = $1`, [task.id]))[0].missed_calls).toBe(2);
   });
 
-  it('an outbound call reported by the PBX to a known contact completes the callback task', async () => {
+  it('an outbound call reported by the PBX completes the callback task only when it connects; unanswered ones are attempts', async () => {
     const phone = caller();
     const lead = await postLead(hub, { name: 'Client', phone });
-    const res = await post({ callId: callId(), event: 'started', direction: 'outbound', from: ANNA_PHONE, to: phone, manager: { phone: ANNA_PHONE } });
+    const task = async () => (await hub.query(`SELECT status, completed_by_id, call_attempts FROM task WHERE id = $1`, [lead.taskId]))[0];
+    const unanswered = callId();
+    const res = await post({ callId: unanswered, event: 'started', direction: 'outbound', from: ANNA_PHONE, to: phone, manager: { phone: ANNA_PHONE } });
     expect(res.body).toMatchObject({ status: 'applied', contactId: lead.contactId });
-    const [task] = await hub.query(`SELECT status, completed_by_id FROM task WHERE id = $1`, [lead.taskId]);
-    expect(task).toEqual({ status: 'done', completed_by_id: anna.id });
+    expect(await task()).toEqual({ status: 'open', completed_by_id: null, call_attempts: 0 });
+    expect((await post({ callId: unanswered, event: 'completed', status: 'no-answer', sequence: 2 })).body.status).toBe('applied');
+    expect(await task()).toEqual({ status: 'open', completed_by_id: null, call_attempts: 1 });
+
+    // A PBX that reports only the end: `completed` with answered: true is the connected call back.
+    const connected = callId();
+    expect((await post({ callId: connected, event: 'completed', direction: 'outbound', from: ANNA_PHONE, to: phone, manager: { phone: ANNA_PHONE }, answered: true, durationSeconds: 42 })).body.status).toBe('applied');
+    expect(await task()).toEqual({ status: 'done', completed_by_id: anna.id, call_attempts: 1 });
+    const [out] = await hub.query(`SELECT kind, payload FROM activity WHERE kind = 'call_out' AND payload->>'callId' = (SELECT id::text FROM call WHERE provider_call_id = $1)`, [connected]);
+    expect(out.payload).toMatchObject({ answered: true, durationSeconds: 42, text: 'outgoing call by Anna, 0:42' });
+  });
+
+  it('a late `answered` after `missed` turns the missed call into an answered one and takes the missed-call notice back', async () => {
+    const from = caller();
+    const id = callId();
+    const started = await post({ callId: id, event: 'started', from });
+    await post({ callId: id, event: 'missed', status: 'no-answer', sequence: 3 });
+    expect((await post({ callId: id, event: 'answered', manager: { phone: ANNA_PHONE }, durationSeconds: 75, sequence: 2 })).body.status).toBe('applied');
+    const [activity] = await hub.query(`SELECT kind, actor_id, payload FROM activity WHERE id = (SELECT activity_id FROM call WHERE id = $1)`, [started.body.callId]);
+    expect(activity).toMatchObject({ kind: 'call_in', actor_id: anna.id, payload: { answered: true, durationSeconds: 75, correctedFrom: 'call_missed' } });
+    const [notice] = await hub.query(`SELECT payload FROM outbox WHERE payload->>'event' = 'call_missed' AND payload->>'callId' = $1`, [started.body.callId]);
+    expect(notice.payload).toMatchObject({ withdrawn: true });
+    const [followUp] = await hub.query(`SELECT payload FROM outbox WHERE payload->>'event' = 'call_missed_withdrawn' AND payload->>'callId' = $1`, [started.body.callId]);
+    expect(followUp.payload).toMatchObject({ managerId: anna.id, answeredBy: 'Anna', durationSeconds: 75 });
+    const [task] = await hub.query(`SELECT status, missed_calls FROM task WHERE contact_id = $1 AND kind = 'callback'`, [started.body.contactId]);
+    expect(task).toEqual({ status: 'done', missed_calls: 0 });
   });
 });
 

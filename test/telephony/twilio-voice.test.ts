@@ -295,6 +295,10 @@ describe('Twilio voice webhooks', () => {
       await twilioPost(hub, '/api/inbound/twilio/status', statusCallback(sid, call.from_number, 'completed', 1, 30));
       const [task] = await hub.query(`SELECT due_at FROM task WHERE deal_id = $1 AND status = 'open'`, [call.deal_id]);
       expect(new Date(task.due_at).toISOString()).toBe('2026-11-24T06:15:00.000Z');
+      // Due tomorrow for the recipient: the notice gives the day, and carries dueAt + tz for other renderers.
+      const [notice] = await hub.query(`SELECT payload FROM outbox WHERE payload->>'event' = 'call_missed' AND payload->>'callId' = $1`, [call.id]);
+      expect(notice.payload).toMatchObject({ dueAt: '2026-11-24T06:15:00.000Z', tz: 'Europe/Moscow' });
+      expect(notice.payload.text).toMatch(/, call back by Tue 24 Nov 09:15$/);
     });
   });
 
@@ -363,6 +367,48 @@ describe('Twilio voice webhooks', () => {
       expect(view.text).not.toContain('api.twilio.com');
       expect(view.text).not.toContain(fake.origin);
       expect((await hub.request({ url: `/api/calls/${call.id}`, token: otherToken })).status).toBe(404);
+    });
+
+    it('fetches Twilio’s own RecordingUrl (api.twilio.com) from TWILIO_API_BASE_URL; a deleted or unreachable recording is a clear 404/502 JSON and one log line', async () => {
+      const caller = newCaller();
+      const sid = newCallSid();
+      const path = dialPath(parseTwiml(await twilioPost(hub, '/api/inbound/twilio/voice', incoming(caller, sid))));
+      await twilioPost(hub, path, dialResult(sid, 'completed', 50));
+      await twilioPost(hub, '/api/inbound/twilio/status', statusCallback(sid, caller, 'completed', 3, 55));
+      const recordingSid = 'RE' + 'cd'.repeat(16);
+      // The documented callback as Twilio sends it: RecordingUrl on https://api.twilio.com.
+      const documented = fixture('recording-completed');
+      const recording = { ...documented, CallSid: sid, RecordingSid: recordingSid, RecordingUrl: documented.RecordingUrl.replace(documented.RecordingSid, recordingSid) };
+      expect(recording.RecordingUrl).toMatch(/^https:\/\/api\.twilio\.com\//);
+      expect((await twilioPost(hub, '/api/inbound/twilio/recording', recording)).status).toBe(204);
+      const call = await callRow(sid);
+      const admin = await hub.adminToken();
+      fake.requests.length = 0;
+      const res = await hub.app.inject({ method: 'GET', url: `/api/calls/${call.id}/recording`, headers: { authorization: `Bearer ${admin}` } });
+      expect(res.statusCode).toBe(200);
+      expect(Buffer.compare(res.rawPayload, RECORDING_BYTES)).toBe(0);
+      expect(fake.requests.map((r) => r.path)).toEqual([`/2010-04-01/Accounts/${ACCOUNT.sid}/Recordings/${recordingSid}.mp3`]);
+
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      const error = jest.spyOn(Logger.prototype, 'error');
+      try {
+        fake.deletedRecordings.add(recordingSid);
+        const gone = await hub.request({ url: `/api/calls/${call.id}/recording`, token: admin });
+        expect(gone.status).toBe(404);
+        expect(gone.body).toEqual({ error: 'not_found', providerCode: 20404, message: 'the provider no longer has this recording (HTTP 404, code 20404)' });
+        fake.deletedRecordings.delete(recordingSid);
+        fake.dropNextConnection = true;
+        const unreachable = await hub.request({ url: `/api/calls/${call.id}/recording`, token: admin });
+        expect(unreachable.status).toBe(502);
+        expect(unreachable.body).toMatchObject({ error: 'provider_unavailable', providerCode: null, message: expect.stringMatching(/^the recording could not be fetched: unreachable/) });
+        const lines = warn.mock.calls.map(([l]) => (l as { msg?: string })?.msg).filter((m) => m?.startsWith('recording fetch'));
+        expect(lines).toEqual(['recording fetch refused', 'recording fetch failed']);
+        expect(error).not.toHaveBeenCalled();
+      } finally {
+        warn.mockRestore();
+        error.mockRestore();
+        fake.deletedRecordings.clear();
+      }
     });
 
     it('a voicemail recording arriving before the call ends is shown on the missed call', async () => {

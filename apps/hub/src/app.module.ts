@@ -52,6 +52,8 @@ export function telephonyOptionsFrom(config: HubConfig): TelephonyOptions {
     twilioApiBaseUrl: config.TWILIO_API_BASE_URL ?? null,
     ringSeconds: config.CALL_RING_SECONDS,
     huntMax: config.CALL_HUNT_MAX,
+    ringStrategy: config.CALL_RING_STRATEGY,
+    ringStrategyByNumber: config.CALL_RING_STRATEGY_BY_NUMBER,
     record: config.CALL_RECORD,
     voiceLocale: config.CALL_VOICE_LOCALE,
     afterHoursMessage: config.CALL_AFTER_HOURS_MESSAGE ?? null,

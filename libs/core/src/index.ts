@@ -57,3 +57,5 @@ export * from './channels/channel-status';
 export * from './calls/call-event';
 export * from './calls/call-log.service';
 export * from './calls/call-text';
+export * from './calls/call-outcome';
+export * from './calls/missed-call-tasks';

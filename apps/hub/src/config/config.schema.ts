@@ -90,6 +90,23 @@ export const envSchema = z
     CALL_RING_SECONDS: int('CALL_RING_SECONDS', 5, 120, 20),
     CALL_HUNT_MAX: int('CALL_HUNT_MAX', 0, 10, 3),
     CALL_RECORD: bool('CALL_RECORD', false),
+    CALL_RING_STRATEGY: z
+      .enum(['sequential', 'simultaneous'], { message: 'CALL_RING_STRATEGY must be sequential or simultaneous' })
+      .optional()
+      .transform((v) => v ?? 'sequential'),
+    // +74951234567=simultaneous,+74957654321=sequential: a strategy per called company number.
+    CALL_RING_STRATEGY_BY_NUMBER: optionalString.transform((v, ctx) => {
+      const out: Record<string, 'sequential' | 'simultaneous'> = {};
+      for (const item of (v ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
+        const m = /^(\+[1-9]\d{5,14})\s*=\s*(sequential|simultaneous)$/.exec(item);
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: `CALL_RING_STRATEGY_BY_NUMBER must be a comma-separated list of +NUMBER=sequential|simultaneous (got "${item}")` });
+          return z.NEVER;
+        }
+        out[m[1]] = m[2] as 'sequential' | 'simultaneous';
+      }
+      return out;
+    }),
     CALL_VOICE_LOCALE: z
       .enum(['ru-RU', 'en-US'], { message: 'CALL_VOICE_LOCALE must be ru-RU or en-US' })
       .optional()

@@ -7,7 +7,7 @@ const SUB = 'ACfedcba9876543210fedcba9876543210';
 describe('telephony configuration', () => {
   it('is off by default and on with an account, a token and a number', () => {
     const off = telephonyOptionsFrom(parseConfig({}));
-    expect(off).toMatchObject({ twilioAccounts: [], genericWebhookSecret: null, ringSeconds: 20, huntMax: 3, record: false, voiceLocale: 'en-US' });
+    expect(off).toMatchObject({ twilioAccounts: [], genericWebhookSecret: null, ringSeconds: 20, huntMax: 3, record: false, voiceLocale: 'en-US', ringStrategy: 'sequential', ringStrategyByNumber: {} });
     const on = telephonyOptionsFrom(
       parseConfig({ TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 'main-token', TWILIO_ACCOUNTS: `${SUB}:sub-token`, TWILIO_NUMBER: '+74951234567', CALL_RECORD: 'yes', CALL_VOICE_LOCALE: 'ru-RU', PUBLIC_URL: 'https://crm.example.com/' }),
     );
@@ -21,6 +21,13 @@ describe('telephony configuration', () => {
       record: true,
       voiceLocale: 'ru-RU',
     });
+  });
+
+  it('reads the ring strategy per hub and per called number', () => {
+    const o = telephonyOptionsFrom(parseConfig({ CALL_RING_STRATEGY: 'simultaneous', CALL_RING_STRATEGY_BY_NUMBER: '+74951234567=sequential, +74957654321 = simultaneous' }));
+    expect(o).toMatchObject({ ringStrategy: 'simultaneous', ringStrategyByNumber: { '+74951234567': 'sequential', '+74957654321': 'simultaneous' } });
+    expect(() => parseConfig({ CALL_RING_STRATEGY: 'random' })).toThrow(/CALL_RING_STRATEGY must be sequential or simultaneous/);
+    expect(() => parseConfig({ CALL_RING_STRATEGY_BY_NUMBER: '84951234567=all' })).toThrow(/CALL_RING_STRATEGY_BY_NUMBER must be a comma-separated list of \+NUMBER=sequential\|simultaneous \(got "84951234567=all"\)/);
   });
 
   it('stops with one line naming the variable', () => {

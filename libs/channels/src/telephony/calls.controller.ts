@@ -3,6 +3,7 @@ import { Body, Controller, Get, HttpCode, Inject, Optional, Param, Post, Req, Re
 import { ApiBody, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CallRecordings } from './call-recordings';
+import { ProviderError } from './provider-error';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -29,12 +30,19 @@ export class CallsController {
   @ApiResponse({ status: 400, description: 'No phone on the manager or the contact' })
   @ApiResponse({ status: 404, description: 'Unknown contact or not yours' })
   @ApiResponse({ status: 409, description: 'Telephony is not configured' })
-  @ApiResponse({ status: 502, description: 'The provider refused the call' })
-  async start(@Req() req: FastifyRequest, @Body() body: unknown) {
+  @ApiResponse({ status: 422, description: '{error: provider_rejected, providerCode, message}: the provider refused the number (e.g. Twilio 21211)' })
+  @ApiResponse({ status: 502, description: '{error: provider_unavailable, providerCode, message}: the provider is unreachable or failing' })
+  async start(@Req() req: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply) {
     const contactId = (body as { contactId?: unknown } | null)?.contactId;
     if (typeof contactId !== 'string' || !UUID.test(contactId)) throw DomainError.invalid('contactId is required', { contactId: 'a contact id (uuid)' });
     if (!this.launcher) throw DomainError.conflict('telephony is not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_NUMBER');
-    return this.launcher.start(viewerOf(req), contactId);
+    try {
+      return reply.status(201).send(await this.launcher.start(viewerOf(req), contactId));
+    } catch (err) {
+      // Logged where it happened, as one line with the provider's code: answered as it is, no stack trace.
+      if (err instanceof ProviderError) return reply.status(err.httpStatus).send(err.body);
+      throw err;
+    }
   }
 
   @Get(':id')
@@ -49,7 +57,13 @@ export class CallsController {
   async recording(@Req() req: FastifyRequest, @Param('id') id: string, @Res() reply: FastifyReply) {
     const call = await this.calls.getForViewer(viewerOf(req), id);
     if (!call.recording) throw DomainError.notFound('recording');
-    const stream = await this.recordings.open(call);
+    let stream;
+    try {
+      stream = await this.recordings.open(call);
+    } catch (err) {
+      if (err instanceof ProviderError) return reply.status(err.httpStatus).send(err.body);
+      throw err;
+    }
     reply.header('content-type', stream.contentType).header('cache-control', 'private, no-store');
     if (stream.contentLength) reply.header('content-length', stream.contentLength);
     return reply.send(stream.body);

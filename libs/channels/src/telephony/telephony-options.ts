@@ -1,3 +1,5 @@
+import type { RingStrategy } from '@leadline/core';
+
 /** Telephony settings the hub builds from its configuration. */
 export interface TelephonyOptions {
   /** Where providers reach the hub (webhook signatures are checked against it). */
@@ -10,6 +12,10 @@ export interface TelephonyOptions {
   twilioApiBaseUrl: string | null;
   ringSeconds: number;
   huntMax: number;
+  /** How incoming calls ring the managers (CALL_RING_STRATEGY). */
+  ringStrategy: RingStrategy;
+  /** Per called company number (E.164), overriding ringStrategy. */
+  ringStrategyByNumber: Record<string, RingStrategy>;
   record: boolean;
   voiceLocale: 'ru-RU' | 'en-US';
   afterHoursMessage: string | null;
@@ -18,3 +24,9 @@ export interface TelephonyOptions {
 }
 
 export const TELEPHONY_OPTIONS = Symbol('TELEPHONY_OPTIONS');
+
+/** The ring strategy of a call to this company number. */
+export function ringStrategyFor(options: Pick<TelephonyOptions, 'ringStrategy' | 'ringStrategyByNumber'>, calledNumber: string | null | undefined): RingStrategy {
+  const number = calledNumber?.trim() ?? '';
+  return options.ringStrategyByNumber[number] ?? options.ringStrategy;
+}

@@ -1,4 +1,4 @@
-import { CALL_LAUNCHER, CallLogService, ChannelStatusRegistry, InboundReplayRegistry } from '@leadline/core';
+import { CALL_LAUNCHER, CALL_LOG_PROVIDERS, CallLogService, ChannelStatusRegistry, InboundReplayRegistry } from '@leadline/core';
 import { Global, Inject, Module, type DynamicModule, type OnModuleInit, type Provider, type Type } from '@nestjs/common';
 import { CallRecordings } from './call-recordings';
 import { CallsController } from './calls.controller';
@@ -39,7 +39,7 @@ export class TelephonyModule implements OnModuleInit {
   static forRoot(options: TelephonyOptions): DynamicModule {
     const twilio = options.twilioAccounts.length > 0;
     const controllers: Type[] = [CallsController];
-    const providers: Provider[] = [{ provide: TELEPHONY_OPTIONS, useValue: options }, CallLogService, CallRecordings];
+    const providers: Provider[] = [{ provide: TELEPHONY_OPTIONS, useValue: options }, ...CALL_LOG_PROVIDERS, CallRecordings];
     const exports: Array<Provider | symbol | Type> = [CallLogService];
     if (twilio) {
       controllers.push(TwilioVoiceController);

@@ -28,6 +28,8 @@ export interface CallEvent {
   from?: string | null;
   to?: string | null;
   occurredAt?: Date;
+  /** The provider's own timestamp of the event (Twilio `Timestamp`): orders events, never a business time. */
+  providerAt?: Date | null;
   /** Provider's ordering of callbacks for one call (they may arrive out of order). */
   sequence?: number | null;
   /** The provider's own status word ("no-answer", "busy", …), kept on the call. */
@@ -39,9 +41,23 @@ export interface CallEvent {
   /** completed: the provider says whether somebody answered (when it did not report `answered` before). */
   answered?: boolean | null;
   recording?: { id: string; url: string; durationSeconds: number | null; status?: string | null } | null;
+  /**
+   * The provider's id of the leg (one manager's phone) this event is about: Twilio's DialCallSid on a
+   * Dial action, the child CallSid on a leg's status callback. Joins "which leg was bridged" with "whose
+   * phone that leg rang" when all managers are rung at once.
+   */
+  legId?: string | null;
   /** The provider payload, kept in the call's event log. */
   raw?: unknown;
 }
+
+/**
+ * How an incoming call rings the managers: one after another, owner first (`sequential`), or the owner
+ * and every available manager at once, first to answer wins (`simultaneous`).
+ */
+export type RingStrategy = 'sequential' | 'simultaneous';
+
+export const RING_STRATEGIES: readonly RingStrategy[] = ['sequential', 'simultaneous'];
 
 /** A manager's phone to ring for an incoming call, in order. */
 export interface CallTarget {
@@ -59,8 +75,10 @@ export interface InboundCallStart {
   to: string | null;
   callerName?: string | null;
   occurredAt?: Date;
-  /** How many managers' phones to ring in turn (owner first). */
+  /** How many managers' phones to ring (owner first). */
   huntMax: number;
+  /** Default: sequential. */
+  ringStrategy?: RingStrategy;
   raw: unknown;
 }
 
@@ -72,6 +90,7 @@ export interface InboundCallRoute {
   /** The caller in E.164; null for a withheld or unparseable number. */
   caller: string | null;
   targets: CallTarget[];
+  ringStrategy: RingStrategy;
   /** Outside business hours: speak the after-hours message and offer voicemail instead of ringing. */
   afterHours: boolean;
   /** The provider asked again for a call we already routed. */
@@ -96,6 +115,7 @@ export interface CallView {
   answered: boolean;
   durationSeconds: number | null;
   targets: CallTarget[];
+  ringStrategy: RingStrategy;
   startedAt: string;
   answeredAt: string | null;
   endedAt: string | null;

@@ -1,4 +1,4 @@
-import { callText, formatDuration, formatPhoneForPeople, localClock } from './call-text';
+import { callText, formatDuration, formatPhoneForPeople, localClock, localDueTime } from './call-text';
 
 describe('call texts', () => {
   it('formats durations, numbers and clock times for people', () => {
@@ -16,5 +16,17 @@ describe('call texts', () => {
     expect(callText({ direction: 'inbound', answered: false, managerName: null, durationSeconds: 0, status: 'busy', attempt: 3 })).toBe('missed call (attempt 3)');
     expect(callText({ direction: 'outbound', answered: true, managerName: 'Boris', durationSeconds: 45, status: 'completed' })).toBe('outgoing call by Boris, 0:45');
     expect(callText({ direction: 'outbound', answered: false, managerName: 'Boris', durationSeconds: 0, status: 'busy' })).toBe('outgoing call by Boris, busy');
+  });
+});
+
+describe('due times in notices', () => {
+  it('gives the clock alone when the due time is today for the recipient, the day as well otherwise', () => {
+    const now = new Date('2026-12-06T10:00:00Z'); // Sunday 13:00 in Moscow
+    expect(localDueTime(new Date('2026-12-06T14:15:00Z'), now, 'Europe/Moscow')).toBe('17:15');
+    expect(localDueTime(new Date('2026-12-08T06:15:00Z'), now, 'Europe/Moscow')).toBe('Tue 8 Dec 09:15');
+    // 22:30 UTC on the 6th is already the 7th in Moscow: another day for a Moscow recipient, today in London.
+    expect(localDueTime(new Date('2026-12-06T22:30:00Z'), now, 'Europe/Moscow')).toBe('Mon 7 Dec 01:30');
+    expect(localDueTime(new Date('2026-12-06T22:30:00Z'), now, 'Europe/London')).toBe('22:30');
+    expect(localDueTime(new Date('2026-09-08T06:15:00Z'), now, 'Europe/Moscow')).toBe('Tue 8 Sep 09:15');
   });
 });

@@ -30,5 +30,27 @@ export function callText(c: { direction: CallDirection; answered: boolean; manag
   }
   const who = c.managerName ? ` by ${c.managerName}` : '';
   if (c.answered) return `outgoing call${who}, ${formatDuration(c.durationSeconds)}`;
-  return `outgoing call${who}, ${c.status === 'failed' ? 'failed' : c.status === 'busy' ? 'busy' : 'no answer'}`;
+  const attempt = c.attempt && c.attempt > 1 ? ` (attempt ${c.attempt})` : '';
+  return `outgoing call${who}, ${c.status === 'failed' ? 'failed' : c.status === 'busy' ? 'busy' : 'no answer'}${attempt}`;
 }
+
+/** The calendar day of an instant in a timezone, as YYYY-MM-DD (to tell "today" from another day). */
+function localDay(at: Date, timezone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+/**
+ * A due time for people in their timezone: "09:15" when it is today for them, "Tue 8 Dec 09:15" on any
+ * other day (a notice read on Tuesday about a call back due on Thursday must say Thursday).
+ */
+export function localDueTime(due: Date, now: Date, timezone: string): string {
+  const clock = localClock(due, timezone);
+  if (localDay(due, timezone) === localDay(now, timezone)) return clock;
+  // Names from fixed tables: ICU versions disagree on abbreviations ("Sep" / "Sept").
+  const [y, m, d] = localDay(due, timezone).split('-').map(Number);
+  const weekday = WEEKDAYS[new Date(Date.UTC(y, m - 1, d)).getUTCDay()];
+  return `${weekday} ${d} ${MONTHS[m - 1]} ${clock}`;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;

@@ -20,6 +20,8 @@ export interface TaskView {
   overdue: boolean;
   /** Missed calls from the contact while this callback task was open (telephony). */
   missedCalls: number;
+  /** Outbound calls to the contact that did not connect while this callback task was open (telephony). */
+  callAttempts: number;
   completedAt: string | null;
   createdAt: string;
 }
@@ -78,8 +80,8 @@ export class TasksService {
   }
 
   /**
-   * An outbound call attempt or message to a contact (recorded by the telephony, email or Telegram
-   * channel): completes the open callback task of the contact's open deal ("called back after 7 min")
+   * A connected outbound call (or an answered incoming one) or a message to a contact (recorded by the
+   * telephony, email or Telegram channel): completes the open callback task of the contact's open deal ("called back after 7 min")
    * and stores the deal's first response time. Runs in the caller's transaction when given one.
    */
   async recordOutboundContact(em: EntityManager | undefined, contact: OutboundContact): Promise<OutboundContactResult> {
@@ -153,6 +155,7 @@ function toTaskView(r: any): TaskView {
     status: r.status,
     overdue: !!r.is_overdue,
     missedCalls: Number(r.missed_calls ?? 0),
+    callAttempts: Number(r.call_attempts ?? 0),
     completedAt: r.completed_at ? new Date(r.completed_at).toISOString() : null,
     createdAt: new Date(r.created_at).toISOString(),
   };

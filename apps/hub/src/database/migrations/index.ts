@@ -9,6 +9,7 @@ import { Calls1763903000000 } from './1763903000000-calls';
 import { CompaniesReportsImport1763905000000 } from './1763905000000-companies-reports-import';
 import { ReportCallFacts1763906000000 } from './1763906000000-report-call-facts';
 import { WebFormDelivery1764000100000 } from './1764000100000-web-form-delivery';
+import { CallTruth1764000300000 } from './1764000300000-call-truth';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   CompaniesReportsImport1763905000000,
   ReportCallFacts1763906000000,
   WebFormDelivery1764000100000,
+  CallTruth1764000300000,
 ];

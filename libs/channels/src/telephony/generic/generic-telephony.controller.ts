@@ -1,10 +1,10 @@
-import { CallLogService } from '@leadline/core';
+import { CallLogService, CORE_OPTIONS, normalizePhone, type CoreOptions } from '@leadline/core';
 import { Controller, Headers, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../shared/public-route';
 import { annotateRequest } from '../../shared/request-log';
-import { TELEPHONY_OPTIONS, type TelephonyOptions } from '../telephony-options';
+import { ringStrategyFor, TELEPHONY_OPTIONS, type TelephonyOptions } from '../telephony-options';
 import { GENERIC_SIGNATURE_HEADER, genericCallPayload, mapGenericCall, verifyGenericSignature } from './generic-call.mapper';
 
 /**
@@ -19,6 +19,7 @@ export class GenericTelephonyController {
 
   constructor(
     @Inject(TELEPHONY_OPTIONS) private readonly options: TelephonyOptions,
+    @Inject(CORE_OPTIONS) private readonly core: CoreOptions,
     private readonly calls: CallLogService,
   ) {}
 
@@ -26,7 +27,7 @@ export class GenericTelephonyController {
   @HttpCode(200)
   @ApiHeader({ name: 'X-Leadline-Signature', required: true, description: 'sha256=<hex HMAC-SHA256 of the raw body, key TELEPHONY_WEBHOOK_SECRET>' })
   @ApiBody({ description: 'One call event: {callId, event: started|ringing|answered|completed|missed|recording, direction, from, to, manager, durationSeconds, recording}', schema: { type: 'object' } })
-  @ApiResponse({ status: 200, description: '{status: applied|duplicate|stale, callId, contactId, targets} — targets: whom to ring, owner first (for `started`)' })
+  @ApiResponse({ status: 200, description: '{status: applied|duplicate|stale, callId, contactId, ringStrategy, targets} — targets: whom to ring, owner first (for `started`); ringStrategy: one after another or all at once' })
   @ApiResponse({ status: 400, description: 'Not the documented payload' })
   @ApiResponse({ status: 403, description: 'Missing or wrong signature' })
   async receive(@Req() req: FastifyRequest & { rawBody?: Buffer }, @Headers(GENERIC_SIGNATURE_HEADER) signature: string | undefined, @Res() reply: FastifyReply) {
@@ -62,6 +63,8 @@ export class GenericTelephonyController {
           callerName: parsed.data.callerName ?? null,
           occurredAt: event.occurredAt,
           huntMax: this.options.huntMax,
+          // The called company number as people type it ("8 495 765-43-21") → E.164, as the setting names it.
+          ringStrategy: ringStrategyFor(this.options, normalizePhone(event.to, this.core.defaultPhoneRegion)),
           raw: parsed.data,
         });
         created = !route.duplicate;
@@ -71,6 +74,7 @@ export class GenericTelephonyController {
     const outcome = event.type === 'started' ? (created ? 'applied' : 'duplicate') : await this.calls.apply(event);
     annotateRequest(req, { outcome, callId: known?.id });
     const targets = (route?.targets ?? known?.targets ?? []).map((t) => ({ managerId: t.managerId, name: t.name, phone: t.phone }));
-    return reply.status(200).send({ status: outcome, callId: known?.id ?? null, contactId: known?.contactId ?? null, targets });
+    const ringStrategy = route?.ringStrategy ?? known?.ringStrategy ?? this.options.ringStrategy;
+    return reply.status(200).send({ status: outcome, callId: known?.id ?? null, contactId: known?.contactId ?? null, ringStrategy, targets });
   }
 }

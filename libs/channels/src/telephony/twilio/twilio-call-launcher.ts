@@ -1,5 +1,6 @@
 import { CallLogService, ChannelStatusRegistry, type CallLauncher, type Viewer } from '@leadline/core';
-import { BadGatewayException, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { describeProviderFailure, failureText, ProviderError } from '../provider-error';
 import { TELEPHONY_OPTIONS, type TelephonyOptions } from '../telephony-options';
 import { createTwilioRestClient, type TwilioRestClient } from './twilio-rest-client';
 
@@ -37,22 +38,23 @@ export class TwilioCallLauncher implements CallLauncher {
         timeout: this.options.ringSeconds,
       });
     } catch (err) {
-      const message = describeTwilioError(err);
-      this.log.warn({ msg: 'twilio refused the outbound call', callId: plan.callId, contactId, managerId: viewer.id, error: message });
-      // 4xx is about this call (a bad number); anything else means the account or Twilio is unreachable.
-      const httpStatus = (err as { status?: number }).status;
-      if (!httpStatus || httpStatus >= 500 || httpStatus === 401 || httpStatus === 403) this.status.report('phone', `twilio ${account}`, 'error', `REST API: ${message}`);
+      const failure = describeProviderFailure(err);
+      const message = failureText(failure);
+      // One line with the provider's code, never a stack: the UI gets the same words as JSON.
+      this.log.warn({ msg: 'twilio refused the outbound call', callId: plan.callId, contactId, managerId: viewer.id, httpStatus: failure.status, code: failure.code, network: failure.network, error: failure.message });
       await this.calls.outboundFailed(plan.callId, message);
-      throw new BadGatewayException(`Twilio did not place the call: ${message}`);
+      // 4xx is about this call (a bad number: 21211, 21214, 13223…); anything else means the account or Twilio is unreachable.
+      const aboutThisCall = failure.status !== null && failure.status >= 400 && failure.status < 500 && ![401, 403, 404, 429].includes(failure.status);
+      if (aboutThisCall) {
+        throw new ProviderError(422, { error: 'provider_rejected', providerCode: failure.code, message: `Twilio did not place the call: ${failure.message}${failure.code ? ` (Twilio error ${failure.code})` : ''}` });
+      }
+      this.status.report('phone', `twilio ${account}`, 'error', `REST API: ${message}`);
+      throw new ProviderError(502, { error: 'provider_unavailable', providerCode: failure.code, message: `Twilio did not place the call: ${message}` });
     }
     this.status.report('phone', `twilio ${account}`, 'connected');
     await this.calls.outboundPlaced(plan.callId, created.sid, created.status);
-    this.log.log({ msg: 'outbound call placed', callId: plan.callId, providerCallId: created.sid, contactId, managerId: viewer.id });
+    this.log.log({ msg: 'outbound call placed (an attempt until it connects)', callId: plan.callId, providerCallId: created.sid, contactId, managerId: viewer.id });
     return { callId: plan.callId, status: created.status };
   }
 }
 
-function describeTwilioError(err: unknown): string {
-  const e = err as { status?: number; code?: number; message?: string };
-  return [e.status ? `HTTP ${e.status}` : null, e.code ? `code ${e.code}` : null, e.message ?? String(err)].filter(Boolean).join(', ');
-}

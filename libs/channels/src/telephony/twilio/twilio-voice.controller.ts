@@ -1,13 +1,13 @@
-import { CallLogService, ChannelStatusRegistry, isDatabaseUnavailable, type CallView } from '@leadline/core';
+import { CallLogService, ChannelStatusRegistry, isDatabaseUnavailable, type CallEvent, type CallView } from '@leadline/core';
 import { Controller, Headers, HttpCode, Inject, Logger, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../shared/public-route';
 import { annotateRequest } from '../../shared/request-log';
-import { TELEPHONY_OPTIONS, type TelephonyOptions } from '../telephony-options';
+import { ringStrategyFor, TELEPHONY_OPTIONS, type TelephonyOptions } from '../telephony-options';
 import { checkTwilioSignature } from './twilio-signature';
-import { mapDialResult, mapIncomingCall, mapRecordingCallback, mapStatusCallback, TwilioPayloadError, type TwilioParams } from './twilio-voice.mapper';
-import { dialLegTwiml, hangupTwiml, outboundBridgeTwiml, voicemailTwiml, type TwimlSettings } from './twiml';
+import { mapDialResult, mapIncomingCall, mapLegStatus, mapRecordingCallback, mapStatusCallback, TwilioPayloadError, type TwilioParams } from './twilio-voice.mapper';
+import { dialAllTwiml, dialLegTwiml, hangupTwiml, outboundBridgeTwiml, voicemailTwiml, type TwimlSettings } from './twiml';
 
 /**
  * Twilio voice webhooks. Every request is verified (X-Twilio-Signature over PUBLIC_URL + exact path
@@ -41,14 +41,20 @@ export class TwilioVoiceController {
   async voice(@Req() req: FastifyRequest, @Headers('x-twilio-signature') signature: string | undefined, @Res() reply: FastifyReply) {
     const params = this.verified(req, signature, reply);
     if (!params) return;
-    const route = await this.calls.startInbound(mapIncomingCall(params, this.options.huntMax));
+    const start = mapIncomingCall(params, this.options.huntMax);
+    const route = await this.calls.startInbound({ ...start, ringStrategy: ringStrategyFor(this.options, start.to) });
     annotateRequest(req, { channel: 'phone', providerCallId: params.CallSid, callId: route.callId, contactId: route.contactId, duplicate: route.duplicate });
     if (route.afterHours) return sendTwiml(reply, voicemailTwiml(this.twiml, route.callId, 'afterHours'));
     if (route.targets.length === 0) return sendTwiml(reply, voicemailTwiml(this.twiml, route.callId, 'voicemail'));
+    if (route.ringStrategy === 'simultaneous') return sendTwiml(reply, dialAllTwiml(this.twiml, route.callId, route.targets, route.caller ?? this.options.twilioNumber));
     return sendTwiml(reply, dialLegTwiml(this.twiml, route.callId, 0, route.targets[0], route.caller ?? this.options.twilioNumber));
   }
 
-  /** <Dial action>: one leg ended. Answered → done; otherwise the next manager, then voicemail. */
+  /**
+   * <Dial action>: the Dial ended. Answered → done (DialCallSid names the bridged leg; in a sequential
+   * hunt the leg index names the manager, in a ring-all the leg callback does); otherwise the next
+   * manager of a sequential hunt, then voicemail.
+   */
   @Post('dial')
   async dial(
     @Req() req: FastifyRequest,
@@ -65,7 +71,7 @@ export class TwilioVoiceController {
     const result = mapDialResult(params);
     annotateRequest(req, { channel: 'phone', callId: call.id, leg, dialStatus: result.dialStatus });
     if (result.answered) {
-      const manager = call.direction === 'inbound' ? { id: call.targets[leg]?.managerId ?? null } : null;
+      const manager = call.direction === 'inbound' && call.ringStrategy === 'sequential' ? { id: call.targets[leg]?.managerId ?? null } : null;
       await this.calls.apply({
         provider: 'twilio',
         providerCallId: call.providerCallId!,
@@ -73,15 +79,32 @@ export class TwilioVoiceController {
         eventKey: `dial:${leg}`,
         manager,
         durationSeconds: result.durationSeconds,
+        legId: result.dialCallSid,
         status: 'in-progress',
         raw: params,
       });
       return sendTwiml(reply, hangupTwiml());
     }
     if (call.direction === 'outbound') return sendTwiml(reply, hangupTwiml());
-    const next = Number.isInteger(leg) && leg >= 0 ? call.targets[leg + 1] : undefined;
+    const next = call.ringStrategy === 'sequential' && Number.isInteger(leg) && leg >= 0 ? call.targets[leg + 1] : undefined;
     if (next) return sendTwiml(reply, dialLegTwiml(this.twiml, call.id, leg + 1, next, call.from && /^\+\d+$/.test(call.from) ? call.from : this.options.twilioNumber));
     return sendTwiml(reply, voicemailTwiml(this.twiml, call.id, 'voicemail'));
+  }
+
+  /** A ring-all leg's status callback: whose phone answered (the child call's To). */
+  @Post('leg')
+  @HttpCode(204)
+  async leg(
+    @Req() req: FastifyRequest,
+    @Headers('x-twilio-signature') signature: string | undefined,
+    @Query('callId') callId: string | undefined,
+    @Res() reply: FastifyReply,
+  ) {
+    const params = this.verified(req, signature, reply);
+    if (!params) return;
+    const call = callId ? await this.calls.findById(callId) : null;
+    if (!call || !call.providerCallId || call.providerCallId !== params.ParentCallSid) return reply.status(404).send({ error: 'not_found', message: 'unknown call' });
+    await this.applyEvent(req, reply, () => mapLegStatus(params));
   }
 
   /** <Record action>: the message is left (its file arrives on the recording callback). */
@@ -127,7 +150,7 @@ export class TwilioVoiceController {
     await this.applyEvent(req, reply, () => mapRecordingCallback(params));
   }
 
-  private async applyEvent(req: FastifyRequest, reply: FastifyReply, map: () => ReturnType<typeof mapStatusCallback>) {
+  private async applyEvent(req: FastifyRequest, reply: FastifyReply, map: () => CallEvent | null) {
     let event;
     try {
       event = map();
@@ -135,6 +158,8 @@ export class TwilioVoiceController {
       if (err instanceof TwilioPayloadError) return reply.status(400).send({ error: 'invalid', message: err.message });
       throw err;
     }
+    // A callback that says nothing about the call (a leg ringing or hanging up) is acknowledged and dropped.
+    if (!event) return reply.status(204).send();
     try {
       const outcome = await this.calls.apply(event);
       annotateRequest(req, { channel: 'phone', providerCallId: event.providerCallId, eventKey: event.eventKey, outcome });

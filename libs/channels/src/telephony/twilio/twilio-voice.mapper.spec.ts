@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mapDialResult, mapIncomingCall, mapRecordingCallback, mapStatusCallback, TwilioPayloadError } from './twilio-voice.mapper';
+import { mapDialResult, mapIncomingCall, mapLegStatus, mapRecordingCallback, mapStatusCallback, TwilioPayloadError } from './twilio-voice.mapper';
 
 const fixture = (name: string): Record<string, string> => JSON.parse(readFileSync(join(__dirname, '__fixtures__', `${name}.json`), 'utf8'));
 
@@ -33,6 +33,25 @@ describe('Twilio voice mapper (recorded payloads)', () => {
   it('maps <Dial> results: completed and answered count as answered', () => {
     expect(mapDialResult(fixture('dial-action-completed'))).toEqual({ callSid: 'CA5b2a8e1f9c0d4e3f7a6b5c4d3e2f1a0b', answered: true, dialStatus: 'completed', durationSeconds: 192, dialCallSid: 'CAd1a2b3c4d5e6f708192a3b4c5d6e7f80' });
     expect(mapDialResult(fixture('dial-action-no-answer'))).toMatchObject({ answered: false, dialStatus: 'no-answer', durationSeconds: null });
+  });
+
+  it('keeps Twilio’s Timestamp for ordering only', () => {
+    expect(mapStatusCallback(fixture('status-completed')).providerAt).toEqual(new Date('2026-11-23T08:20:21Z'));
+    expect(mapStatusCallback(fixture('status-completed')).occurredAt).toBeUndefined();
+    expect(mapStatusCallback({ ...fixture('status-completed'), Timestamp: 'yesterday' }).providerAt).toBeNull();
+  });
+
+  it('maps a ring-all leg’s "answered" to an answer of the parent call naming the manager’s phone; other leg statuses to nothing', () => {
+    expect(mapLegStatus(fixture('leg-status-answered'))).toMatchObject({
+      providerCallId: 'CA5b2a8e1f9c0d4e3f7a6b5c4d3e2f1a0b',
+      type: 'answered',
+      eventKey: 'leg:CAd1a2b3c4d5e6f708192a3b4c5d6e7f80:answered',
+      legId: 'CAd1a2b3c4d5e6f708192a3b4c5d6e7f80',
+      manager: { phone: '+79161110002' },
+      sequence: null,
+    });
+    expect(mapLegStatus({ ...fixture('leg-status-answered'), CallStatus: 'completed' })).toBeNull();
+    expect(() => mapLegStatus({ ...fixture('leg-status-answered'), ParentCallSid: '' })).toThrow(TwilioPayloadError);
   });
 
   it('maps a recording callback, one key per RecordingSid and status', () => {

@@ -26,6 +26,13 @@ function callSid(p: TwilioParams): string {
   return sid;
 }
 
+/** Twilio's `Timestamp` ("Mon, 23 Nov 2026 08:20:21 +0000", RFC 2822); null when absent or unreadable. */
+function timestamp(p: TwilioParams): Date | null {
+  const s = str(p, 'Timestamp');
+  const t = s ? Date.parse(s) : NaN;
+  return Number.isFinite(t) ? new Date(t) : null;
+}
+
 /** Twilio's Direction: inbound, outbound-api (REST), outbound-dial (a <Dial> leg), trunking-*. */
 export function directionOf(p: TwilioParams): 'inbound' | 'outbound' {
   return (str(p, 'Direction') ?? 'inbound').startsWith('outbound') ? 'outbound' : 'inbound';
@@ -60,6 +67,7 @@ export function mapStatusCallback(p: TwilioParams): CallEvent {
     from: str(p, 'From'),
     to: str(p, 'To'),
     sequence: int(p, 'SequenceNumber'),
+    providerAt: timestamp(p),
     status,
     durationSeconds: int(p, 'CallDuration'),
     raw: p,
@@ -91,6 +99,33 @@ export function mapRecordingCallback(p: TwilioParams): CallEvent {
     type: 'recording',
     eventKey: `recording:${recordingSid}:${status}`,
     recording: { id: recordingSid, url: url ?? '', durationSeconds: int(p, 'RecordingDuration'), status },
+    raw: p,
+  };
+}
+
+/**
+ * A status callback of one leg of a ring-all <Dial> (the <Number statusCallback>): Twilio posts the
+ * child call — its own CallSid, ParentCallSid = the caller's call, To = the manager's phone. "answered"
+ * (CallStatus in-progress) says whose phone picked up; the other statuses of a leg say nothing about the
+ * caller's call and map to null.
+ */
+export function mapLegStatus(p: TwilioParams): CallEvent | null {
+  const legSid = callSid(p);
+  const parent = str(p, 'ParentCallSid');
+  if (!parent || !CALL_SID.test(parent)) throw new TwilioPayloadError('ParentCallSid is missing or not a Call SID');
+  const status = str(p, 'CallStatus');
+  if (!status) throw new TwilioPayloadError('CallStatus is missing');
+  if (status !== 'in-progress' && status !== 'answered') return null;
+  return {
+    provider: 'twilio',
+    providerCallId: parent,
+    type: 'answered',
+    eventKey: `leg:${legSid}:answered`,
+    legId: legSid,
+    manager: { phone: str(p, 'To') },
+    sequence: null,
+    providerAt: timestamp(p),
+    status: 'in-progress',
     raw: p,
   };
 }

@@ -52,6 +52,27 @@ export function dialLegTwiml(s: TwimlSettings, callId: string, leg: number, targ
   return r.toString();
 }
 
+/**
+ * Rings every target at once (up to ten <Number>s, Twilio's limit): the first phone to pick up is
+ * bridged and the others stop ringing. Each <Number> reports its "answered" to the leg callback (child
+ * CallSid + the manager's phone as To), and the Dial action names the bridged leg (DialCallSid), so
+ * the hub knows who answered.
+ */
+export function dialAllTwiml(s: TwimlSettings, callId: string, targets: CallTarget[], callerId: string | null): string {
+  const r = new twiml.VoiceResponse();
+  const dial = r.dial({
+    action: url(s, '/api/inbound/twilio/dial', { callId, leg: 0 }),
+    method: 'POST',
+    timeout: s.ringSeconds,
+    ...(callerId ? { callerId } : {}),
+    ...(s.record ? { record: 'record-from-answer' as const, recordingStatusCallback: recordingCallback(s), recordingStatusCallbackEvent: ['completed', 'absent'] as never } : {}),
+  });
+  for (const target of targets.slice(0, 10)) {
+    dial.number({ statusCallback: url(s, '/api/inbound/twilio/leg', { callId }), statusCallbackMethod: 'POST', statusCallbackEvent: ['answered'] as never }, target.phone);
+  }
+  return r.toString();
+}
+
 /** The caller leaves a message; the recording is attached to the call. */
 export function voicemailTwiml(s: TwimlSettings, callId: string, message: 'afterHours' | 'voicemail'): string {
   const r = new twiml.VoiceResponse();
