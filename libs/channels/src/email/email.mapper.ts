@@ -70,8 +70,8 @@ function details(r: EmailReceipt): Record<string, unknown> {
 }
 
 /** An email from a person (or a form notification) → intake event. Pure: unit-tested on the corpus. */
-// occurredAt is left to the intake clock: the Date header is the sender's claim (often hours off
-// for delayed mail) and would start the callback SLA in the past.
+// The Date header is only the sender's claim (often hours off for delayed mail, missing in old
+// mailers): it goes as occurredAt, which intake keeps as "sent at" and never uses for the SLA.
 export function mapEmail(r: EmailReceipt, defaultRegion: string): InboundEvent {
   if (r.form) return mapFormEmail(r, defaultRegion);
   const sender = r.replyTo ?? r.from;
@@ -81,6 +81,7 @@ export function mapEmail(r: EmailReceipt, defaultRegion: string): InboundEvent {
     channel: 'email',
     kind: 'message',
     externalId: emailExternalId(r),
+    occurredAt: claimedDate(r),
     contact: { name: sender.name ?? r.from.name ?? null, emails },
     message: { subject: r.subject, text: r.text?.slice(0, MAX_TEXT_LENGTH) ?? null, details: details(r) },
     source: { formName: `Email (${r.mailboxName})` },
@@ -96,7 +97,7 @@ function mapFormEmail(r: EmailReceipt, defaultRegion: string): InboundEvent {
   const fields = parseFormNotification(r.text ?? '');
   const formName = `Site form by email (${r.from.address})`;
   const event = mapFormSubmission(
-    { formId: `email:${r.mailboxId}`, formName, submissionId: emailExternalId(r), honeypotField: '_gotcha', body: fields, receivedAt: r.date ?? new Date(0).toISOString() },
+    { formId: `email:${r.mailboxId}`, formName, submissionId: emailExternalId(r), honeypotField: '_gotcha', body: fields, receivedAt: r.date ?? '' },
     defaultRegion,
   );
   return {
@@ -104,10 +105,15 @@ function mapFormEmail(r: EmailReceipt, defaultRegion: string): InboundEvent {
     channel: 'email',
     kind: 'lead',
     externalId: emailExternalId(r),
+    occurredAt: claimedDate(r),
     dedupeKey: undefined,
     message: { subject: r.subject, text: event.message?.text ?? null, details: { ...details(r), form: true } },
     source: { ...withoutFormId(event.source), formName },
   };
+}
+
+function claimedDate(r: EmailReceipt): Date | undefined {
+  return r.date ? new Date(r.date) : undefined;
 }
 
 function withoutFormId<T extends { formId?: string }>(source: T | undefined): Omit<T, 'formId'> {

@@ -18,6 +18,12 @@ export interface InboundEvent {
    * is the same submission. Optional.
    */
   dedupeKey?: string;
+  /**
+   * When the SENDER says it happened (email Date header, Telegram message date, a form's timestamp,
+   * a PBX event time). Information only: kept on the timeline entry as `claimedAt` ("sent at").
+   * Every SLA clock (task due, lead time, deal created) starts when the hub received the event —
+   * a sender's clock can be hours off, missing, or 1970. See IntakeService.
+   */
   occurredAt?: Date;
   contact: {
     name?: string | null;

@@ -93,7 +93,11 @@ export class IntakeService {
   }
 
   private async ingestInTransaction(em: EntityManager, event: InboundEvent, raw: unknown): Promise<IngestResult> {
-    const at = event.occurredAt ? new Date(event.occurredAt) : this.clock.now();
+    // Time truth: the lead happened when WE received it. The sender's claimed time (a Date header
+    // 30 minutes old, a clock 2 h ahead, no date at all) never moves the SLA clock; it is kept
+    // on the entry as information only.
+    const at = this.clock.now();
+    const claimedAt = claimedTime(event.occurredAt);
     const identities = this.identitiesOf(event);
     const name = event.contact.name?.trim() || null;
 
@@ -172,6 +176,7 @@ export class IntakeService {
         source: event.source ?? {},
         fields: event.fields ?? {},
         details: event.message?.details ?? {},
+        ...(claimedAt ? { claimedAt } : {}),
       },
     });
     if (newTask && taskId) {
@@ -268,6 +273,13 @@ export class IntakeService {
 
 export function isIngestFailure(r: IngestResult | IngestFailure): r is IngestFailure {
   return (r as IngestFailure).failed === true;
+}
+
+/** The sender's claimed time as ISO text, or null when absent or not a date at all. */
+function claimedTime(value: Date | string | undefined): string | null {
+  if (!value) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
 function dealTitle(event: InboundEvent, name: string | null): string {
