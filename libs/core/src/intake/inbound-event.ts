@@ -30,6 +30,12 @@ export interface InboundEvent {
     phones?: string[];
     emails?: string[];
     telegram?: { userId: string; username?: string | null } | null;
+    /**
+     * Phones the person wrote in the message text (see phonesInText), as written. They never decide
+     * WHO the contact is; one not yet known anywhere becomes a phone identity of the resolved
+     * contact marked `foundInText` (so click-to-call works).
+     */
+    phonesInText?: string[];
   };
   message?: {
     subject?: string | null;

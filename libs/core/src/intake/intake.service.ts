@@ -103,7 +103,8 @@ export class IntakeService {
 
     // All advisory locks in one statement and one global order (no deadlocks): the submission's
     // dedupe key and every identity, so concurrent leads of one person or one submission queue up.
-    const lockKeys = [...(event.dedupeKey ? [`receipt:${event.channel}:${event.dedupeKey}`] : []), ...identityLockKeys(identities)].sort();
+    const textPhones = this.textPhonesOf(event, identities);
+    const lockKeys = [...(event.dedupeKey ? [`receipt:${event.channel}:${event.dedupeKey}`] : []), ...identityLockKeys([...identities, ...textPhones])].sort();
     if (lockKeys.length) {
       await em.query(`SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM (SELECT unnest($1::text[]) AS k ORDER BY 1) AS keys`, [lockKeys]);
     }
@@ -115,6 +116,7 @@ export class IntakeService {
     const writes = new LeadWrites();
     const contact = await this.contacts.resolve(em, identities, name, at, event.channel, writes);
     const contactId = contact.contactId;
+    await this.addTextPhones(em, contactId, textPhones, at, event.channel, writes);
 
     // A brand-new contact has no deal yet: nothing to look up.
     const [openDeal] = contact.created
@@ -252,6 +254,32 @@ export class IntakeService {
       event.dedupeKey ?? null,
     ]);
     return existing.id;
+  }
+
+  /** Phones written in the text, normalised, that are not already identities of this event. */
+  private textPhonesOf(event: InboundEvent, identities: LeadIdentity[]): LeadIdentity[] {
+    const taken = new Set(identities.map((i) => `${i.kind}:${i.value}`));
+    const out: LeadIdentity[] = [];
+    for (const input of event.contact.phonesInText ?? []) {
+      const value = normalizePhone(input, this.options.defaultPhoneRegion);
+      if (!value || taken.has(`phone:${value}`)) continue;
+      taken.add(`phone:${value}`);
+      out.push({ kind: 'phone', value, details: { input, foundInText: true } });
+    }
+    return out;
+  }
+
+  /**
+   * A phone found in the text becomes the contact's identity only when nobody has it yet: text can
+   * quote someone else's number, so it never joins or reassigns another contact.
+   */
+  private async addTextPhones(em: EntityManager, contactId: string, phones: LeadIdentity[], at: Date, channel: string, writes: LeadWrites): Promise<void> {
+    if (!phones.length) return;
+    const known: Array<{ value: string }> = await em.query(`SELECT value FROM contact_identity WHERE kind = 'phone' AND value = ANY($1::text[])`, [phones.map((p) => p.value)]);
+    const fresh = phones.filter((p) => !known.some((k) => k.value === p.value));
+    if (!fresh.length) return;
+    writes.identities.push(...fresh.map((p) => ({ contactId, kind: p.kind, value: p.value, details: p.details ?? {} })));
+    writes.activities.push({ contactId, kind: 'identity_added', channel, occurredAt: at, payload: { identities: fresh.map(({ kind, value }) => ({ kind, value })), foundInText: true } });
   }
 
   private identitiesOf(event: InboundEvent): LeadIdentity[] {
