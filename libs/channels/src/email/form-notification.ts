@@ -96,8 +96,8 @@ export function parseFormNotification(text: string | null, htmlText?: string | n
   const fromText = text ? parseLines(text) : {};
   if (!htmlText) return fromText;
   const fromHtml = parseLines(htmlText);
-  // A multipart mail carries both; the one that reads more of what a lead needs wins.
-  return score(fromHtml) > score(fromText) ? fromHtml : fromText;
+  // The one that reads more of what a lead needs wins; the HTML (its layout kept) on a tie.
+  return score(fromHtml) >= score(fromText) ? fromHtml : fromText;
 }
 
 /** True when the fields name someone we can reach. */
@@ -106,12 +106,14 @@ export function hasContactField(fields: Record<string, string>): boolean {
 }
 
 function score(fields: Record<string, string>): number {
-  return ['name', 'phone', 'email', 'message'].filter((k) => fields[k]).length * 10 + Object.keys(fields).length;
+  return ['name', 'phone', 'email', 'message'].filter((k) => fields[k]).length;
 }
 
 /** HTML of a notification as "label: value" lines: table rows of two cells become one line each. */
 export function formHtmlToText(html: string): string {
-  const rows = html.replace(/<(script|style|head|title)[^>]*>[\s\S]*?<\/\1>/gi, '').replace(/<tr[^>]*>([\s\S]*?)<\/tr>/gi, (row, inner: string) => {
+  // A block element is a paragraph: a free-text answer ends with its <div> / <p>.
+  const blocks = html.replace(/<(script|style|head|title)[^>]*>[\s\S]*?<\/\1>/gi, '').replace(/<\/(div|p)>/gi, '</$1>\n\n');
+  const rows = blocks.replace(/<tr[^>]*>([\s\S]*?)<\/tr>/gi, (row, inner: string) => {
     const cells = [...inner.matchAll(/<t[dh][^>]*>([\s\S]*?)<\/t[dh]>/gi)].map((c) => htmlToText(c[1]).trim());
     const filled = cells.filter(Boolean);
     if (filled.length === 2) return `\n${filled[0].replace(/\s*:\s*$/, '')}: ${filled[1]}\n`;
@@ -147,7 +149,7 @@ function parseLines(text: string): Record<string, string> {
   for (const rawLine of lines) {
     const line = rawLine.trimEnd();
     if (RULE.test(line)) {
-      waiting = null;
+      // Bitrix puts a ***** rule between a question and its answer: a waiting label keeps waiting.
       continuing = null;
       continue;
     }
