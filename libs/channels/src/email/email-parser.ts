@@ -1,4 +1,5 @@
 import { simpleParser, type AddressObject, type HeaderValue } from 'mailparser';
+import { decodeRawHeaders } from './raw-headers';
 
 export interface MailAddress {
   address: string;
@@ -45,9 +46,9 @@ export interface ParsedEmail {
 
 const CLASSIFY_HEADERS = ['auto-submitted', 'x-autoreply', 'x-autorespond', 'precedence', 'x-auto-response-suppress', 'list-id', 'x-failed-recipients', 'return-path', 'x-leadline-mailbox'];
 
-/** Parses a raw RFC 5322 message: charsets (UTF-8, windows-1251, KOI8-R…), encoded words, MIME parts. */
+/** Parses a raw RFC 5322 message: charsets (UTF-8, windows-1251, KOI8-R…), encoded words, raw 8-bit headers, MIME parts. */
 export async function parseEmail(raw: Buffer | string): Promise<ParsedEmail> {
-  const mail = await simpleParser(raw, { skipTextToHtml: true, keepCidLinks: true });
+  const mail = await simpleParser(decodeRawHeaders(Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8')), { skipTextToHtml: true, keepCidLinks: true });
   const headers: Record<string, string> = {};
   for (const name of CLASSIFY_HEADERS) {
     const v = mail.headers.get(name);
