@@ -66,7 +66,11 @@ describe('email intake from a real IMAP server', () => {
     const annaActivities = await activitiesOf(anna.id);
     expect(annaActivities.filter((a: any) => a.kind === 'lead')).toHaveLength(1);
     expect(annaActivities.filter((a: any) => a.kind === 'message_in')).toHaveLength(2);
-    expect(new Set(annaActivities.map((a: any) => a.deal_id)).size).toBe(1);
+    expect(new Set(annaActivities.filter((a: any) => a.deal_id).map((a: any) => a.deal_id)).size).toBe(1);
+    // "My phone is +7 999 123-45-67." in her first email: a phone identity marked as found in the text.
+    const [annaPhone] = await hub.query(`SELECT value, details FROM contact_identity WHERE contact_id = $1 AND kind = 'phone'`, [anna.id]);
+    expect(annaPhone).toEqual({ value: '+79991234567', details: { input: '+7 999 123-45-67', foundInText: true } });
+    expect(annaActivities.find((a: any) => a.kind === 'identity_added').payload).toMatchObject({ foundInText: true, identities: [{ kind: 'phone', value: '+79991234567' }] });
     expect((await hub.query(`SELECT count(*)::int AS n FROM task WHERE contact_id = $1`, [anna.id]))[0].n).toBe(1);
 
     // Form notifications: a form lead with phone and email identities, as if the form had posted.
