@@ -156,6 +156,8 @@ export class IntakeService {
         pipelineId: entry?.pipelineId,
         stageId: entry?.id,
         stage: entry?.key,
+        // The deal is as old as the lead: from when we received it, like the task.
+        createdAt: at,
       };
       if (entry?.rules.length) entryTasks = await this.automation.plan(em, { id: dealId, contactId, ownerId }, entry, at, null);
     }
