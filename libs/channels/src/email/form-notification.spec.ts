@@ -57,7 +57,7 @@ describe('site-form notification emails (as the builders send them)', () => {
   it('Elementor [all-fields]: label/value lines in HTML, metadata kept as fields', async () => {
     const e = await formEvent('elementor-en.eml');
     expect(e.contact).toMatchObject({ name: 'Sarah Lee', emails: ['sarah.lee@example.com'] });
-    expect(e.contact.phones).toEqual(['415-555-0199']);
+    expect(e.contact.phones).toEqual(['+1 415-555-0199']);
     expect(e.message?.text).toBe('Do you ship to Vancouver? We need 12 standing desks.\nInvoice no. 5125550100 from last year was paid.');
     expect(e.source).toMatchObject({ page: 'https://shop.example.com/contact/?utm_source=google&utm_campaign=desks', utm: { source: 'google', campaign: 'desks' } });
     expect(e.fields).toMatchObject({ remote_ip: '203.0.113.7', powered_by: 'Elementor', date: 'November 23, 2026' });
