@@ -108,6 +108,15 @@ describe('email intake from a real IMAP server', () => {
     expect(raw.html).toContain('<script>');
     expect((await hub.request({ url: `/api/activities/${act.id}/html` })).status).toBe(401);
 
+    // An inline (cid:) image shows: served from the stored part, inside the same sanitised document.
+    const elena = await contactByEmail('elena@example.com');
+    const [withImage] = await activitiesOf(elena.id);
+    const inlineHtml = await hub.request({ url: `/api/activities/${withImage.id}/html`, token: admin });
+    expect(inlineHtml.status).toBe(200);
+    expect(inlineHtml.text).toMatch(/<img alt="logo" src="data:image\/png;base64,iVBORw0KGgo[^"]+" \/>/);
+    expect(inlineHtml.text).not.toContain('cid:');
+    expect(inlineHtml.headers['content-security-policy']).toContain('img-src data:');
+
     const dmitry = await contactByEmail('dmitry@example.com');
     const [withFile] = await activitiesOf(dmitry.id);
     const [file] = withFile.payload.details.attachments;
@@ -197,5 +206,7 @@ describe('email intake from a real IMAP server', () => {
     await caughtUp(uid);
     expect(await contactByEmail('after-outage@example.com')).toBeDefined();
     expect((await hub.query(`SELECT status FROM mailbox`))[0].status).toBe('connected');
+    // The outage is over: its error text is not left behind for an operator to chase.
+    expect((await hub.query(`SELECT last_error FROM mailbox`))[0].last_error).toBeNull();
   });
 });
