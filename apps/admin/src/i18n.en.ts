@@ -252,4 +252,7 @@ export const en = {
   'mailbox.enabled': "Enabled",
   'mailbox.passwordKeep': "unchanged",
   'mailbox.editButton': "Edit",
+  // Email area (issue 14): the sender's claimed time, phones found in a message's text.
+  'timeline.sentAt': 'sent at {time}',
+  'timeline.foundInText': 'found in the message text',
 };

@@ -254,4 +254,7 @@ export const ru: Record<keyof typeof en, string> = {
   'mailbox.enabled': "Включён",
   'mailbox.passwordKeep': "без изменений",
   'mailbox.editButton': "Изменить",
+  // Email area (issue 14): the sender's claimed time, phones found in a message's text.
+  'timeline.sentAt': 'отправлено {time}',
+  'timeline.foundInText': 'найден в тексте сообщения',
 };
