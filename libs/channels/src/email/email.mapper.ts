@@ -137,7 +137,8 @@ function mapUnreadableForm(r: EmailReceipt, formName: string, defaultRegion: str
     kind: 'lead',
     externalId: emailExternalId(r),
     occurredAt: claimedDate(r),
-    contact: { name: null, phonesInText: phonesOf(r.text, defaultRegion) },
+    // Not below the "-- " line: a notification's footer is the site's own signature (its phone).
+    contact: { name: null, phonesInText: phonesOf(r.text?.split(/^-- ?$/m)[0], defaultRegion) },
     message: { subject: r.subject, text: r.text?.slice(0, MAX_TEXT_LENGTH) ?? null, details: { ...details(r), form: true, unreadable: true } },
     source: { formName },
     fields: {},
