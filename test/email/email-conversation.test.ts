@@ -15,6 +15,7 @@ describe('email conversation round trip', () => {
   let hub: TestHub;
   let admin: string;
   let worker: OutboxWorker;
+  let adminId: string;
 
   beforeAll(async () => {
     dovecot = await Dovecot.start();
@@ -23,6 +24,8 @@ describe('email conversation round trip', () => {
       ...dovecot.imapEnv(),
       ...smtp.env(),
       MAIL_FROM: 'crm@test.local',
+      MAIL_FROM_NAME: 'Acme',
+      MAIL_FORM_SENDERS: 'wordpress@acme.example',
       // No polling to speak of: every message in this file must arrive through IMAP IDLE.
       IMAP_POLL_SECONDS: '600',
       OUTBOX_MAX_ATTEMPTS: '2',
@@ -30,6 +33,8 @@ describe('email conversation round trip', () => {
     });
     admin = await hub.adminToken();
     worker = hub.app.get(OutboxWorker);
+    await hub.query(`UPDATE manager SET name = 'Anna Admin' WHERE email = 'admin@test.local'`);
+    adminId = (await hub.query(`SELECT id FROM manager WHERE email = 'admin@test.local'`))[0].id;
   });
   afterAll(async () => {
     await hub?.close();
@@ -62,8 +67,14 @@ describe('email conversation round trip', () => {
     const out = smtp.received[0];
     expect(out.to).toEqual(['vera@client.example']);
     expect(out.from).toBe('crm@test.local');
+    // From: the manager at the company, not a bare address.
+    expect(out.parsed.from?.value[0]).toEqual({ name: 'Anna Admin from Acme', address: 'crm@test.local' });
     expect(out.parsed.subject).toBe('Re: Need 5 chairs');
-    expect(out.parsed.text?.trim()).toBe('Hello Vera, 5 chairs cost 500.');
+    // The client's message quoted below the answer, in text and HTML.
+    expect(out.parsed.text).toMatch(/^Hello Vera, 5 chairs cost 500\.\n\nOn .+, Vera Client <vera@client\.example> wrote:\n> Hello, please call me back\.\n?$/);
+    expect(out.parsed.html).toContain('<blockquote type="cite"');
+    expect(out.parsed.html).toContain('Hello, please call me back.</blockquote>');
+    expect(out.parsed.html).toMatch(/^<div>Hello Vera, 5 chairs cost 500\.<\/div>/);
     expect(out.parsed.inReplyTo).toBe('<vera-1@client.example>');
     expect(out.parsed.references).toBe('<vera-1@client.example>');
     const ourId = out.parsed.messageId!;
@@ -94,6 +105,9 @@ describe('email conversation round trip', () => {
     const second = smtp.received[1].parsed;
     expect(second.inReplyTo).toBe('<vera-2@other.example>');
     expect(second.references).toEqual(['<vera-1@client.example>', ourId, '<vera-2@other.example>']);
+    // It quotes her latest message, not the first one.
+    expect(second.text).toContain('> Deal. Send the invoice.');
+    expect(second.text).not.toContain('please call me back');
 
     // A copy of our own message arriving in the inbox (Bcc to self, a forwarder) is not a lead.
     const before = (await hub.query(`SELECT count(*)::int AS n FROM activity`))[0].n;
@@ -142,12 +156,94 @@ describe('email conversation round trip', () => {
     const acts = await activities(goneId);
     const bounce = acts.find((a: any) => a.kind === 'message_bounced');
     expect(bounce.payload).toMatchObject({ status: '5.1.1', diagnostic: '550 5.1.1 mailbox does not exist', recipients: ['gone@client.example'] });
-    expect(acts.find((a: any) => a.kind === 'message_out').payload).toMatchObject({ status: 'failed', error: expect.stringContaining('mailbox does not exist') });
+    const outAct = acts.find((a: any) => a.kind === 'message_out');
+    expect(outAct.payload).toMatchObject({ status: 'failed', error: expect.stringContaining('mailbox does not exist'), bounceActivityId: bounce.id });
+    // The manager who wrote it is told, like any failed delivery.
+    const notices = await hub.query(`SELECT kind, payload FROM outbox WHERE payload->>'event' = 'message_failed' AND payload->>'activityId' = $1`, [outAct.id]);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ kind: 'notify.manager', payload: { managerId: adminId, contactId: goneId, channel: 'email', reason: 'bounced', error: expect.stringContaining('mailbox does not exist') } });
     expect(acts.filter((a: any) => a.kind === 'lead' || a.kind === 'repeat_lead')).toHaveLength(1);
     expect(await contactOf('mailer-daemon@mx.client.example')).toBeUndefined();
     // The same report again changes nothing.
     await deliverAndWait(dsn);
     expect(await activities(goneId)).toHaveLength(acts.length);
+  });
+
+  it('reads the common non-standard bounces too (qmail, Exim): the message failed, its writer told', async () => {
+    await deliverAndWait(plainMessage({ from: 'moved@client.example', name: 'Moved Client', messageId: '<moved-1@client.example>' }));
+    const movedId = await contactOf('moved@client.example');
+    const sent = await hub.request({ method: 'POST', url: `/api/contacts/${movedId}/messages`, token: admin, body: { text: 'Are you still there?' } });
+    await worker.runOnce(50);
+    const ourId = smtp.received[smtp.received.length - 1].parsed.messageId!;
+    // qmail: prose, no multipart/report, the original pasted below the line.
+    await deliverAndWait(
+      [
+        'From: MAILER-DAEMON@mx.client.example',
+        'To: crm@test.local',
+        'Subject: failure notice',
+        'Message-ID: <qmail-moved@mx.client.example>',
+        'Content-Type: text/plain; charset=us-ascii',
+        '',
+        'Hi. This is the qmail-send program at mx.client.example.',
+        "I'm afraid I wasn't able to deliver your message to the following addresses.",
+        'This is a permanent error; I\'ve given up. Sorry it didn\'t work out.',
+        '',
+        '<moved@client.example>:',
+        'Sorry, no mailbox here by that name. (#5.1.1)',
+        '',
+        '--- Below this line is a copy of the message.',
+        '',
+        'From: Anna Admin from Acme <crm@test.local>',
+        'To: moved@client.example',
+        `Message-ID: ${ourId}`,
+        'Subject: Re: Hello',
+        '',
+        'Are you still there?',
+        '',
+      ].join('\r\n'),
+    );
+    const [act] = await hub.query(`SELECT payload FROM activity WHERE id = $1`, [sent.body.activityId]);
+    expect(act.payload).toMatchObject({ status: 'failed', error: expect.stringContaining('no mailbox here by that name') });
+    expect(await hub.query(`SELECT 1 FROM outbox WHERE payload->>'event' = 'message_failed' AND payload->>'activityId' = $1 AND payload->>'managerId' = $2`, [sent.body.activityId, adminId])).toHaveLength(1);
+    expect(await contactOf('mailer-daemon@mx.client.example')).toBeUndefined();
+  });
+
+  it('a reply to a form lead starts a fresh thread to the client, quoting what they wrote in the form', async () => {
+    await deliverAndWait(
+      [
+        'From: Acme site <wordpress@acme.example>',
+        'To: crm@test.local',
+        'Reply-To: Form Client <form.client@client.example>',
+        'Subject: Acme "Quote request"',
+        'Message-ID: <cf7-notification-1@acme.example>',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'From: Form Client <form.client@client.example>',
+        'Subject: Quote request',
+        '',
+        'Message Body:',
+        'I need 30 chairs by Friday.',
+        '',
+        '-- ',
+        'This e-mail was sent from a contact form on Acme (https://acme.example)',
+        '',
+      ].join('\r\n'),
+    );
+    const clientId = await contactOf('form.client@client.example');
+    expect(clientId).toBeDefined();
+    await hub.request({ method: 'POST', url: `/api/contacts/${clientId}/messages`, token: admin, body: { text: 'Thanks, 30 chairs are in stock.' } });
+    await worker.runOnce(50);
+    const out = smtp.received[smtp.received.length - 1];
+    expect(out.to).toEqual(['form.client@client.example']);
+    // Not threaded on the site's notification, which the client never saw.
+    expect(out.parsed.inReplyTo).toBeUndefined();
+    expect(out.parsed.references).toBeUndefined();
+    expect(out.parsed.subject).toBe('Your enquiry');
+    expect(out.raw.toString('utf8')).not.toContain('cf7-notification-1@acme.example');
+    expect(out.parsed.text).toContain('Form Client <form.client@client.example> wrote:\n> I need 30 chairs by Friday.');
+    // The client's answer to it threads back onto the deal.
+    await deliverAndWait(plainMessage({ from: 'form.client@client.example', subject: 'Re: Your enquiry', messageId: '<form-client-2@client.example>', inReplyTo: out.parsed.messageId!, text: 'Great, send the invoice.' }));
+    expect((await activities(clientId)).filter((a: any) => a.kind === 'message_in')).toHaveLength(1);
   });
 
   it('retries a refused send and, after the limit, shows it failed on the timeline', async () => {

@@ -66,7 +66,11 @@ describe('email intake from a real IMAP server', () => {
     const annaActivities = await activitiesOf(anna.id);
     expect(annaActivities.filter((a: any) => a.kind === 'lead')).toHaveLength(1);
     expect(annaActivities.filter((a: any) => a.kind === 'message_in')).toHaveLength(2);
-    expect(new Set(annaActivities.map((a: any) => a.deal_id)).size).toBe(1);
+    expect(new Set(annaActivities.filter((a: any) => a.deal_id).map((a: any) => a.deal_id)).size).toBe(1);
+    // "My phone is +7 999 123-45-67." in her first email: a phone identity marked as found in the text.
+    const [annaPhone] = await hub.query(`SELECT value, details FROM contact_identity WHERE contact_id = $1 AND kind = 'phone'`, [anna.id]);
+    expect(annaPhone).toEqual({ value: '+79991234567', details: { input: '+7 999 123-45-67', foundInText: true } });
+    expect(annaActivities.find((a: any) => a.kind === 'identity_added').payload).toMatchObject({ foundInText: true, identities: [{ kind: 'phone', value: '+79991234567' }] });
     expect((await hub.query(`SELECT count(*)::int AS n FROM task WHERE contact_id = $1`, [anna.id]))[0].n).toBe(1);
 
     // Form notifications: a form lead with phone and email identities, as if the form had posted.
@@ -103,6 +107,15 @@ describe('email intake from a real IMAP server', () => {
     const [raw] = await hub.query(`SELECT html FROM email_message WHERE message_id = '<xss-021@example.com>'`);
     expect(raw.html).toContain('<script>');
     expect((await hub.request({ url: `/api/activities/${act.id}/html` })).status).toBe(401);
+
+    // An inline (cid:) image shows: served from the stored part, inside the same sanitised document.
+    const elena = await contactByEmail('elena@example.com');
+    const [withImage] = await activitiesOf(elena.id);
+    const inlineHtml = await hub.request({ url: `/api/activities/${withImage.id}/html`, token: admin });
+    expect(inlineHtml.status).toBe(200);
+    expect(inlineHtml.text).toMatch(/<img alt="logo" src="data:image\/png;base64,iVBORw0KGgo[^"]+" \/>/);
+    expect(inlineHtml.text).not.toContain('cid:');
+    expect(inlineHtml.headers['content-security-policy']).toContain('img-src data:');
 
     const dmitry = await contactByEmail('dmitry@example.com');
     const [withFile] = await activitiesOf(dmitry.id);
@@ -193,5 +206,7 @@ describe('email intake from a real IMAP server', () => {
     await caughtUp(uid);
     expect(await contactByEmail('after-outage@example.com')).toBeDefined();
     expect((await hub.query(`SELECT status FROM mailbox`))[0].status).toBe('connected');
+    // The outage is over: its error text is not left behind for an operator to chase.
+    expect((await hub.query(`SELECT last_error FROM mailbox`))[0].last_error).toBeNull();
   });
 });

@@ -294,4 +294,7 @@ export const en = {
   'forms.spamHoneypot': "hidden field filled",
   'forms.spamTooFast': "sent too fast",
   'forms.restore': "Restore as lead",
+  // Email area (issue 14): the sender's claimed time, phones found in a message's text.
+  'timeline.sentAt': 'sent at {time}',
+  'timeline.foundInText': 'found in the message text',
 };

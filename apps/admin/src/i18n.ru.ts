@@ -296,4 +296,7 @@ export const ru: Record<keyof typeof en, string> = {
   'forms.spamHoneypot': "заполнено скрытое поле",
   'forms.spamTooFast': "слишком быстро",
   'forms.restore': "Восстановить как заявку",
+  // Email area (issue 14): the sender's claimed time, phones found in a message's text.
+  'timeline.sentAt': 'отправлено {time}',
+  'timeline.foundInText': 'найден в тексте сообщения',
 };

@@ -191,6 +191,25 @@ service stats {
     }
   }
 
+  async createFolder(folder: string): Promise<void> {
+    const c = await this.client();
+    try {
+      await c.mailboxCreate(folder);
+    } finally {
+      await c.logout().catch(() => undefined);
+    }
+  }
+
+  /** IMAP DELETE from another session, as a mail client or an admin would. */
+  async deleteFolder(folder: string): Promise<void> {
+    const c = await this.client();
+    try {
+      await c.mailboxDelete(folder);
+    } finally {
+      await c.logout().catch(() => undefined);
+    }
+  }
+
   async status(folder = 'INBOX'): Promise<{ messages: number; uidValidity: number; uidNext: number }> {
     const c = await this.client();
     try {

@@ -13,6 +13,13 @@ const KNOWN = new Set([
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
+/** The sender's claimed time when it differs from our receipt by more than a minute. */
+function claimedAt(p: Record<string, unknown>, occurredAt: string): string | null {
+  const claimed = str(p.claimedAt);
+  if (!claimed || Number.isNaN(Date.parse(claimed))) return null;
+  return Math.abs(Date.parse(claimed) - Date.parse(occurredAt)) > 60_000 ? claimed : null;
+}
+
 interface Attachment {
   id: string;
   filename?: string;
@@ -39,7 +46,14 @@ export function TimelineItem({ entry }: { entry: TimelineEntry }) {
         <time className="muted" dateTime={entry.occurredAt}>
           {dateTime(entry.occurredAt)}
         </time>
+        {/* The sender's own clock, information only (the entry's time is when we received it). */}
+        {claimedAt(p, entry.occurredAt) && (
+          <time className="muted tl-claimed" dateTime={claimedAt(p, entry.occurredAt)!}>
+            · {t('timeline.sentAt', { time: dateTime(claimedAt(p, entry.occurredAt)!) })}
+          </time>
+        )}
       </div>
+      {entry.kind === 'identity_added' && p.foundInText === true && <div className="muted tl-found-in-text">{t('timeline.foundInText')}</div>}
       {str(p.subject) && <div className="tl-subject">{str(p.subject)}</div>}
       {text && <p className="tl-text">{text}</p>}
       {(entry.kind === 'lead' || entry.kind === 'repeat_lead') && <LeadDetails payload={p} />}

@@ -1,4 +1,4 @@
-import { EMAIL_HTML_CSP, sanitizeEmailHtml } from '@leadline/channels';
+import { EMAIL_HTML_CSP, INLINE_PART_MAX_BYTES, sanitizeEmailHtml, type InlinePart } from '@leadline/channels';
 import { ContactsService, DomainError, ErrorCode, type Viewer } from '@leadline/core';
 import { Controller, Get, Param, ParseUUIDPipe, Res } from '@nestjs/common';
 import { ApiProduces, ApiTags } from '@nestjs/swagger';
@@ -21,7 +21,7 @@ export class EmailContentController {
   @ApiProduces('text/html')
   async html(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Res() reply: FastifyReply) {
     const [row] = await this.db.query(
-      `SELECT a.contact_id, m.html FROM activity a
+      `SELECT a.contact_id, m.id AS email_id, m.html FROM activity a
          LEFT JOIN email_message m ON m.id::text = a.payload->'details'->>'emailId'
         WHERE a.id = $1 AND a.channel = 'email'`,
       [id],
@@ -34,7 +34,14 @@ export class EmailContentController {
       .header('Content-Security-Policy', EMAIL_HTML_CSP)
       .header('X-Content-Type-Options', 'nosniff')
       .header('Cache-Control', 'private, no-store');
-    return reply.send(sanitizeEmailHtml(row.html));
+    // Inline images (cid:) come from the message's own stored parts.
+    const parts: Array<{ content_id: string; content_type: string; content: Buffer }> = await this.db.query(
+      `SELECT content_id, content_type, content FROM email_attachment
+        WHERE email_id = $1 AND content_id IS NOT NULL AND content IS NOT NULL AND size <= $2`,
+      [row.email_id, INLINE_PART_MAX_BYTES],
+    );
+    const inline = new Map<string, InlinePart>(parts.map((p) => [p.content_id.toLowerCase(), { contentType: p.content_type, content: Buffer.from(p.content) }]));
+    return reply.send(sanitizeEmailHtml(row.html, inline));
   }
 
   /** An attachment of a received email, always as a download (never rendered in our origin). */

@@ -138,6 +138,7 @@ export const envSchema = z
     SMTP_USER: optionalString,
     SMTP_PASSWORD: optionalString,
     MAIL_FROM: optionalString,
+    MAIL_FROM_NAME: optionalString,
     MAIL_FORM_SENDERS: optionalString.transform((v) => (v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
     MAIL_ATTACHMENT_MAX_KB: int('MAIL_ATTACHMENT_MAX_KB', 0, 1024 * 1024, 10 * 1024),
     MAIL_WATCHER: bool('MAIL_WATCHER', true),

@@ -30,6 +30,7 @@ export function emailOptionsFrom(config: HubConfig): Partial<EmailOptions> {
           enabled: true,
         }
       : null,
+    fromName: config.MAIL_FROM_NAME ?? null,
     pollSeconds: config.IMAP_POLL_SECONDS,
     attachmentMaxBytes: config.MAIL_ATTACHMENT_MAX_KB * 1024,
     watch: config.MAIL_WATCHER,

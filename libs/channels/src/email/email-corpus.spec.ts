@@ -137,6 +137,13 @@ describe('email corpus', () => {
     expect(safe).toContain('<a href="https://example.com/offer" rel="noopener noreferrer nofollow" target="_blank">details</a>');
     expect(safe).toContain('styled');
     const inline = await parseEmail(readFileSync(join(DIR, '05-inline-image.eml')));
-    expect(sanitizeEmailHtml(inline.html!)).toContain('<img src="cid:logo@example.com" alt="logo" />');
+    // A cid: image is served from the message's own stored part, as a data: URL; without the part it is dropped.
+    const [logo] = inline.attachments;
+    const parts = new Map([['logo@example.com', { contentType: logo.contentType, content: logo.content }]]);
+    expect(sanitizeEmailHtml(inline.html!, parts)).toContain(`<img alt="logo" src="data:image/png;base64,${logo.content.toString('base64')}" />`);
+    expect(sanitizeEmailHtml(inline.html!)).not.toContain('<img');
+    // Never an SVG (a document that can carry script) or a remote fallback.
+    const svg = new Map([['logo@example.com', { contentType: 'image/svg+xml', content: Buffer.from('<svg onload="alert(1)"/>') }]]);
+    expect(sanitizeEmailHtml(inline.html!, svg)).not.toContain('<img');
   });
 });

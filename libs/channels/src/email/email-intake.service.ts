@@ -1,4 +1,4 @@
-import { CORE_OPTIONS, Clock, DatabaseUnavailableError, IntakeService, isDatabaseUnavailable, isIngestFailure, type CoreOptions } from '@leadline/core';
+import { CORE_OPTIONS, Clock, DatabaseUnavailableError, IntakeService, isDatabaseUnavailable, isIngestFailure, OutboxKind, OutboxService, type CoreOptions } from '@leadline/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
@@ -6,7 +6,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { classifyEmail, type EmailClass } from './email-classifier';
 import { EMAIL_OPTIONS, type EmailOptions } from './email-options';
 import { parseEmail, type ParsedEmail } from './email-parser';
-import { emailExternalId, mapEmail, MAX_TEXT_LENGTH, type EmailReceipt, type StoredAttachmentRef } from './email.mapper';
+import { emailExternalId, isUnreadableForm, mapEmail, MAX_TEXT_LENGTH, type EmailReceipt, type StoredAttachmentRef } from './email.mapper';
+import { formHtmlToText } from './form-notification';
 import type { Mailbox } from './mailboxes.service';
 
 export interface MailboxPosition {
@@ -35,6 +36,7 @@ export class EmailIntake {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly intake: IntakeService,
+    private readonly outbox: OutboxService,
     private readonly clock: Clock,
     @Inject(CORE_OPTIONS) private readonly core: CoreOptions,
     @Inject(EMAIL_OPTIONS) private readonly options: EmailOptions,
@@ -90,6 +92,7 @@ export class EmailIntake {
       date: mail.date,
       attachments: emailId.attachments,
       form: kind === 'form',
+      htmlText: kind === 'form' && mail.html ? formHtmlToText(mail.html).slice(0, MAX_TEXT_LENGTH) : null,
       threadEmail: thread,
     };
     const event = mapEmail(receipt, this.core.defaultPhoneRegion);
@@ -99,6 +102,14 @@ export class EmailIntake {
       return { outcome: 'failed', externalId, receiptId: result.receiptId, error: result.error };
     }
     await this.db.query(`UPDATE email_message SET contact_id = $2, activity_id = $3 WHERE id = $1 AND activity_id IS NULL`, [emailId.id, result.contactId, result.activityId]);
+    if (isUnreadableForm(event) && !result.duplicate) {
+      // The lead exists with the raw text; a person has to read it and fill in who to call.
+      this.log.warn({ msg: 'form email not readable, lead kept with its raw text', mailbox: mailbox.name, externalId, from: mail.from?.address, activityId: result.activityId });
+      await this.outbox.enqueue(this.db.manager, {
+        kind: OutboxKind.NotifyAdmins,
+        payload: { event: 'form_email_unreadable', contactId: result.contactId, dealId: result.dealId, activityId: result.activityId, leadId: result.leadId, subject: mail.subject, from: mail.from?.address ?? null, mailbox: mailbox.name },
+      });
+    }
     const outcome = result.duplicate ? 'duplicate' : kind === 'message' && result.repeatLead ? 'message' : 'lead';
     this.log.log({ msg: `email ${outcome}`, mailbox: mailbox.name, uid: at.uid, externalId, class: kind, contactId: result.contactId, dealId: result.dealId, activityId: result.activityId, thread: !!thread });
     return { outcome, externalId, contactId: result.contactId, dealId: result.dealId, activityId: result.activityId };
@@ -169,10 +180,10 @@ export class EmailIntake {
    */
   private async bounce(mailbox: Mailbox, mail: ParsedEmail, externalId: string, reason: string): Promise<EmailOutcome> {
     const b = mail.bounce;
-    let target: { activity_id: string | null; contact_id: string; deal_id: string | null } | undefined;
+    let target: { activity_id: string | null; actor_id: string | null; contact_id: string; deal_id: string | null } | undefined;
     if (b?.originalMessageId) {
       [target] = await this.db.query(
-        `SELECT a.id AS activity_id, COALESCE(c.merged_into_id, c.id) AS contact_id, a.deal_id
+        `SELECT a.id AS activity_id, a.actor_id, COALESCE(c.merged_into_id, c.id) AS contact_id, a.deal_id
            FROM activity a JOIN contact c ON c.id = a.contact_id
           WHERE a.channel = 'email' AND a.kind = 'message_out' AND a.payload->'details'->>'messageId' = $1 LIMIT 1`,
         [b.originalMessageId],
@@ -180,8 +191,19 @@ export class EmailIntake {
     }
     const recipients = b?.recipients.length ? b.recipients : addressesIn(mail.text ?? '').filter((a) => a !== mailbox.address && !a.startsWith('mailer-daemon@') && !a.startsWith('postmaster@'));
     if (!target && recipients.length) {
+      // A report that does not quote our Message-ID: our latest message to that address (last 7 days) is the one that bounced.
       [target] = await this.db.query(
-        `SELECT NULL::uuid AS activity_id, COALESCE(c.merged_into_id, c.id) AS contact_id,
+        `SELECT a.id AS activity_id, a.actor_id, COALESCE(c.merged_into_id, c.id) AS contact_id, a.deal_id
+           FROM activity a JOIN contact c ON c.id = a.contact_id
+          WHERE a.channel = 'email' AND a.kind = 'message_out' AND lower(a.payload->>'to') = ANY($1::text[])
+            AND a.occurred_at > $2::timestamptz - interval '7 days'
+          ORDER BY a.occurred_at DESC LIMIT 1`,
+        [recipients, this.clock.now()],
+      );
+    }
+    if (!target && recipients.length) {
+      [target] = await this.db.query(
+        `SELECT NULL::uuid AS activity_id, NULL::uuid AS actor_id, COALESCE(c.merged_into_id, c.id) AS contact_id,
                 (SELECT d.id FROM deal d WHERE d.contact_id = COALESCE(c.merged_into_id, c.id) AND d.closed_at IS NULL ORDER BY d.created_at DESC LIMIT 1) AS deal_id
            FROM contact_identity i JOIN contact c ON c.id = i.contact_id
           WHERE i.kind = 'email' AND i.value = ANY($1::text[]) LIMIT 1`,
@@ -222,8 +244,15 @@ export class EmailIntake {
       if (target!.activity_id) {
         await em.query(`UPDATE activity SET payload = payload || $2::jsonb WHERE id = $1 AND kind = 'message_out'`, [
           target!.activity_id,
-          JSON.stringify({ status: 'failed', error, failedAt: this.clock.now().toISOString() }),
+          JSON.stringify({ status: 'failed', error, failedAt: this.clock.now().toISOString(), bounceActivityId: activityId }),
         ]);
+      }
+      // The manager who wrote the message must know the client never got it (same notice as a failed Telegram reply).
+      if (target!.actor_id) {
+        await this.outbox.enqueue(em, {
+          kind: OutboxKind.NotifyManager,
+          payload: { event: 'message_failed', managerId: target!.actor_id, contactId: target!.contact_id, dealId: target!.deal_id, activityId: target!.activity_id, bounceActivityId: activityId, channel: 'email', reason: 'bounced', error, recipients },
+        });
       }
       return true;
     });

@@ -12,6 +12,8 @@ export interface MailboxSettings {
 export interface EmailOptions {
   /** The mailbox from the environment, kept in the mailbox table under its name; null = none. */
   envMailbox: MailboxSettings | null;
+  /** Company name in the From of replies from the env mailbox ("Anna from Acme"); API mailboxes use their name. */
+  fromName: string | null;
   /** Poll interval when the server has no IDLE, and the safety-net sync interval otherwise. */
   pollSeconds: number;
   /** Attachments over this size are listed but their content is not stored. */
@@ -27,6 +29,7 @@ export const EMAIL_OPTIONS = Symbol('EMAIL_OPTIONS');
 
 export const DEFAULT_EMAIL_OPTIONS: EmailOptions = {
   envMailbox: null,
+  fromName: null,
   pollSeconds: 60,
   attachmentMaxBytes: 10 * 1024 * 1024,
   watch: true,

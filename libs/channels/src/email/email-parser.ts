@@ -1,4 +1,5 @@
 import { simpleParser, type AddressObject, type HeaderValue } from 'mailparser';
+import { decodeRawHeaders } from './raw-headers';
 
 export interface MailAddress {
   address: string;
@@ -45,9 +46,9 @@ export interface ParsedEmail {
 
 const CLASSIFY_HEADERS = ['auto-submitted', 'x-autoreply', 'x-autorespond', 'precedence', 'x-auto-response-suppress', 'list-id', 'x-failed-recipients', 'return-path', 'x-leadline-mailbox'];
 
-/** Parses a raw RFC 5322 message: charsets (UTF-8, windows-1251, KOI8-R…), encoded words, MIME parts. */
+/** Parses a raw RFC 5322 message: charsets (UTF-8, windows-1251, KOI8-R…), encoded words, raw 8-bit headers, MIME parts. */
 export async function parseEmail(raw: Buffer | string): Promise<ParsedEmail> {
-  const mail = await simpleParser(raw, { skipTextToHtml: true, keepCidLinks: true });
+  const mail = await simpleParser(decodeRawHeaders(Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8')), { skipTextToHtml: true, keepCidLinks: true });
   const headers: Record<string, string> = {};
   for (const name of CLASSIFY_HEADERS) {
     const v = mail.headers.get(name);
@@ -91,6 +92,12 @@ export async function parseEmail(raw: Buffer | string): Promise<ParsedEmail> {
       diagnostic: bounce.diagnostic ?? fromText.diagnostic ?? null,
     };
   }
+  const fromAddress = firstAddress(mail.from)?.address ?? '';
+  // A person may well write "undelivered" in a subject: the subject counts only on machine mail (null sender, Auto-Submitted).
+  const machine = headers['return-path']?.trim() === '<>' || (!!headers['auto-submitted'] && headers['auto-submitted'].trim().toLowerCase() !== 'no');
+  if (!bounce && (headers['x-failed-recipients'] || DAEMON_SENDER.test(fromAddress) || (machine && BOUNCE_SUBJECT.test(mail.subject ?? '')))) {
+    bounce = plainBounce(text ?? '', headers['x-failed-recipients'] ?? null, normalizeMessageId(mail.messageId ?? null));
+  }
   return {
     messageId: normalizeMessageId(mail.messageId ?? null),
     inReplyTo: normalizeMessageId(firstId(mail.inReplyTo)),
@@ -107,6 +114,32 @@ export async function parseEmail(raw: Buffer | string): Promise<ParsedEmail> {
     bounce,
     attachments,
   };
+}
+
+const DAEMON_SENDER = /^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@/i;
+const BOUNCE_SUBJECT = /(undeliver|delivery status notification|delivery failure|failure notice|returned mail|mail delivery failed|не доставлено|недоставлен|ошибка доставки|возврат письма)/i;
+
+/**
+ * The common non-standard bounces (qmail "failure notice", Exim "Mail delivery failed", old
+ * Exchange/Sendmail texts): the report is prose with the original message pasted below it. Reads
+ * the failed recipients, the SMTP reason and the Message-ID of our message from the text.
+ */
+function plainBounce(text: string, failedRecipients: string | null, ownId: string | null): BounceInfo | null {
+  const recipients = new Set<string>();
+  for (const a of (failedRecipients ?? '').split(/[,\s]+/)) if (/@/.test(a)) recipients.add(a.replace(/[<>]/g, '').toLowerCase());
+  // qmail: "<ghost@example.org>:" on its own line; Exim: the address indented under "failed:".
+  for (const m of text.matchAll(/^\s*<([^<>\s]+@[^<>\s]+)>:?\s*$/gm)) recipients.add(m[1].toLowerCase());
+  const exim = /following address(?:\(es\))? failed:\s*\n+((?:\s+\S+@\S+\s*\n?)+)/i.exec(text);
+  if (exim) for (const a of exim[1].split(/\s+/)) if (/@/.test(a)) recipients.add(a.replace(/[<>]/g, '').toLowerCase());
+  const diagnostic =
+    /^.*\b[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b.*$/m.exec(text)?.[0].trim() ??
+    /^\s*<[^>]+>:\s*\n\s*(.+)$/m.exec(text)?.[1].trim() ??
+    /^.*\b5\d\d\s+.+$/m.exec(text)?.[0].trim() ??
+    null;
+  const status = /\b([45]\.\d{1,3}\.\d{1,3})\b/.exec(text)?.[1] ?? null;
+  const ids = [...text.matchAll(/^\s*message-id:\s*(<[^>\s]+>)/gim)].map((m) => normalizeMessageId(m[1])).filter((id) => id && id !== ownId);
+  if (!recipients.size && !diagnostic && !ids.length) return null;
+  return { originalMessageId: ids[0] ?? null, recipients: [...recipients], status, diagnostic: diagnostic?.replace(/\s+/g, ' ').slice(0, 500) ?? null };
 }
 
 function emptyBounce(): BounceInfo {

@@ -1,7 +1,11 @@
-import { ConversationsService, OutboxHandlerRegistry, OutboxKind, type OutboxDelivery, type OutboxHandler } from '@leadline/core';
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { ConversationsService, CORE_OPTIONS, OutboxHandlerRegistry, OutboxKind, type CoreOptions, type OutboxDelivery, type OutboxHandler } from '@leadline/core';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { createTransport, type Transporter } from 'nodemailer';
+import { DataSource } from 'typeorm';
+import { EMAIL_OPTIONS, type EmailOptions } from './email-options';
 import { MailboxesService, type Mailbox } from './mailboxes.service';
+import { composeReply, fromDisplayName, type QuotedMessage } from './reply-composer';
 
 /** Payload of a 'message.email' outbox row (written by ConversationsService). */
 export interface EmailOutboxPayload {
@@ -33,6 +37,9 @@ export class EmailSender implements OutboxHandler, OnModuleInit, OnModuleDestroy
   private readonly transports = new Map<string, { key: string; transport: Transporter }>();
 
   constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(CORE_OPTIONS) private readonly core: CoreOptions,
+    @Inject(EMAIL_OPTIONS) private readonly options: EmailOptions,
     private readonly registry: OutboxHandlerRegistry,
     private readonly mailboxes: MailboxesService,
     private readonly conversations: ConversationsService,
@@ -54,12 +61,15 @@ export class EmailSender implements OutboxHandler, OnModuleInit, OnModuleDestroy
     const domain = mailbox.address.split('@')[1];
     const messageId = `<${delivery.id}@${domain}>`;
     const references = (p.references ?? []).filter(Boolean);
+    const { managerName, quote } = await this.context(p);
+    const body = composeReply(p.text, p.html ?? null, quote, this.core.businessHours.timezone);
+    const name = fromDisplayName(managerName, mailbox.origin === 'env' ? this.options.fromName : mailbox.name);
     const info = await this.transport(mailbox).sendMail({
-      from: { name: mailbox.name, address: mailbox.address },
+      from: name ? { name, address: mailbox.address } : mailbox.address,
       to: p.to,
       subject: p.subject,
-      text: p.text,
-      ...(p.html ? { html: p.html } : {}),
+      text: body.text,
+      html: body.html,
       messageId,
       ...(p.inReplyTo ? { inReplyTo: p.inReplyTo } : {}),
       ...(references.length ? { references } : {}),
@@ -70,6 +80,35 @@ export class EmailSender implements OutboxHandler, OnModuleInit, OnModuleDestroy
       details: { messageId, inReplyTo: p.inReplyTo ?? null, references, mailboxId: mailbox.id, from: mailbox.address },
     });
     this.log.log({ msg: 'email sent', outboxId: delivery.id, activityId: p.activityId, mailbox: mailbox.name, messageId, response: info.response });
+  }
+
+  /**
+   * Who writes (the manager behind the timeline entry) and the client's last email before it, to
+   * quote. A form lead's "last email" is the site's notification: its parsed message is what the
+   * client wrote, and they wrote it from the address we reply to.
+   */
+  private async context(p: EmailOutboxPayload): Promise<{ managerName: string | null; quote: QuotedMessage | null }> {
+    const [row]: Array<{ manager_name: string | null; text: string | null; claimed_at: string | null; occurred_at: Date | null; client_name: string | null; from_address: string | null; form: boolean | null }> =
+      await this.db.query(
+        `SELECT m.name AS manager_name, q.text, q.claimed_at, q.occurred_at, q.client_name, q.from_address, q.form
+           FROM activity o
+           LEFT JOIN manager m ON m.id = o.actor_id
+           LEFT JOIN LATERAL (
+             SELECT a.payload->>'message' AS text, a.payload->>'claimedAt' AS claimed_at, a.occurred_at, c.name AS client_name,
+                    a.payload->'details'->>'from' AS from_address, (a.payload->'details'->>'form')::boolean AS form
+               FROM activity a JOIN contact c ON c.id = a.contact_id
+              WHERE a.contact_id = o.contact_id AND a.channel = 'email' AND a.kind IN ('lead', 'repeat_lead', 'message_in')
+                AND a.occurred_at <= o.occurred_at AND a.payload->>'message' IS NOT NULL
+              ORDER BY a.occurred_at DESC, a.created_at DESC LIMIT 1
+           ) q ON true
+          WHERE o.id = $1`,
+        [p.activityId],
+      );
+    if (!row) return { managerName: null, quote: null };
+    const quote: QuotedMessage | null = row.text
+      ? { text: row.text, name: row.client_name, address: row.form ? p.to : row.from_address, at: new Date(row.claimed_at ?? row.occurred_at ?? Date.now()) }
+      : null;
+    return { managerName: row.manager_name, quote };
   }
 
   async onDead(delivery: OutboxDelivery, lastError: string): Promise<void> {

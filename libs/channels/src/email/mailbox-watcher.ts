@@ -106,7 +106,11 @@ export class MailboxWatcher {
       try {
         await this.session(lease);
       } catch (err) {
-        if (!this.stopped) {
+        if (err instanceof FolderRebuilt && !this.stopped) {
+          // Not a failure: open the new folder at once and rescan it (no error status, no backoff).
+          this.log.warn({ msg: 'mailbox folder was deleted and created again, reopening to rescan', mailbox: this.mailbox.name, folder: this.mailbox.imap.folder, previous: err.previous, uidValidity: err.current });
+          this.pending = false;
+        } else if (!this.stopped) {
           const failures = ++this.failures;
           const delay = backoffDelayMs(failures, Math.random, { baseMs: this.deps.options.reconnectMinMs, maxMs: this.deps.options.reconnectMaxMs });
           const error = describe(err);
@@ -154,10 +158,14 @@ export class MailboxWatcher {
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.on('close', () => this.kick());
     client.on('exists', () => this.kick());
+    // Messages vanishing may be the folder being deleted: check now rather than at the next poll.
+    client.on('expunge', () => this.kick());
     try {
       await client.connect();
       if (this.stopped) return;
-      const opened = await client.mailboxOpen(m.imap.folder, { readOnly: true });
+      const opened = await client.mailboxOpen(m.imap.folder, { readOnly: true }).catch((err: unknown) => {
+        throw folderError(m.imap.folder, err);
+      });
       const uidValidity = Number(opened.uidValidity);
       await this.report('connected');
       this.failures = 0;
@@ -172,13 +180,22 @@ export class MailboxWatcher {
         await Promise.race([this.pause(this.deps.options.pollSeconds * 1000), closed]);
         if (!client.usable) throw lastError ?? new Error('connection closed by the server');
         if (!(await lease.alive())) throw new Error('mailbox lease lost');
-        // The folder may have been rebuilt under us (UIDVALIDITY change while connected).
-        const current = client.mailbox && typeof client.mailbox === 'object' ? Number(client.mailbox.uidValidity) : uidValidity;
-        if (current !== uidValidity) throw new Error(`UIDVALIDITY changed from ${uidValidity} to ${current}`);
+        // The folder may have been rebuilt under us. A server that says so changes the selected
+        // UIDVALIDITY. But Dovecot does not always tell a selected session that its folder was
+        // deleted and created again: no BYE, no EXPUNGE, only "* NO Internal error" during IDLE,
+        // and STATUS and SEARCH in that session keep answering from the dead folder — the watcher
+        // would sit "connected" for ever. Selecting the folder again reads it as it is now.
+        const selected = client.mailbox && typeof client.mailbox === 'object' ? Number(client.mailbox.uidValidity) : uidValidity;
+        if (selected !== uidValidity) throw new FolderRebuilt(uidValidity, selected);
+        const reopened = await client.mailboxOpen(m.imap.folder, { readOnly: true }).catch((err: unknown) => {
+          throw folderError(m.imap.folder, err);
+        });
+        if (Number(reopened.uidValidity) !== uidValidity) throw new FolderRebuilt(uidValidity, Number(reopened.uidValidity));
       }
     } finally {
       this.client = null;
       client.removeAllListeners('exists');
+      client.removeAllListeners('expunge');
       client.on('error', () => undefined);
       // A polite LOGOUT, but never wait long for a server that stopped answering.
       if (client.usable) await withTimeout(client.logout(), 5000).catch(() => client.close());
@@ -214,6 +231,26 @@ export class MailboxWatcher {
     }
     return lastUid;
   }
+}
+
+/** The watched folder now has another UIDVALIDITY: it was rebuilt (deleted and created again, migrated). */
+class FolderRebuilt extends Error {
+  constructor(
+    readonly previous: number,
+    readonly current: number,
+  ) {
+    super(`folder UIDVALIDITY changed from ${previous} to ${current}`);
+  }
+}
+
+/** A folder that cannot be opened or queried, said so an operator knows what to fix. */
+function folderError(folder: string, err: unknown): Error {
+  const e = err as { serverResponseCode?: string; responseText?: string; message?: string; mailboxMissing?: boolean };
+  const text = `${e.serverResponseCode ?? ''} ${e.responseText ?? ''} ${e.message ?? ''}`;
+  if (e.mailboxMissing || /NONEXISTENT|doesn't exist|does not exist|not exist|no such/i.test(text)) {
+    return new Error(`folder "${folder}" does not exist on the server (deleted or renamed?)${e.responseText ? `: ${e.responseText}` : ''}`);
+  }
+  return new Error(`folder "${folder}" cannot be opened: ${describe(err)}`);
 }
 
 function describe(err: unknown): string {

@@ -158,7 +158,8 @@ export class MailboxesService {
   /** Written by the process that holds the mailbox's lease, so every process (and the API) sees it. */
   async setStatus(id: string, status: MailboxStatus, lastError: string | null = null): Promise<void> {
     await this.db.query(
-      `UPDATE mailbox SET status = $2, last_error = CASE WHEN $2 = 'error' THEN $3 ELSE last_error END,
+      // Connected again: the old error text goes (an operator must not read yesterday's outage as today's).
+      `UPDATE mailbox SET status = $2, last_error = CASE WHEN $2 = 'error' THEN $3 WHEN $2 = 'connected' THEN NULL ELSE last_error END,
               status_at = CASE WHEN status = $2 THEN status_at ELSE now() END
         WHERE id = $1`,
       [id, status, lastError?.slice(0, 1000) ?? null],

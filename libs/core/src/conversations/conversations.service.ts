@@ -147,12 +147,18 @@ export class ConversationsService {
     return identity.value;
   }
 
-  /** The latest email of the conversation (either direction) that carries a Message-ID: what a reply threads onto. */
+  /**
+   * The latest email of the conversation (either direction) that carries a Message-ID: what a reply
+   * threads onto. When that is a site-form notification (details.form), the client never saw it:
+   * the reply starts a fresh thread to the client (no In-Reply-To, References or "Re:" of it), from
+   * the mailbox it arrived in.
+   */
   private async emailThread(em: EntityManager, contactId: string): Promise<ThreadRow | null> {
     const [row] = await em.query(
-      `SELECT COALESCE(payload->>'subject', NULL) AS subject,
-              payload->'details'->>'messageId' AS message_id,
-              CASE WHEN jsonb_typeof(payload->'details'->'references') = 'array'
+      `SELECT CASE WHEN payload->'details'->>'form' = 'true' THEN NULL ELSE payload->>'subject' END AS subject,
+              CASE WHEN payload->'details'->>'form' = 'true' THEN NULL ELSE payload->'details'->>'messageId' END AS message_id,
+              CASE WHEN payload->'details'->>'form' = 'true' THEN NULL
+                   WHEN jsonb_typeof(payload->'details'->'references') = 'array'
                    THEN ARRAY(SELECT jsonb_array_elements_text(payload->'details'->'references')) END AS "references",
               payload->'details'->>'mailboxId' AS mailbox_id
          FROM activity

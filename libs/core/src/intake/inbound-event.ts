@@ -18,12 +18,24 @@ export interface InboundEvent {
    * is the same submission. Optional.
    */
   dedupeKey?: string;
+  /**
+   * When the SENDER says it happened (email Date header, Telegram message date, a form's timestamp,
+   * a PBX event time). Information only: kept on the timeline entry as `claimedAt` ("sent at").
+   * Every SLA clock (task due, lead time, deal created) starts when the hub received the event —
+   * a sender's clock can be hours off, missing, or 1970. See IntakeService.
+   */
   occurredAt?: Date;
   contact: {
     name?: string | null;
     phones?: string[];
     emails?: string[];
     telegram?: { userId: string; username?: string | null } | null;
+    /**
+     * Phones the person wrote in the message text (see phonesInText), as written. They never decide
+     * WHO the contact is; one not yet known anywhere becomes a phone identity of the resolved
+     * contact marked `foundInText` (so click-to-call works).
+     */
+    phonesInText?: string[];
   };
   message?: {
     subject?: string | null;

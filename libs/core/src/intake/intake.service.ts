@@ -93,13 +93,18 @@ export class IntakeService {
   }
 
   private async ingestInTransaction(em: EntityManager, event: InboundEvent, raw: unknown): Promise<IngestResult> {
-    const at = event.occurredAt ? new Date(event.occurredAt) : this.clock.now();
+    // Time truth: the lead happened when WE received it. The sender's claimed time (a Date header
+    // 30 minutes old, a clock 2 h ahead, no date at all) never moves the SLA clock; it is kept
+    // on the entry as information only.
+    const at = this.clock.now();
+    const claimedAt = claimedTime(event.occurredAt);
     const identities = this.identitiesOf(event);
     const name = event.contact.name?.trim() || null;
 
     // All advisory locks in one statement and one global order (no deadlocks): the submission's
     // dedupe key and every identity, so concurrent leads of one person or one submission queue up.
-    const lockKeys = [...(event.dedupeKey ? [`receipt:${event.channel}:${event.dedupeKey}`] : []), ...identityLockKeys(identities)].sort();
+    const textPhones = this.textPhonesOf(event, identities);
+    const lockKeys = [...(event.dedupeKey ? [`receipt:${event.channel}:${event.dedupeKey}`] : []), ...identityLockKeys([...identities, ...textPhones])].sort();
     if (lockKeys.length) {
       await em.query(`SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM (SELECT unnest($1::text[]) AS k ORDER BY 1) AS keys`, [lockKeys]);
     }
@@ -111,6 +116,7 @@ export class IntakeService {
     const writes = new LeadWrites();
     const contact = await this.contacts.resolve(em, identities, name, at, event.channel, writes);
     const contactId = contact.contactId;
+    await this.addTextPhones(em, contactId, textPhones, at, event.channel, writes);
 
     // A brand-new contact has no deal yet: nothing to look up.
     const [openDeal] = contact.created
@@ -150,6 +156,8 @@ export class IntakeService {
         pipelineId: entry?.pipelineId,
         stageId: entry?.id,
         stage: entry?.key,
+        // The deal is as old as the lead: from when we received it, like the task.
+        createdAt: at,
       };
       if (entry?.rules.length) entryTasks = await this.automation.plan(em, { id: dealId, contactId, ownerId }, entry, at, null);
     }
@@ -172,6 +180,7 @@ export class IntakeService {
         source: event.source ?? {},
         fields: event.fields ?? {},
         details: event.message?.details ?? {},
+        ...(claimedAt ? { claimedAt } : {}),
       },
     });
     if (newTask && taskId) {
@@ -249,6 +258,32 @@ export class IntakeService {
     return existing.id;
   }
 
+  /** Phones written in the text, normalised, that are not already identities of this event. */
+  private textPhonesOf(event: InboundEvent, identities: LeadIdentity[]): LeadIdentity[] {
+    const taken = new Set(identities.map((i) => `${i.kind}:${i.value}`));
+    const out: LeadIdentity[] = [];
+    for (const input of event.contact.phonesInText ?? []) {
+      const value = normalizePhone(input, this.options.defaultPhoneRegion);
+      if (!value || taken.has(`phone:${value}`)) continue;
+      taken.add(`phone:${value}`);
+      out.push({ kind: 'phone', value, details: { input, foundInText: true } });
+    }
+    return out;
+  }
+
+  /**
+   * A phone found in the text becomes the contact's identity only when nobody has it yet: text can
+   * quote someone else's number, so it never joins or reassigns another contact.
+   */
+  private async addTextPhones(em: EntityManager, contactId: string, phones: LeadIdentity[], at: Date, channel: string, writes: LeadWrites): Promise<void> {
+    if (!phones.length) return;
+    const known: Array<{ value: string }> = await em.query(`SELECT value FROM contact_identity WHERE kind = 'phone' AND value = ANY($1::text[])`, [phones.map((p) => p.value)]);
+    const fresh = phones.filter((p) => !known.some((k) => k.value === p.value));
+    if (!fresh.length) return;
+    writes.identities.push(...fresh.map((p) => ({ contactId, kind: p.kind, value: p.value, details: p.details ?? {} })));
+    writes.activities.push({ contactId, kind: 'identity_added', channel, occurredAt: at, payload: { identities: fresh.map(({ kind, value }) => ({ kind, value })), foundInText: true } });
+  }
+
   private identitiesOf(event: InboundEvent): LeadIdentity[] {
     const out: LeadIdentity[] = [];
     for (const p of event.contact.phones ?? []) {
@@ -268,6 +303,13 @@ export class IntakeService {
 
 export function isIngestFailure(r: IngestResult | IngestFailure): r is IngestFailure {
   return (r as IngestFailure).failed === true;
+}
+
+/** The sender's claimed time as ISO text, or null when absent or not a date at all. */
+function claimedTime(value: Date | string | undefined): string | null {
+  if (!value) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
 function dealTitle(event: InboundEvent, name: string | null): string {

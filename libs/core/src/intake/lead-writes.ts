@@ -18,7 +18,7 @@ export class LeadWrites {
   knownContact?: { id: string; name: string | null; at: Date; ownerId: string | null };
   identities: Array<{ contactId: string; kind: string; value: string; details: Record<string, unknown> }> = [];
   /** pipelineId/stageId: the entry stage (the default pipeline's first open stage). */
-  newDeal?: { id: string; contactId: string; ownerId: string | null; channel: string; source: unknown; title: string; pipelineId?: string; stageId?: string; stage?: string };
+  newDeal?: { id: string; contactId: string; ownerId: string | null; channel: string; source: unknown; title: string; pipelineId?: string; stageId?: string; stage?: string; createdAt?: Date };
   /** An existing open deal (from the queue, or whose owner left) gets an owner; its open tasks follow. */
   dealOwner?: { id: string; ownerId: string | null };
   newTask?: { id: string; dealId: string; contactId: string; assigneeId: string | null; title: string; dueAt: Date; remindAt: Date | null; escalateAt: Date; createdAt: Date };
@@ -57,8 +57,8 @@ export class LeadWrites {
     if (this.newDeal) {
       const d = this.newDeal;
       parts.push(
-        `INSERT INTO deal (id, contact_id, owner_id, stage, pipeline_id, stage_id, source_channel, source, title)
-         VALUES (${p(d.id)}, ${p(d.contactId)}, ${p(d.ownerId)}, ${p(d.stage ?? 'new')}, ${p(d.pipelineId ?? null)}, ${p(d.stageId ?? null)}, ${p(d.channel)}, ${p(JSON.stringify(d.source ?? {}))}, ${p(d.title)})`,
+        `INSERT INTO deal (id, contact_id, owner_id, stage, pipeline_id, stage_id, source_channel, source, title, created_at)
+         VALUES (${p(d.id)}, ${p(d.contactId)}, ${p(d.ownerId)}, ${p(d.stage ?? 'new')}, ${p(d.pipelineId ?? null)}, ${p(d.stageId ?? null)}, ${p(d.channel)}, ${p(JSON.stringify(d.source ?? {}))}, ${p(d.title)}, COALESCE(${p(d.createdAt ?? null)}::timestamptz, now()))`,
       );
     }
     if (this.dealOwner) {
