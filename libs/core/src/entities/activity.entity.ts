@@ -20,6 +20,8 @@ export type ActivityKind =
   | 'identity_conflict'
   | 'identity_added'
   | 'merged'
+  | 'deal_merged'
+  | 'deal_reassigned'
   | 'note';
 
 /** One entry of a contact's timeline. `payload` holds what the kind needs to be shown. */
