@@ -36,6 +36,8 @@ interface ScriptedError {
   error_code: number;
   description: string;
   parameters?: Record<string, unknown>;
+  /** Let this many matching calls succeed first (fail the second part of a long message). */
+  skip?: number;
 }
 
 interface Waiter {
@@ -173,7 +175,8 @@ export class FakeBotApi {
     this.calls.push({ token, method, params, uploads, at: Date.now() });
 
     const idx = this.errors.findIndex((e) => e.method === method && (e.chatId === undefined || e.chatId === String(params.chat_id)));
-    if (idx >= 0) {
+    if (idx >= 0 && this.errors[idx].skip) this.errors[idx].skip!--;
+    else if (idx >= 0) {
       const [e] = this.errors.splice(idx, 1);
       return this.reply(res, e.error_code, { ok: false, error_code: e.error_code, description: e.description, ...(e.parameters ? { parameters: e.parameters } : {}) });
     }

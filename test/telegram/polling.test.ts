@@ -25,6 +25,20 @@ describe('Telegram long polling (http PUBLIC_URL, one bot for clients and manage
   const offset = async () => Number((await hub.query(`SELECT update_offset FROM telegram_bot_state WHERE bot = $1`, [String(CLIENT_BOT_ID)]))[0]?.update_offset ?? 0);
   const contactOf = async (tgId: number) => (await hub.query(`SELECT contact_id FROM contact_identity WHERE kind = 'telegram' AND value = $1`, [String(tgId)]))[0];
 
+  it('shows "connected" as soon as the first getUpdates answers, not after a 25 s long poll', async () => {
+    const started = Date.now();
+    await waitFor(async () => {
+      const res = await hub.request({ url: '/api/channels/status', token: await hub.adminToken() });
+      return res.body.some((c: { channel: string; status: string }) => c.channel === 'telegram' && c.status === 'connected');
+    }, 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The first call does not wait; the ones after it are long polls.
+    const polls = fake.sent('getUpdates');
+    expect(Number(polls[0].params.timeout)).toBe(0);
+    await waitFor(async () => fake.sent('getUpdates').length > 1);
+    expect(Number(fake.sent('getUpdates')[1].params.timeout)).toBe(25);
+  });
+
   it('removes any webhook and receives updates by getUpdates, persisting the offset', async () => {
     await waitFor(async () => fake.sent('getUpdates').length > 0);
     expect(fake.sent('deleteWebhook')).toHaveLength(1);
