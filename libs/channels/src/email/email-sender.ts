@@ -15,6 +15,8 @@ export interface EmailOutboxPayload {
   inReplyTo?: string;
   references?: string[];
   mailboxId?: string;
+  /** How many files are stored with the message (a manager's reply with a file from Telegram). */
+  attachments?: number;
 }
 
 /** Header on everything we send: a copy of it arriving in a watched mailbox is recognised as our own. */
@@ -54,6 +56,7 @@ export class EmailSender implements OutboxHandler, OnModuleInit, OnModuleDestroy
     const domain = mailbox.address.split('@')[1];
     const messageId = `<${delivery.id}@${domain}>`;
     const references = (p.references ?? []).filter(Boolean);
+    const files = p.attachments ? await this.conversations.attachmentsOf(p.activityId) : [];
     const info = await this.transport(mailbox).sendMail({
       from: { name: mailbox.name, address: mailbox.address },
       to: p.to,
@@ -64,6 +67,7 @@ export class EmailSender implements OutboxHandler, OnModuleInit, OnModuleDestroy
       ...(p.inReplyTo ? { inReplyTo: p.inReplyTo } : {}),
       ...(references.length ? { references } : {}),
       headers: { [OWN_MAIL_HEADER]: mailbox.id },
+      ...(files.length ? { attachments: files.map((f) => ({ filename: f.fileName ?? `${f.kind}-${f.position + 1}`, content: f.content, ...(f.mimeType ? { contentType: f.mimeType } : {}) })) } : {}),
     });
     await this.conversations.markSent(p.activityId, {
       providerMessageId: messageId,
