@@ -21,7 +21,6 @@ export type ActivityKind =
   | 'identity_added'
   | 'merged'
   | 'deal_merged'
-  | 'deal_reassigned'
   | 'note';
 
 /** One entry of a contact's timeline. `payload` holds what the kind needs to be shown. */
