@@ -2,7 +2,7 @@ import { createTestDatabase, usingPostgres } from '../support/test-database';
 import { TestHub } from '../support/test-hub';
 import { FakeBotApi } from './fake-bot-api';
 import { HUB_START_MS } from './telegram-helpers';
-import { CLIENT_BOT_ID, CLIENT_TOKEN, postUpdate, SECRET, textUpdate, updateId, type TgPerson } from './telegram-helpers';
+import { CLIENT_BOT_ID, CLIENT_TOKEN, drainOutbox, messageUpdate, postUpdate, SECRET, textUpdate, updateId, type TgPerson } from './telegram-helpers';
 
 const petr: TgPerson = { id: 555000444, first_name: 'Petr', language_code: 'en' };
 const mila: TgPerson = { id: 700200300, first_name: 'Mila', language_code: 'en' };
@@ -80,6 +80,19 @@ describe('Telegram long polling (http PUBLIC_URL, one bot for clients and manage
     await waitFor(async () => (await offset()) === tasks.update_id + 1);
     expect(fake.lastSent(mila.id)!.params.text).toMatch(/My open tasks|No open tasks/);
     expect(await contactOf(mila.id)).toBeUndefined();
+  });
+
+  it('on the shared bot a client voice reaches the manager as a voice message, re-sent by its file id', async () => {
+    fake.addFile('AwACshared-voice', 'voice/file_9.oga', Buffer.from('OggS voice'), CLIENT_TOKEN);
+    const voice = messageUpdate(petr, { voice: { file_id: 'AwACshared-voice', file_unique_id: 'sv', duration: 4, mime_type: 'audio/ogg', file_size: 10 } });
+    fake.pushUpdate(CLIENT_TOKEN, voice);
+    await waitFor(async () => (await offset()) === voice.update_id + 1);
+    await drainOutbox(hub);
+    const sent = fake.sent('sendVoice', mila.id).at(-1)!;
+    // One bot on both sides: its own file id is enough, nothing is downloaded or uploaded.
+    expect(sent.params.voice).toBe('AwACshared-voice');
+    expect(sent.uploads).toEqual({});
+    expect(sent.params.caption).toContain('Petr');
   });
 
   if (usingPostgres()) {

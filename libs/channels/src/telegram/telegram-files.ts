@@ -51,22 +51,21 @@ export async function sendFile(
 ): Promise<{ message_id: number; chat: { id: number } }> {
   // An upload (multipart, as Input.fromBuffer builds it) or a file_id this same bot already has.
   const input = file.content ? { source: file.content, filename: file.fileName || DEFAULT_NAMES[file.kind] } : file.fileId!;
-  const captioned = extra.caption ? { ...extra, caption: extra.caption } : { ...extra, caption: undefined };
   switch (file.kind) {
     case 'photo':
-      return bot.api.sendPhoto(chatId, input, captioned);
+      return bot.api.sendPhoto(chatId, input, extra);
     case 'voice':
-      return bot.api.sendVoice(chatId, input, captioned);
+      return bot.api.sendVoice(chatId, input, extra);
     case 'audio':
-      return bot.api.sendAudio(chatId, input, captioned);
+      return bot.api.sendAudio(chatId, input, extra);
     case 'video':
-      return bot.api.sendVideo(chatId, input, captioned);
+      return bot.api.sendVideo(chatId, input, extra);
     case 'video_note':
       return bot.api.sendVideoNote(chatId, input, { reply_parameters: extra.reply_parameters });
     case 'sticker':
       return bot.api.sendSticker(chatId, input, { reply_parameters: extra.reply_parameters });
     default:
-      return bot.api.sendDocument(chatId, input, captioned);
+      return bot.api.sendDocument(chatId, input, extra);
   }
 }
 
