@@ -74,10 +74,17 @@ describe('conversations', () => {
       status: 'pending',
       payload: { activityId: res.body.activityId, contactId: lead.contactId, dealId: lead.dealId, chatId: '7002', text: 'Yes, we do.' },
     });
+    // Queued is not answered: the callback task waits for the delivery.
+    expect((await hub.query(`SELECT status FROM task WHERE id = $1`, [lead.taskId]))[0].status).toBe('open');
+    const conversations = hub.app.get((await import('@leadline/core')).ConversationsService);
+    await conversations.markSent(res.body.activityId, { providerMessageId: '42' });
     const [task] = await hub.query(`SELECT status, completed_by_id FROM task WHERE id = $1`, [lead.taskId]);
     expect(task).toEqual({ status: 'done', completed_by_id: anna.id });
     const [deal] = await hub.query(`SELECT first_response_at FROM deal WHERE id = $1`, [lead.dealId]);
     expect(new Date(deal.first_response_at).toISOString()).toBe(new Date(T0.getTime() + 7 * MINUTE).toISOString());
+    // A second report of the same delivery (a retry after a crash) changes nothing.
+    await conversations.markSent(res.body.activityId, { providerMessageId: '42' });
+    expect(await hub.query(`SELECT 1 FROM activity WHERE kind = 'task_done' AND payload->>'taskId' = $1`, [lead.taskId])).toHaveLength(1);
     const [doneEntry] = await hub.query(`SELECT payload FROM activity WHERE kind = 'task_done' AND payload->>'taskId' = $1`, [lead.taskId]);
     expect(doneEntry.payload).toMatchObject({ via: 'telegram', afterMinutes: 7, text: 'answered by telegram after 7 min' });
   });

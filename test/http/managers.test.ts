@@ -79,7 +79,7 @@ describe('admin: managers (HTTP)', () => {
   it('fills defaults for a minimal manager', async () => {
     const res = await create({ name: 'Minimal Max', email: 'max@test.local' });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ role: 'manager', phone: null, active: true, available: true, capacity: null, weight: 1, timezone: 'UTC', locale: 'en' });
+    expect(res.body).toMatchObject({ role: 'manager', phone: null, active: true, available: true, capacity: null, weight: 1, timezone: 'UTC', locale: null, receivesLeads: true });
     expect(await row(res.body.id)).toMatchObject({ role: 'manager', capacity: null, weight: 1, timezone: 'UTC', available: true });
   });
 

@@ -6,8 +6,29 @@ export interface RecordedCall {
   token: string;
   method: string;
   params: Record<string, any>;
+  /** Files uploaded with the call (multipart/form-data), by field name. */
+  uploads: Record<string, UploadedFile>;
   at: number;
 }
+
+export interface UploadedFile {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
+/** Bot API methods that send a file, and the field carrying it (photo, document, …). */
+const FILE_METHODS: Record<string, string> = {
+  sendPhoto: 'photo',
+  sendDocument: 'document',
+  sendVoice: 'voice',
+  sendAudio: 'audio',
+  sendVideo: 'video',
+  sendVideoNote: 'video_note',
+  sendSticker: 'sticker',
+};
+/** Fields a multipart request carries as JSON-serialized objects. */
+const JSON_FIELDS = new Set(['reply_markup', 'reply_parameters', 'link_preview_options', 'caption_entities', 'entities']);
 
 interface ScriptedError {
   method: string;
@@ -15,6 +36,8 @@ interface ScriptedError {
   error_code: number;
   description: string;
   parameters?: Record<string, unknown>;
+  /** Let this many matching calls succeed first (fail the second part of a long message). */
+  skip?: number;
 }
 
 interface Waiter {
@@ -41,7 +64,9 @@ export class FakeBotApi {
   private readonly queues = new Map<string, Array<{ update_id: number }>>();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly errors: ScriptedError[] = [];
-  private readonly files = new Map<string, { path: string; content: Buffer }>();
+  /** file_id → file. A file_id belongs to the bot that received or sent it (`token`; null = every bot). */
+  private readonly files = new Map<string, { path: string; content: Buffer; token: string | null }>();
+  private nextFileId = 1;
   webhook = new Map<string, Record<string, any>>();
   url = '';
 
@@ -66,8 +91,16 @@ export class FakeBotApi {
     this.bots.set(token, { id: Number(token.split(':')[0]), username, first_name: username });
   }
 
-  addFile(fileId: string, path: string, content: Buffer): void {
-    this.files.set(fileId, { path, content });
+  /** A file Telegram holds; `token`: the bot whose file_id this is (file ids are per bot), default every bot. */
+  addFile(fileId: string, path: string, content: Buffer, token: string | null = null): void {
+    this.files.set(fileId, { path, content, token });
+  }
+
+  /** What the bot `token` uploaded with its file-sending calls, in order. */
+  uploads(token?: string): Array<RecordedCall & { field: string; file: UploadedFile }> {
+    return this.calls
+      .filter((c) => FILE_METHODS[c.method] && (token === undefined || c.token === token) && c.uploads[FILE_METHODS[c.method]])
+      .map((c) => ({ ...c, field: FILE_METHODS[c.method], file: c.uploads[FILE_METHODS[c.method]] }));
   }
 
   /** The next `method` call (to `chatId`, if given) fails with this Bot API error. */
@@ -117,7 +150,7 @@ export class FakeBotApi {
     const url = new URL(req.url ?? '/', this.url);
     const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
     if (file) {
-      const found = [...this.files.values()].find((f) => f.path === file[2]);
+      const found = [...this.files.values()].find((f) => f.path === file[2] && (!f.token || f.token === file[1]));
       if (!this.bots.has(file[1]) || !found) return this.reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': found.content.length });
       res.end(found.content);
@@ -127,13 +160,23 @@ export class FakeBotApi {
     const bot = m ? this.bots.get(m[1]) : undefined;
     if (!m || !bot) return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const [, token, method] = m;
-    const body = Buffer.concat(chunks).toString('utf8');
+    const raw = Buffer.concat(chunks);
     let params: Record<string, any> = Object.fromEntries(url.searchParams);
-    if (body) params = { ...params, ...JSON.parse(body) };
-    this.calls.push({ token, method, params, at: Date.now() });
+    const uploads: Record<string, UploadedFile> = {};
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (contentType.startsWith('multipart/form-data')) {
+      // Uploads (sendPhoto & co.) come as multipart/form-data: files as parts, other fields as text (objects JSON-serialized).
+      const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+      for (const [key, value] of form.entries()) {
+        if (typeof value === 'string') params[key] = JSON_FIELDS.has(key) ? JSON.parse(value) : value;
+        else uploads[key] = { filename: value.name, contentType: value.type, content: Buffer.from(await value.arrayBuffer()) };
+      }
+    } else if (raw.length) params = { ...params, ...JSON.parse(raw.toString('utf8')) };
+    this.calls.push({ token, method, params, uploads, at: Date.now() });
 
     const idx = this.errors.findIndex((e) => e.method === method && (e.chatId === undefined || e.chatId === String(params.chat_id)));
-    if (idx >= 0) {
+    if (idx >= 0 && this.errors[idx].skip) this.errors[idx].skip!--;
+    else if (idx >= 0) {
       const [e] = this.errors.splice(idx, 1);
       return this.reply(res, e.error_code, { ok: false, error_code: e.error_code, description: e.description, ...(e.parameters ? { parameters: e.parameters } : {}) });
     }
@@ -190,6 +233,8 @@ export class FakeBotApi {
         return;
       }
       case 'sendMessage':
+        if (String(params.text ?? '').length > 4096) return this.reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
+        if (!String(params.text ?? '').trim()) return this.reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
         return ok(message({ text: params.text, ...(params.reply_markup ? { reply_markup: params.reply_markup } : {}) }));
       case 'editMessageText':
         return ok(message({ message_id: Number(params.message_id), text: params.text, edit_date: now }));
@@ -197,9 +242,36 @@ export class FakeBotApi {
         return ok(message({ message_id: Number(params.message_id), reply_markup: params.reply_markup }));
       case 'answerCallbackQuery':
         return ok(true);
+      case 'sendPhoto':
+      case 'sendDocument':
+      case 'sendVoice':
+      case 'sendAudio':
+      case 'sendVideo':
+      case 'sendVideoNote':
+      case 'sendSticker': {
+        const field = FILE_METHODS[method];
+        const upload = uploads[field];
+        if (String(params.caption ?? '').length > 1024) return this.reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message caption is too long' });
+        let content: Buffer;
+        if (upload) content = upload.content;
+        else {
+          // A file_id string: only one this bot knows (file ids are per bot).
+          const known = this.files.get(String(params[field]));
+          if (!known || (known.token && known.token !== token)) return this.reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: wrong file identifier/HTTP URL specified' });
+          content = known.content;
+        }
+        const fileId = `F${this.nextFileId++}-${field}`;
+        this.files.set(fileId, { path: `${field}s/file_${this.nextFileId}`, content, token });
+        const meta = { file_id: fileId, file_unique_id: `u${fileId}`, file_size: content.length };
+        const media =
+          field === 'photo'
+            ? { photo: [{ ...meta, width: 800, height: 600 }] }
+            : { [field]: { ...meta, ...(upload ? { file_name: upload.filename, mime_type: upload.contentType } : {}), ...(field === 'voice' || field === 'video' || field === 'audio' || field === 'video_note' ? { duration: 1 } : {}) } };
+        return ok(message({ ...media, ...(params.caption ? { caption: params.caption } : {}) }));
+      }
       case 'getFile': {
         const f = this.files.get(String(params.file_id));
-        if (!f) return this.reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' });
+        if (!f || (f.token && f.token !== token)) return this.reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' });
         return ok({ file_id: params.file_id, file_unique_id: `u${params.file_id}`, file_size: f.content.length, file_path: f.path });
       }
       default:

@@ -105,7 +105,8 @@ describe('Telegram manager bot (separate token, fake Bot API)', () => {
     it('only the owner or an admin can act on a card', async () => {
       const card = await cardOf(olegTg.id);
       await press(ninaTg, card, `called:${dealId}`);
-      expect(answers().at(-1)!.params).toMatchObject({ text: 'Это может сделать только ответственный или администратор.', show_alert: true });
+      // Clearly: whose lead it is, and who may act.
+      expect(answers().at(-1)!.params).toMatchObject({ text: 'Этот лид теперь у Oleg: действовать может только Oleg или администратор.', show_alert: true });
       expect(await hub.query(`SELECT 1 FROM task WHERE deal_id = $1 AND status = 'open'`, [dealId])).toHaveLength(1);
     });
 
@@ -218,13 +219,24 @@ describe('Telegram manager bot (separate token, fake Bot API)', () => {
       await hub.app.get(SlaService).tick();
       await drainOutbox(hub);
       // Earlier open tasks (Tim's) may be reminded in the same tick.
-      const texts = () => managerBotSent(olegTg.id).map((c) => c.params.text);
-      expect(texts()).toContain('⏰ In 5 min: Call back Sla Sam');
+      const notices = (prefix: string) => managerBotSent(olegTg.id).filter((c) => String(c.params.text).startsWith(prefix) && String(c.params.text).includes('Sla Sam'));
+      const cardButtons = ['Called ✓', '📞 Call', 'Snooze 15 min', 'Won', 'Lost', 'Open'];
+      const [reminder] = notices('⏰ In 5 min: Call back Sla Sam');
+      // The reminder is the deal's card under a header, with the card's buttons to act on it.
+      expect(reminder.params.text).toContain('New lead: Sla Sam');
+      expect(reminder.params.reply_markup.inline_keyboard.flat().map((b: { text: string }) => b.text)).toEqual(cardButtons);
       hub.clock.set(new Date(new Date(task.due_at).getTime() + 60_000));
       await hub.app.get(SlaService).tick();
       await drainOutbox(hub);
-      expect(texts()).toContain('🔴 Overdue: Call back Sla Sam');
-      expect(texts().filter((t) => t.includes('Sla Sam') && t.startsWith('⏰'))).toHaveLength(1);
+      const [overdue] = notices('🔴 Overdue since ');
+      expect(overdue.params.text).toMatch(/^🔴 Overdue since \d\d:\d\d: Call back Sla Sam/);
+      expect(overdue.params.reply_markup.inline_keyboard.flat().map((b: { text: string }) => b.text)).toEqual(cardButtons);
+      expect(notices('⏰')).toHaveLength(1);
+      // Snooze pressed on the overdue notice redraws the notice (header kept), not a bare card.
+      const [row] = await hub.query(`SELECT message_id FROM telegram_manager_message WHERE chat_id = $1 AND deal_id = $2 AND kind = 'notice' ORDER BY created_at DESC LIMIT 1`, [String(olegTg.id), lead.body.dealId]);
+      await press(olegTg, { message_id: Number(row.message_id) }, `snooze:${lead.body.dealId}`);
+      const edit = fake.sent('editMessageText').at(-1)!;
+      expect(edit.params.text).toMatch(/^🔴 Overdue since .*Sla Sam[\s\S]*Snoozed until/);
       hub.clock.useRealTime();
       // In-app notices are there too, once each.
       const inApp = await hub.query(`SELECT event FROM notification WHERE manager_id = $1 AND payload->>'dealId' = $2 ORDER BY created_at`, [oleg.id, lead.body.dealId]);
@@ -246,8 +258,13 @@ describe('Telegram manager bot (separate token, fake Bot API)', () => {
 
       const reply = textUpdate(olegTg, 'Да, доставим завтра до 12:00', { reply_to_message: { message_id: Number(fwd.message_id), chat: { id: olegTg.id, type: 'private' }, date: 0, text: forwarded.params.text } });
       await postUpdate(hub, reply, { bot: 'manager' });
-      expect(lastToManager(olegTg.id).params.text).toBe('Sent to the client ✓');
+      // Queued, not yet delivered: the manager is not told "sent", and it is no first response yet.
+      const status = lastToManager(olegTg.id);
+      expect(status.params.text).toBe('⏳ Sending to the client…');
+      expect((await hub.query(`SELECT status FROM task WHERE contact_id = $1 AND kind = 'callback'`, [contact.contact_id]))[0].status).toBe('open');
       await drainOutbox(hub);
+      const settled = fake.sent('editMessageText').filter((c) => c.token === MANAGER_TOKEN && String(c.params.chat_id) === String(olegTg.id)).at(-1)!;
+      expect(settled.params.text).toBe('Sent to the client ✓');
       const toClient = fake.calls.filter((c) => c.token === CLIENT_TOKEN && c.method === 'sendMessage' && c.params.chat_id === String(anna.id)).at(-1)!;
       expect(toClient.params.text).toBe('Да, доставим завтра до 12:00');
       const [out] = await hub.query(`SELECT channel, actor_id, payload FROM activity WHERE contact_id = $1 AND kind = 'message_out'`, [contact.contact_id]);
@@ -264,7 +281,10 @@ describe('Telegram manager bot (separate token, fake Bot API)', () => {
       expect(card.text).toContain('Mail Mary');
       const reply = textUpdate(olegTg, 'Attached is our price list', { reply_to_message: { message_id: card.message_id, chat: { id: olegTg.id, type: 'private' }, date: 0, text: card.text } });
       await postUpdate(hub, reply, { bot: 'manager' });
-      expect(lastToManager(olegTg.id).params.text).toBe('Sent to the client ✓');
+      expect(lastToManager(olegTg.id).params.text).toBe('⏳ Sending to the client…');
+      // No mailbox can send here: the reply is never reported as sent.
+      await drainOutbox(hub);
+      expect(fake.sent('editMessageText').filter((c) => c.params.text === 'Sent to the client ✓' && String(c.params.chat_id) === String(olegTg.id))).toHaveLength(1);
       const [out] = await hub.query(`SELECT channel, payload FROM activity WHERE contact_id = $1 AND kind = 'message_out'`, [lead.body.contactId]);
       expect(out).toMatchObject({ channel: 'email', payload: { to: 'mary@example.com', text: 'Attached is our price list' } });
       const [row] = await hub.query(`SELECT kind FROM outbox WHERE id = $1`, [out.payload.outboxId]);

@@ -2,7 +2,7 @@ import { createTestDatabase, usingPostgres } from '../support/test-database';
 import { TestHub } from '../support/test-hub';
 import { FakeBotApi } from './fake-bot-api';
 import { HUB_START_MS } from './telegram-helpers';
-import { CLIENT_BOT_ID, CLIENT_TOKEN, postUpdate, SECRET, textUpdate, updateId, type TgPerson } from './telegram-helpers';
+import { CLIENT_BOT_ID, CLIENT_TOKEN, drainOutbox, messageUpdate, postUpdate, SECRET, textUpdate, updateId, type TgPerson } from './telegram-helpers';
 
 const petr: TgPerson = { id: 555000444, first_name: 'Petr', language_code: 'en' };
 const mila: TgPerson = { id: 700200300, first_name: 'Mila', language_code: 'en' };
@@ -24,6 +24,20 @@ describe('Telegram long polling (http PUBLIC_URL, one bot for clients and manage
 
   const offset = async () => Number((await hub.query(`SELECT update_offset FROM telegram_bot_state WHERE bot = $1`, [String(CLIENT_BOT_ID)]))[0]?.update_offset ?? 0);
   const contactOf = async (tgId: number) => (await hub.query(`SELECT contact_id FROM contact_identity WHERE kind = 'telegram' AND value = $1`, [String(tgId)]))[0];
+
+  it('shows "connected" as soon as the first getUpdates answers, not after a 25 s long poll', async () => {
+    const started = Date.now();
+    await waitFor(async () => {
+      const res = await hub.request({ url: '/api/channels/status', token: await hub.adminToken() });
+      return res.body.some((c: { channel: string; status: string }) => c.channel === 'telegram' && c.status === 'connected');
+    }, 5_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The first call does not wait; the ones after it are long polls.
+    const polls = fake.sent('getUpdates');
+    expect(Number(polls[0].params.timeout)).toBe(0);
+    await waitFor(async () => fake.sent('getUpdates').length > 1);
+    expect(Number(fake.sent('getUpdates')[1].params.timeout)).toBe(25);
+  });
 
   it('removes any webhook and receives updates by getUpdates, persisting the offset', async () => {
     await waitFor(async () => fake.sent('getUpdates').length > 0);
@@ -66,6 +80,19 @@ describe('Telegram long polling (http PUBLIC_URL, one bot for clients and manage
     await waitFor(async () => (await offset()) === tasks.update_id + 1);
     expect(fake.lastSent(mila.id)!.params.text).toMatch(/My open tasks|No open tasks/);
     expect(await contactOf(mila.id)).toBeUndefined();
+  });
+
+  it('on the shared bot a client voice reaches the manager as a voice message, re-sent by its file id', async () => {
+    fake.addFile('AwACshared-voice', 'voice/file_9.oga', Buffer.from('OggS voice'), CLIENT_TOKEN);
+    const voice = messageUpdate(petr, { voice: { file_id: 'AwACshared-voice', file_unique_id: 'sv', duration: 4, mime_type: 'audio/ogg', file_size: 10 } });
+    fake.pushUpdate(CLIENT_TOKEN, voice);
+    await waitFor(async () => (await offset()) === voice.update_id + 1);
+    await drainOutbox(hub);
+    const sent = fake.sent('sendVoice', mila.id).at(-1)!;
+    // One bot on both sides: its own file id is enough, nothing is downloaded or uploaded.
+    expect(sent.params.voice).toBe('AwACshared-voice');
+    expect(sent.uploads).toEqual({});
+    expect(sent.params.caption).toContain('Petr');
   });
 
   if (usingPostgres()) {

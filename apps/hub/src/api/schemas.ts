@@ -83,13 +83,16 @@ const managerFields = {
   capacity: z.number().int().min(0).max(100_000).nullable(),
   weight: z.number().int().min(1).max(100),
   timezone: z.string().max(64),
-  locale: z.enum(['en', 'ru']),
+  // null = the hub's default language (TELEGRAM_DEFAULT_LOCALE).
+  locale: z.enum(['en', 'ru']).nullable(),
+  // Gets new leads (round robin, the queue); default true for managers, false for admins.
+  receivesLeads: z.boolean(),
 };
 export const createManagerSchema = z.object({
   ...managerFields,
   role: managerFields.role.default('manager'),
   password: managerFields.password.optional(),
-}).partial({ phone: true, active: true, available: true, shift: true, capacity: true, weight: true, timezone: true, locale: true });
+}).partial({ phone: true, active: true, available: true, shift: true, capacity: true, weight: true, timezone: true, locale: true, receivesLeads: true });
 export const updateManagerSchema = z.object(managerFields).partial();
 
 const formFields = {

@@ -1,6 +1,6 @@
-import { DomainError, ErrorCode, isDatabaseUnavailable } from '@leadline/core';
+import { DomainError, ErrorCode, MovedError, isDatabaseUnavailable } from '@leadline/core';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.NotFound]: 404,
@@ -9,12 +9,15 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.Forbidden]: 403,
   [ErrorCode.Unauthorized]: 401,
   [ErrorCode.Unavailable]: 503,
+  [ErrorCode.Moved]: 301,
 };
 
 export interface ErrorBody {
   error: string;
   message: string;
   fields?: Record<string, string>;
+  /** For `moved`: the id the record lives under now. */
+  movedTo?: string;
 }
 
 /** One mapping from errors to HTTP: domain codes, framework HTTP errors, and "database down" → 503. */
@@ -24,13 +27,18 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(err: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body, headers } = this.describe(err);
+    const { status, body, headers } = this.describe(err, host.switchToHttp().getRequest<FastifyRequest>());
     if (status >= 500 && status !== 503) this.log.error(err instanceof Error ? err : String(err));
     for (const [k, v] of Object.entries(headers ?? {})) reply.header(k, v);
     reply.status(status).send(body);
   }
 
-  describe(err: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
+  describe(err: unknown, req?: Pick<FastifyRequest, 'url'>): { status: number; body: ErrorBody; headers?: Record<string, string> } {
+    if (err instanceof MovedError) {
+      // Same path (and query) with the survivor's id: GET /api/contacts/<old>/timeline → /api/contacts/<new>/timeline.
+      const location = (req?.url ?? '').split(err.fromId).join(err.toId);
+      return { status: 301, body: { error: err.code, message: err.message, movedTo: err.toId }, headers: location ? { Location: location } : undefined };
+    }
     if (err instanceof DomainError) {
       const headers: Record<string, string> | undefined = err.code === ErrorCode.Unavailable ? { 'Retry-After': '5' } : undefined;
       return { status: STATUS[err.code], body: { error: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) }, headers };

@@ -19,6 +19,8 @@ export interface EmailOutboxPayload {
   inReplyTo?: string;
   references?: string[];
   mailboxId?: string;
+  /** How many files are stored with the message (a manager's reply with a file from Telegram). */
+  attachments?: number;
 }
 
 /** Header on everything we send: a copy of it arriving in a watched mailbox is recognised as our own. */
@@ -64,6 +66,7 @@ export class EmailSender implements OutboxHandler, OnModuleInit, OnModuleDestroy
     const { managerName, quote } = await this.context(p);
     const body = composeReply(p.text, p.html ?? null, quote, this.core.businessHours.timezone);
     const name = fromDisplayName(managerName, mailbox.origin === 'env' ? this.options.fromName : mailbox.name);
+    const files = p.attachments ? await this.conversations.attachmentsOf(p.activityId) : [];
     const info = await this.transport(mailbox).sendMail({
       from: name ? { name, address: mailbox.address } : mailbox.address,
       to: p.to,
@@ -74,6 +77,7 @@ export class EmailSender implements OutboxHandler, OnModuleInit, OnModuleDestroy
       ...(p.inReplyTo ? { inReplyTo: p.inReplyTo } : {}),
       ...(references.length ? { references } : {}),
       headers: { [OWN_MAIL_HEADER]: mailbox.id },
+      ...(files.length ? { attachments: files.map((f) => ({ filename: f.fileName ?? `${f.kind}-${f.position + 1}`, content: f.content, ...(f.mimeType ? { contentType: f.mimeType } : {}) })) } : {}),
     });
     await this.conversations.markSent(p.activityId, {
       providerMessageId: messageId,

@@ -1,5 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'telegraf/types';
-import type { BotTexts } from './telegram.texts';
+import { formatWhen } from './notice-time';
+import type { BotLocale, BotTexts } from './telegram.texts';
 
 /** What a lead card shows, read fresh from the database whenever the card is drawn. */
 export interface LeadCardData {
@@ -17,7 +18,12 @@ export interface LeadCardData {
   stage: string;
   lostReason: string | null;
   repeat: boolean;
+  ownerId: string | null;
+  ownerName: string | null;
+  /** How the reader sees times: their timezone and language, and "now" (a day is shown when not today). */
   timezone: string;
+  locale: BotLocale;
+  now: Date;
 }
 
 /** callback_data is at most 64 bytes: "<action>:<deal uuid>" is 36 + up to 10. */
@@ -38,7 +44,7 @@ export function cardText(t: BotTexts, d: LeadCardData, state: string | null): st
   const source = sourceLine(d.source);
   if (source) lines.push(`${t.card.source}: ${source}`);
   if (d.firstMessage) lines.push(`${t.card.message}: ${d.firstMessage.slice(0, 1000)}`);
-  if (d.dueAt && d.callbackOpen) lines.push(`${t.card.due}: ${formatTime(d.dueAt, d.timezone)}`);
+  if (d.dueAt && d.callbackOpen) lines.push(`${t.card.due}: ${formatWhen(d.dueAt, d.timezone, d.locale, d.now)}`);
   if (state) lines.push('', state);
   return lines.join('\n');
 }
@@ -68,14 +74,6 @@ export function lostReasonKeyboard(t: BotTexts, dealId: string): InlineKeyboardM
       [{ text: t.card.back, callback_data: cardData('back', dealId) }],
     ],
   };
-}
-
-export function formatTime(at: Date, timezone: string): string {
-  try {
-    return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' }).format(at);
-  } catch {
-    return at.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-  }
 }
 
 function sourceLine(source: Record<string, unknown>): string | null {

@@ -1,8 +1,9 @@
-import { CORE_OPTIONS, Clock, DealsService, DomainError, ManagersService, TasksService, TimelineService, slaInstants, type CoreOptions } from '@leadline/core';
+import { AssignmentService, CORE_OPTIONS, Clock, DealsService, DomainError, ManagersService, TasksService, TimelineService, slaInstants, type CoreOptions } from '@leadline/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { formatTime, lostReasonKeyboard, parseCardData } from './lead-card';
+import { lostReasonKeyboard, parseCardData } from './lead-card';
+import { formatWhen } from './notice-time';
 import { LeadCardsService } from './lead-cards.service';
 import { ManagerDirectory, type BoundManager } from './manager-directory';
 import { TelegramBots } from './telegram-bots';
@@ -32,6 +33,7 @@ export class ManagerBotService {
     private readonly deals: DealsService,
     private readonly managers: ManagersService,
     private readonly timeline: TimelineService,
+    private readonly assignment: AssignmentService,
     private readonly clock: Clock,
     @Inject(CORE_OPTIONS) private readonly core: CoreOptions,
   ) {}
@@ -47,7 +49,26 @@ export class ManagerBotService {
     const t = manager ? TEXTS[manager.locale] : this.directory.texts(from.language_code);
     await this.say(chatId, manager ? t.linked(manager.name) : t.linkBad);
     this.log.log({ msg: manager ? 'telegram bound' : 'telegram link refused', telegramUserId: from.id, managerId: manager?.id ?? null });
+    if (manager) await this.catchUp(manager);
     return true;
+  }
+
+  /**
+   * A manager who just linked Telegram: cards of their open leads that never reached Telegram (assigned
+   * before they linked), then the queue drains (round robin; its leads' cards come through the outbox).
+   */
+  private async catchUp(manager: BoundManager): Promise<void> {
+    const missing: Array<{ id: string }> = await this.db.query(
+      `SELECT d.id FROM deal d
+        WHERE d.owner_id = $1 AND d.closed_at IS NULL
+          AND EXISTS (SELECT 1 FROM task t WHERE t.deal_id = d.id AND t.status = 'open' AND t.kind = 'callback')
+          AND NOT EXISTS (SELECT 1 FROM telegram_manager_message tm WHERE tm.chat_id = $2 AND tm.deal_id = d.id AND tm.kind IN ('card', 'notice'))
+        ORDER BY d.created_at LIMIT 20`,
+      [manager.id, manager.chatId],
+    );
+    for (const d of missing) await this.cards.send(manager, d.id);
+    const drained = await this.assignment.drainQueue();
+    this.log.log({ msg: 'telegram bound: catch-up', managerId: manager.id, cards: missing.length, drained });
   }
 
   async stranger(chatId: number, from: TgUser): Promise<void> {
@@ -77,13 +98,8 @@ export class ManagerBotService {
           return this.say(chatId, t.unknownCommand);
       }
     }
-    const text = m.text ?? m.caption ?? null;
-    if (m.reply_to_message && text) {
-      const outcome = await this.relay.relay(manager, chatId, m.reply_to_message.message_id, text);
-      if (outcome === 'unknown') return this.say(chatId, t.replyUnknown, m.message_id);
-      return this.say(chatId, outcome === 'sent' ? t.replySent : t.replyFailed(outcome.error), m.message_id);
-    }
-    return this.say(chatId, t.replyUnknown);
+    if (m.reply_to_message && (await this.relay.relay(manager, m))) return;
+    return this.say(chatId, t.replyUnknown, m.reply_to_message ? m.message_id : undefined);
   }
 
   async onCallback(q: TgCallbackQuery): Promise<void> {
@@ -98,7 +114,12 @@ export class ManagerBotService {
     if (!deal) return this.answer(q, t.card.gone);
 
     if (action === 'take') return this.take(manager, q, deal);
-    if (deal.owner_id !== manager.id && manager.role !== 'admin') return this.answer(q, t.card.notYours, true);
+    if (deal.owner_id !== manager.id && manager.role !== 'admin') {
+      if (!deal.owner_name) return this.answer(q, t.card.notYours, true);
+      // A card left from before the lead moved on (escalation, reassignment): say who has it and retire the card.
+      await this.answer(q, t.card.notYoursOwner(deal.owner_name), true);
+      return this.cards.redraw(manager, msg.chat.id, msg.message_id, dealId, t.card.stateMovedTo(deal.owner_name), true);
+    }
     if (deal.closed_at && action !== 'back') {
       await this.answer(q, t.card.gone);
       return this.cards.redraw(manager, msg.chat.id, msg.message_id, dealId, null);
@@ -124,7 +145,7 @@ export class ManagerBotService {
             await this.answer(q, t.card.taskDone);
             return this.cards.redraw(manager, msg.chat.id, msg.message_id, dealId, null);
           }
-          const state = t.card.stateSnoozed(formatTime(due, manager.timezone));
+          const state = t.card.stateSnoozed(formatWhen(due, manager.timezone, manager.locale, this.clock.now()));
           await this.answer(q, state);
           return this.cards.redraw(manager, msg.chat.id, msg.message_id, dealId, state);
         }
@@ -201,7 +222,8 @@ export class ManagerBotService {
     const t = TEXTS[manager.locale];
     const tasks = await this.tasks.list(manager, { mine: true, status: 'open', limit: 30 });
     if (!tasks.length) return this.say(chatId, t.noTasks);
-    const lines = tasks.map((x) => `${x.overdue ? `❗ ${t.overdue} ` : ''}${formatTime(new Date(x.dueAt), manager.timezone)} — ${x.title}`);
+    const now = this.clock.now();
+    const lines = tasks.map((x) => `${x.overdue ? `❗ ${t.overdue} ` : ''}${formatWhen(new Date(x.dueAt), manager.timezone, manager.locale, now)} — ${x.title}`);
     await this.say(chatId, [t.tasksTitle, ...lines].join('\n'));
   }
 
@@ -211,7 +233,7 @@ export class ManagerBotService {
     if (!queue.length) return this.say(chatId, t.queueEmpty);
     await this.say(chatId, t.queueTitle);
     for (const d of queue) {
-      await this.api.sendMessage(chatId, `${d.title ?? d.contactName ?? d.id}\n${formatTime(new Date(d.createdAt), manager.timezone)}`, {
+      await this.api.sendMessage(chatId, `${d.title ?? d.contactName ?? d.id}\n${formatWhen(new Date(d.createdAt), manager.timezone, manager.locale, this.clock.now())}`, {
         reply_markup: { inline_keyboard: [[{ text: t.take, callback_data: `take:${d.id}` }]] },
       });
     }

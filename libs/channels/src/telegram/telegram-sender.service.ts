@@ -1,14 +1,28 @@
-import { ConversationsService, OutboxKind, OutboxService, type OutboxDelivery } from '@leadline/core';
+import { ConversationsService, OutboxKind, OutboxService, type OutboxDelivery, type StoredAttachment } from '@leadline/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { RateGate } from './rate-gate';
 import { TelegramBots, telegramErrorCode, telegramRetryAfter } from './telegram-bots';
+import { sendFile } from './telegram-files';
+import { CAPTION_LIMIT, splitText } from './text-split';
 
 /** Longest a delivery waits in process for its slot or a 429's retry_after; longer waits go back to the outbox. */
 const MAX_WAIT_MS = 20_000;
-const TEXT_LIMIT = 4096;
+
+/** A 'message.telegram' outbox row (ConversationsService.send). `attachments`: how many files are stored with the activity. */
+interface TelegramMessagePayload {
+  activityId: string;
+  contactId: string;
+  dealId: string | null;
+  chatId: string;
+  text: string;
+  attachments?: number;
+}
+
+/** One Bot API message of a manager's message: a file (with the text as caption when it fits) or a piece of text. */
+type Part = { file: StoredAttachment; caption?: string } | { text: string };
 
 /** Telegram said no for good: the message will never go through as it is. */
 class PermanentFailure extends Error {
@@ -22,8 +36,11 @@ class PermanentFailure extends Error {
 
 /**
  * Delivers managers' messages to clients through the client bot ('message.telegram' outbox rows),
- * within Telegram's limits. A client who blocked the bot (403) or a chat Telegram rejects (400) is
- * final: the timeline entry is marked failed and the sender gets a notice; anything else retries.
+ * within Telegram's limits: files are uploaded with the method of their kind, a text over 4,096
+ * characters goes as several messages cut at sensible boundaries. Each delivered part is recorded on
+ * the activity, so a retry after a failure continues where it stopped instead of repeating parts. A
+ * client who blocked the bot (403) or a chat Telegram rejects (400) is final: the timeline entry is
+ * marked failed and the sender gets a notice; anything else retries.
  */
 @Injectable()
 export class TelegramSenderService {
@@ -38,32 +55,51 @@ export class TelegramSenderService {
   ) {}
 
   async handle(delivery: OutboxDelivery): Promise<void> {
-    const p = delivery.payload as { activityId: string; contactId: string; dealId: string | null; chatId: string; text: string };
-    const [activity] = await this.db.query(`SELECT payload->>'status' AS status FROM activity WHERE id = $1`, [p.activityId]);
+    const p = delivery.payload as unknown as TelegramMessagePayload;
+    const [activity]: Array<{ status: string | null; sent_parts: number | null; message_ids: number[] | null }> = await this.db.query(
+      `SELECT payload->>'status' AS status, (payload->'details'->>'sentParts')::int AS sent_parts, payload->'details'->'messageIds' AS message_ids FROM activity WHERE id = $1`,
+      [p.activityId],
+    );
     // Sent already: a retry after a crash between the send and marking the row done.
     if (activity?.status === 'sent') return;
+    const parts = plan(p.text, p.attachments ? await this.conversations.attachmentsOf(p.activityId) : []);
+    const ids: number[] = Array.isArray(activity?.message_ids) ? activity.message_ids : [];
+    let chatId: number | null = null;
     try {
-      const sent = await this.send(String(p.chatId), p.text);
-      await this.conversations.markSent(p.activityId, { providerMessageId: String(sent.message_id), details: { chatId: sent.chat.id, messageId: sent.message_id } });
+      for (let i = activity?.sent_parts ?? 0; i < parts.length; i++) {
+        const sent = await this.send(String(p.chatId), parts[i]);
+        chatId = sent.chat.id;
+        ids.push(sent.message_id);
+        await this.db.query(
+          `UPDATE activity SET payload = jsonb_set(payload, '{details}', COALESCE(payload->'details', '{}'::jsonb) || jsonb_build_object('sentParts', $2::int, 'messageIds', $3::jsonb)) WHERE id = $1`,
+          [p.activityId, i + 1, JSON.stringify(ids)],
+        );
+      }
+      await this.conversations.markSent(p.activityId, {
+        providerMessageId: String(ids[0]),
+        details: { chatId: chatId ?? Number(p.chatId), messageId: ids[0], messageIds: ids, parts: parts.length },
+      });
     } catch (err) {
       if (!(err instanceof PermanentFailure)) throw err;
-      await this.fail(p, err.reason, err.message);
+      const partial = ids.length ? ` (${ids.length} of ${parts.length} parts were delivered)` : '';
+      await this.fail(p, err.reason, `${err.message}${partial}`);
     }
   }
 
   /** The outbox gave up (retries exhausted): say so on the timeline and to the sender. */
   async onDead(delivery: OutboxDelivery, lastError: string): Promise<void> {
-    const p = delivery.payload as { activityId: string; contactId: string; dealId: string | null };
+    const p = delivery.payload as unknown as TelegramMessagePayload;
     await this.fail(p, 'failed', lastError);
   }
 
-  private async send(chatId: string, text: string) {
+  private async send(chatId: string, part: Part): Promise<{ message_id: number; chat: { id: number } }> {
     for (let attempt = 1; ; attempt++) {
       const wait = this.gate.reserve(chatId, MAX_WAIT_MS);
       if (wait === null) throw new Error(`Telegram rate limit for chat ${chatId}: retry later`);
       if (wait > 0) await sleep(wait);
       try {
-        return await this.bots.client.api.sendMessage(chatId, text.slice(0, TEXT_LIMIT), { link_preview_options: { is_disabled: true } });
+        if ('text' in part) return await this.bots.client.api.sendMessage(chatId, part.text, { link_preview_options: { is_disabled: true } });
+        return await sendFile(this.bots.client, chatId, { kind: part.file.kind, content: part.file.content, fileName: part.file.fileName }, { caption: part.caption });
       } catch (err) {
         const code = telegramErrorCode(err);
         const description = this.bots.describe(err);
@@ -91,4 +127,14 @@ export class TelegramSenderService {
       payload: { event: 'message_failed', managerId: a.actor_id, contactId: p.contactId, dealId: p.dealId, activityId: p.activityId, channel: 'telegram', reason, error },
     });
   }
+}
+
+/**
+ * The Bot API messages of one manager message: each file, then the text in parts of at most 4,096
+ * characters. A single file that can carry a caption takes a text of up to 1,024 characters as its caption.
+ */
+export function plan(text: string, files: StoredAttachment[]): Part[] {
+  const captionable = files.length === 1 && files[0].kind !== 'video_note' && text.length > 0 && text.length <= CAPTION_LIMIT;
+  if (captionable) return [{ file: files[0], caption: text }];
+  return [...files.map((file) => ({ file })), ...(text ? splitText(text).map((t) => ({ text: t })) : [])];
 }

@@ -99,6 +99,8 @@ export class TelegramTransportService implements OnApplicationBootstrap, OnModul
   private async pollWhileHeld(bot: BotHandle, lease: Lease): Promise<void> {
     let offset: number | null = null;
     let webhookCleared = false;
+    // The first getUpdates does not wait: the channel shows "connected" as soon as Telegram answers, not a long poll later.
+    let timeout = 0;
     for (let failures = 0; !this.abort.signal.aborted; ) {
       if (!(await lease.alive())) return;
       try {
@@ -110,10 +112,11 @@ export class TelegramTransportService implements OnApplicationBootstrap, OnModul
         offset ??= await this.loadOffset(bot);
         const batch = (await bot.api.callApi(
           'getUpdates',
-          { offset, timeout: this.options.pollTimeoutSeconds, limit: 100, allowed_updates: ALLOWED_UPDATES as never },
+          { offset, timeout, limit: 100, allowed_updates: ALLOWED_UPDATES as never },
           { signal: this.abort.signal as never },
         )) as Array<{ update_id: number }>;
         this.status.report('telegram', this.statusName(bot), 'connected');
+        timeout = this.options.pollTimeoutSeconds;
         failures = 0;
         for (const update of batch) {
           if (this.abort.signal.aborted) return;

@@ -21,11 +21,14 @@ class TelegramOutboxWiring implements OnModuleInit {
     private readonly relays: NoticeRelayRegistry,
     private readonly sender: TelegramSenderService,
     private readonly notices: TelegramNoticesService,
+    private readonly replies: ReplyRelayService,
   ) {}
 
   onModuleInit(): void {
     this.handlers.register({ kind: OutboxKind.MessageTelegram, handle: (m) => this.sender.handle(m), onDead: (m, e) => this.sender.onDead(m, e) });
     this.handlers.register({ kind: TelegramOutboxKind.Notice, handle: (m) => this.notices.deliver(m) });
+    // "Sent ✓" / "Not sent: …" on the manager's reply, once the channel delivered it or gave up.
+    this.handlers.register({ kind: OutboxKind.MessageDeliveryResult, handle: (m) => this.replies.deliveryResult(m) });
     this.relays.register({ relay: (n) => this.notices.relay(n) });
   }
 }
@@ -57,8 +60,9 @@ export class TelegramModule {
         TelegramTransportService,
         {
           provide: TelegramOutboxWiring,
-          inject: [OutboxHandlerRegistry, NoticeRelayRegistry, TelegramSenderService, TelegramNoticesService],
-          useFactory: (h: OutboxHandlerRegistry, r: NoticeRelayRegistry, s: TelegramSenderService, n: TelegramNoticesService) => new TelegramOutboxWiring(h, r, s, n),
+          inject: [OutboxHandlerRegistry, NoticeRelayRegistry, TelegramSenderService, TelegramNoticesService, ReplyRelayService],
+          useFactory: (h: OutboxHandlerRegistry, r: NoticeRelayRegistry, s: TelegramSenderService, n: TelegramNoticesService, rr: ReplyRelayService) =>
+            new TelegramOutboxWiring(h, r, s, n, rr),
         },
       ],
       exports: [TelegramBots, TelegramSenderService, TelegramTransportService],

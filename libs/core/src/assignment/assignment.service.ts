@@ -24,6 +24,8 @@ export interface StickyOwner {
   id: string;
   name: string;
   available: boolean;
+  /** Marked as a lead recipient (admins are not, unless an admin marks them). */
+  receivesLeads: boolean;
   shift: string | null;
   timezone: string;
 }
@@ -74,8 +76,9 @@ export class AssignmentService {
     return { ...decision, reason: `sticky owner ${activeOwner.name} ${why}; ${decision.reason}`, passedOwner: { id: activeOwner.id, name: activeOwner.name, why } };
   }
 
-  /** Why a manager cannot take a new lead right now ('paused', 'off shift'), or null when they can. */
-  unavailability(m: { available: boolean; shift: string | null; timezone: string }): string | null {
+  /** Why a manager cannot take a new lead right now ('not a lead recipient', 'paused', 'off shift'), or null when they can. */
+  unavailability(m: { available: boolean; shift: string | null; timezone: string; receivesLeads?: boolean }): string | null {
+    if (m.receivesLeads === false) return 'not a lead recipient';
     if (!m.available) return 'paused';
     if (!isOnShift(m, this.clock.now())) return 'off shift';
     return null;
@@ -109,7 +112,7 @@ export class AssignmentService {
               CASE WHEN m.capacity IS NULL THEN 0 ELSE (SELECT count(*) FROM (SELECT 1 FROM deal d
                    WHERE d.owner_id = m.id AND d.closed_at IS NULL LIMIT m.capacity) AS open) END AS open_deals,
               (SELECT nextval('assignment_turn_seq')) AS turn
-         FROM manager m WHERE m.active AND m.role = 'manager' ORDER BY m.id`,
+         FROM manager m WHERE m.active AND m.receives_leads ORDER BY m.id`,
     );
     if (managers.length === 0) {
       return { managerId: null, managerName: null, rule: 'queue', reason: 'no active managers: waiting in the unassigned queue' };
@@ -202,6 +205,9 @@ export class AssignmentService {
     actorId: string | null,
     extra: Record<string, unknown> = {},
   ): Promise<void> {
+    // The owner it is taken from (escalation, an admin's reassignment) is told who has it now.
+    const [before] = await em.query(`SELECT owner_id FROM deal WHERE id = $1`, [deal.id]);
+    const previousOwnerId: string | null = before?.owner_id ?? null;
     await em.query(`UPDATE deal SET owner_id = $2, updated_at = now() WHERE id = $1`, [deal.id, decision.managerId]);
     if (decision.managerId) {
       // Open tasks follow the deal to its new owner (not those a stage rule gave to admins or a named manager).
@@ -215,6 +221,22 @@ export class AssignmentService {
     const { activity, notice } = this.effects(deal, decision, actorId, extra);
     await this.timeline.record(em, activity);
     await this.outbox.enqueue(em, notice);
+    if (previousOwnerId && previousOwnerId !== decision.managerId) {
+      await this.outbox.enqueue(em, {
+        kind: OutboxKind.NotifyManager,
+        payload: {
+          event: 'deal_reassigned',
+          managerId: previousOwnerId,
+          dealId: deal.id,
+          contactId: deal.contactId,
+          toManagerId: decision.managerId,
+          toManagerName: decision.managerName,
+          rule: decision.rule,
+          reason: decision.reason,
+          ...extra,
+        },
+      });
+    }
   }
 
   /** A manager takes a deal from the unassigned queue; the first taker wins. */
@@ -239,14 +261,15 @@ export class AssignmentService {
     for (; assigned < limit; assigned++) {
       const done = await this.db.transaction(async (em) => {
         const [deal] = await em.query(
-          `SELECT d.id, d.contact_id, m.id AS owner_id, m.name AS owner_name, m.available AS owner_available, m.shift AS owner_shift, m.timezone AS owner_timezone
+          `SELECT d.id, d.contact_id, m.id AS owner_id, m.name AS owner_name, m.available AS owner_available, m.shift AS owner_shift, m.timezone AS owner_timezone,
+                  m.receives_leads AS owner_receives_leads
              FROM (SELECT id, contact_id FROM deal WHERE owner_id IS NULL AND closed_at IS NULL ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) d
              JOIN contact c ON c.id = d.contact_id
              LEFT JOIN manager m ON m.id = c.owner_id AND m.active`,
         );
         if (!deal) return true;
         const owner = deal.owner_id
-          ? { id: deal.owner_id, name: deal.owner_name, available: deal.owner_available, shift: deal.owner_shift, timezone: deal.owner_timezone }
+          ? { id: deal.owner_id, name: deal.owner_name, available: deal.owner_available, shift: deal.owner_shift, timezone: deal.owner_timezone, receivesLeads: deal.owner_receives_leads }
           : null;
         const decision = owner && !this.unavailability(owner)
           ? { managerId: owner.id, managerName: owner.name, rule: 'sticky' as const, reason: 'sticky owner' }

@@ -56,7 +56,8 @@ export class ContactResolver {
     const contactId = primary.contact_id;
     // One intake at a time per contact decides "new deal or join the open one".
     const [row] = await em.query(
-      `SELECT m.id AS owner_id, m.name AS owner_name, m.available AS owner_available, m.shift AS owner_shift, m.timezone AS owner_timezone FROM contact c LEFT JOIN manager m ON m.id = c.owner_id AND m.active
+      `SELECT m.id AS owner_id, m.name AS owner_name, m.available AS owner_available, m.shift AS owner_shift, m.timezone AS owner_timezone,
+              m.receives_leads AS owner_receives_leads FROM contact c LEFT JOIN manager m ON m.id = c.owner_id AND m.active
         WHERE c.id = $1 FOR UPDATE OF c`,
       [contactId],
     );
@@ -81,7 +82,7 @@ export class ContactResolver {
       writes.activities.push({ contactId: other, kind: 'identity_conflict', channel, occurredAt: at, payload });
     }
     return { contactId, created: false, activeOwner: row?.owner_id
-        ? { id: row.owner_id, name: row.owner_name, available: row.owner_available, shift: row.owner_shift, timezone: row.owner_timezone }
+        ? { id: row.owner_id, name: row.owner_name, available: row.owner_available, shift: row.owner_shift, timezone: row.owner_timezone, receivesLeads: row.owner_receives_leads }
         : null,
       conflicts,
     };

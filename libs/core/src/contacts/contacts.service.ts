@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { contactScopeSql, type Viewer } from '../access/viewer';
 import { CORE_OPTIONS, type CoreOptions } from '../core-options';
-import { DomainError } from '../errors/domain-error';
+import { DomainError, MovedError } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
 import { looksLikePhone, normalizePhone } from '../identity/phone';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
@@ -11,6 +11,8 @@ import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination
 export interface ContactSummary {
   id: string;
   name: string | null;
+  /** Other names of the person (from contacts merged into this one). */
+  aliases: string[];
   ownerId: string | null;
   identities: Array<{ kind: string; value: string }>;
   lastActivityAt: string;
@@ -50,6 +52,25 @@ export class ContactsService {
     if (!row) throw DomainError.notFound('contact');
   }
 
+  /**
+   * An absorbed contact answers with where the person lives now (MovedError → 301), to viewers who may
+   * see the survivor; to others it does not exist (404), like any contact that is not theirs.
+   */
+  private async assertNotMerged(viewer: Viewer, id: string): Promise<void> {
+    const [row] = await this.db.query(
+      `WITH RECURSIVE chain(id, merged_into_id, depth) AS (
+         SELECT id, merged_into_id, 0 FROM contact WHERE id = $1
+         UNION ALL
+         SELECT c.id, c.merged_into_id, chain.depth + 1 FROM contact c JOIN chain ON c.id = chain.merged_into_id WHERE chain.depth < 20
+       )
+       SELECT id FROM chain WHERE merged_into_id IS NULL AND id <> $1 LIMIT 1`,
+      [id],
+    );
+    if (!row) return;
+    await this.assertVisible(viewer, row.id);
+    throw new MovedError('contact', id, row.id);
+  }
+
   async list(viewer: Viewer, q: { search?: string; cursor?: string; limit?: number }): Promise<Page<ContactSummary>> {
     const limit = clampLimit(q.limit);
     const params: unknown[] = [];
@@ -68,7 +89,11 @@ export class ContactsService {
       } else {
         params.push(`%${escapeLike(search.toLowerCase())}%`);
         const p = `$${params.length}`;
-        where.push(`(lower(c.name) LIKE ${p} OR EXISTS (SELECT 1 FROM contact_identity i WHERE i.contact_id = c.id AND i.value LIKE ${p}))`);
+        // Names the person had on other channels (aliases kept by a merge) and Telegram usernames count too.
+        where.push(
+          `(lower(c.name) LIKE ${p} OR EXISTS (SELECT 1 FROM unnest(c.aliases) AS alias WHERE lower(alias) LIKE ${p})
+            OR EXISTS (SELECT 1 FROM contact_identity i WHERE i.contact_id = c.id AND (i.value LIKE ${p} OR lower(i.details->>'username') LIKE ${p})))`,
+        );
       }
     }
     const cursor = decodeCursor(q.cursor);
@@ -78,7 +103,7 @@ export class ContactsService {
     }
     params.push(limit + 1);
     const rows = await this.db.query(
-      `SELECT c.id, c.name, c.owner_id, c.last_activity_at, c.created_at,
+      `SELECT c.id, c.name, c.aliases, c.owner_id, c.last_activity_at, c.created_at,
               COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'value', i.value) ORDER BY i.created_at)
                           FROM contact_identity i WHERE i.contact_id = c.id), '[]') AS identities
          FROM contact c WHERE ${where.join(' AND ')}
@@ -91,9 +116,10 @@ export class ContactsService {
   }
 
   async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: unknown[] }> {
+    await this.assertNotMerged(viewer, id);
     const params: unknown[] = [id];
     const [row] = await this.db.query(
-      `SELECT c.id, c.name, c.owner_id, c.last_activity_at, c.created_at,
+      `SELECT c.id, c.name, c.aliases, c.owner_id, c.last_activity_at, c.created_at,
               COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'value', i.value) ORDER BY i.created_at)
                           FROM contact_identity i WHERE i.contact_id = c.id), '[]') AS identities,
               (SELECT json_build_object('id', co.id, 'name', co.name) FROM company co WHERE co.id = c.company_id) AS company
@@ -104,7 +130,7 @@ export class ContactsService {
     const deals = await this.db.query(
       `SELECT d.id, d.title, d.stage, d.stage_id AS "stageId", s.name AS "stageName", d.pipeline_id AS "pipelineId", d.owner_id AS "ownerId",
               d.source_channel AS "sourceChannel", d.source, d.amount,
-              d.first_response_at AS "firstResponseAt", d.closed_at AS "closedAt", d.created_at AS "createdAt"
+              d.first_response_at AS "firstResponseAt", d.closed_at AS "closedAt", d.merged_into_deal_id AS "mergedIntoDealId", d.created_at AS "createdAt"
          FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.contact_id = $1 ORDER BY d.created_at DESC`,
       [id],
     );
@@ -152,6 +178,7 @@ function toSummary(r: any): ContactSummary {
   return {
     id: r.id,
     name: r.name,
+    aliases: Array.isArray(r.aliases) ? r.aliases : [],
     ownerId: r.owner_id,
     identities: typeof r.identities === 'string' ? JSON.parse(r.identities) : r.identities,
     lastActivityAt: new Date(r.last_activity_at).toISOString(),

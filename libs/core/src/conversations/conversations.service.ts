@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Viewer } from '../access/viewer';
 import { ContactsService } from '../contacts/contacts.service';
 import { Clock } from '../core-options';
+import { returnedRows } from '../database/returned-rows';
 import { DomainError } from '../errors/domain-error';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
 import { TasksService } from '../tasks/tasks.service';
@@ -12,11 +13,34 @@ import { TimelineService } from '../timeline/timeline.service';
 
 export type MessageChannel = 'email' | 'telegram';
 
+/** A file sent with a message (a manager's photo, document or voice relayed from the manager bot). */
+export interface OutboundAttachment {
+  kind: 'photo' | 'document' | 'voice' | 'audio' | 'video' | 'video_note';
+  fileName: string | null;
+  mimeType: string | null;
+  content: Buffer;
+}
+
+/** A stored attachment as the delivering channel reads it. */
+export interface StoredAttachment extends OutboundAttachment {
+  position: number;
+  size: number;
+}
+
+/**
+ * Who wants to hear how delivery ended (e.g. the manager's Telegram message the reply came from). Opaque
+ * to the core: it travels with the `message.delivery_result` outbox row to the channel that asked.
+ */
+export type DeliveryConfirmation = { via: string } & Record<string, string | number | null>;
+
 export interface SendMessage {
   contactId: string;
   /** Default: the channel the client last wrote from, else the identity the contact has (Telegram, then email). */
   channel?: MessageChannel;
+  /** May be empty when attachments are given. */
   text: string;
+  attachments?: OutboundAttachment[];
+  confirm?: DeliveryConfirmation;
   /** Email only; default "Re: <subject of the thread>". */
   subject?: string | null;
   html?: string | null;
@@ -29,6 +53,14 @@ export interface SentMessage {
   dealId: string | null;
 }
 
+interface DeliveredRow {
+  activity_id: string;
+  contact_id: string;
+  channel: string;
+  actor_id: string | null;
+  confirm: DeliveryConfirmation | null;
+}
+
 interface ThreadRow {
   subject: string | null;
   message_id: string | null;
@@ -37,9 +69,11 @@ interface ThreadRow {
 }
 
 /**
- * A manager's message to a client, whatever the channel: the timeline entry, the outbox row the
- * channel delivers, and the "outbound contact" that completes the callback task — one transaction.
- * Channels report back with markSent / markFailed.
+ * A manager's message to a client, whatever the channel: the timeline entry (with its attachments) and
+ * the outbox row the channel delivers — one transaction. Channels report back with markSent /
+ * markFailed: only a delivered message is an "outbound contact" that completes the callback task and
+ * records the first response (a client who blocked the bot was not answered), and whoever asked to be
+ * told (`confirm`) gets a `message.delivery_result` outbox row either way.
  */
 @Injectable()
 export class ConversationsService {
@@ -54,7 +88,8 @@ export class ConversationsService {
 
   async send(viewer: Viewer, input: SendMessage): Promise<SentMessage> {
     const text = input.text.trim();
-    if (!text) throw DomainError.invalid('the message is empty', { text: 'must not be empty' });
+    const attachments = input.attachments ?? [];
+    if (!text && !attachments.length) throw DomainError.invalid('the message is empty', { text: 'must not be empty' });
     return this.db.transaction(async (em) => {
       await this.contacts.assertVisible(viewer, input.contactId, em);
       // A contact merged into another is written to as the survivor.
@@ -71,7 +106,7 @@ export class ConversationsService {
       let payload: Record<string, unknown>;
       let activityPayload: Record<string, unknown>;
       if (channel === 'telegram') {
-        payload = { activityId, contactId, dealId, chatId: address, text };
+        payload = { activityId, contactId, dealId, chatId: address, text, ...(attachments.length ? { attachments: attachments.length } : {}) };
         activityPayload = { text, to: address, status: 'queued', outboxId, details: {} };
       } else {
         const thread = await this.emailThread(em, contactId);
@@ -88,39 +123,89 @@ export class ConversationsService {
           ...(thread?.message_id ? { inReplyTo: thread.message_id } : {}),
           references,
           ...(thread?.mailbox_id ? { mailboxId: thread.mailbox_id } : {}),
+          ...(attachments.length ? { attachments: attachments.length } : {}),
         };
         activityPayload = { text, subject, to: address, status: 'queued', outboxId, details: { inReplyTo: thread?.message_id ?? null, references, mailboxId: thread?.mailbox_id ?? null } };
       }
+      if (attachments.length) activityPayload.attachments = attachments.map((a, i) => ({ position: i, kind: a.kind, fileName: a.fileName, mimeType: a.mimeType, size: a.content.length }));
+      if (input.confirm) activityPayload.confirm = input.confirm;
       await this.timeline.record(em, { id: activityId, contactId, dealId, kind: 'message_out', channel, actorId: viewer.id, occurredAt: at, payload: activityPayload });
+      for (const [i, a] of attachments.entries()) {
+        await em.query(`INSERT INTO message_attachment (activity_id, position, kind, file_name, mime_type, size, content) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+          activityId,
+          i,
+          a.kind,
+          a.fileName,
+          a.mimeType,
+          a.content.length,
+          a.content,
+        ]);
+      }
       await em.query(`INSERT INTO outbox (id, kind, payload, next_attempt_at) VALUES ($1, $2, $3, now())`, [
         outboxId,
         channel === 'telegram' ? OutboxKind.MessageTelegram : OutboxKind.MessageEmail,
         JSON.stringify(payload),
       ]);
       await em.query(`UPDATE contact SET last_activity_at = GREATEST(last_activity_at, $2), updated_at = now() WHERE id = $1`, [contactId, at]);
-      await this.tasks.recordOutboundContact(em, { contactId, channel, at, actorId: viewer.id });
       return { activityId, channel, outboxId, dealId };
     });
   }
 
-  /** The channel delivered the message. `details` (e.g. the Message-ID it sent) are merged into the entry's details. */
+  /**
+   * The channel delivered the message. `details` (e.g. the Message-ID it sent) are merged into the entry's
+   * details. The first time only (a retry after a crash reports again): the delivery completes the open
+   * callback task and records the first response, at the delivery time, and the asker is told.
+   */
   async markSent(activityId: string, sent: { providerMessageId?: string | null; details?: Record<string, unknown> } = {}): Promise<void> {
-    const patch = { status: 'sent', sentAt: new Date().toISOString(), ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}) };
-    await this.db.query(
-      `UPDATE activity
-          SET payload = (payload || $2::jsonb) - 'error'
-                        || jsonb_build_object('details', COALESCE(payload->'details', '{}'::jsonb) || $3::jsonb)
-        WHERE id = $1 AND kind = 'message_out'`,
-      [activityId, JSON.stringify(patch), JSON.stringify(sent.details ?? {})],
-    );
+    await this.db.transaction(async (em) => {
+      const at = this.clock.now();
+      const patch = { status: 'sent', sentAt: at.toISOString(), ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}) };
+      const [row] = await this.transition(em, activityId, 'sent', patch, sent.details ?? {});
+      if (!row) return;
+      if (row.channel === 'email' || row.channel === 'telegram') {
+        await this.tasks.recordOutboundContact(em, { contactId: row.contact_id, channel: row.channel, at, actorId: row.actor_id });
+      }
+      await this.tellAsker(em, row, 'sent', null);
+    });
   }
 
-  /** Delivery gave up (dead outbox row, client blocked the bot, address rejected): the timeline says so. */
+  /** Delivery gave up (dead outbox row, client blocked the bot, address rejected): the timeline says so, and the asker is told. */
   async markFailed(activityId: string, error: string): Promise<void> {
-    await this.db.query(`UPDATE activity SET payload = payload || $2::jsonb WHERE id = $1 AND kind = 'message_out'`, [
-      activityId,
-      JSON.stringify({ status: 'failed', error: error.slice(0, 1000), failedAt: new Date().toISOString() }),
-    ]);
+    await this.db.transaction(async (em) => {
+      const patch = { status: 'failed', error: error.slice(0, 1000), failedAt: this.clock.now().toISOString() };
+      const [row] = await this.transition(em, activityId, 'failed', patch, {});
+      if (row) await this.tellAsker(em, row, 'failed', patch.error);
+    });
+  }
+
+  /** The files of a message, in order, for the channel delivering it. */
+  async attachmentsOf(activityId: string): Promise<StoredAttachment[]> {
+    const rows: Array<{ position: number; kind: OutboundAttachment['kind']; file_name: string | null; mime_type: string | null; size: number; content: Buffer }> = await this.db.query(
+      `SELECT position, kind, file_name, mime_type, size, content FROM message_attachment WHERE activity_id = $1 ORDER BY position`,
+      [activityId],
+    );
+    return rows.map((r) => ({ position: r.position, kind: r.kind, fileName: r.file_name, mimeType: r.mime_type, size: Number(r.size), content: Buffer.from(r.content) }));
+  }
+
+  /** Moves a message_out entry to `status` once; returns the row only when this call changed it. */
+  private async transition(em: EntityManager, activityId: string, status: 'sent' | 'failed', patch: Record<string, unknown>, details: Record<string, unknown>): Promise<DeliveredRow[]> {
+    const rows = await em.query(
+      `UPDATE activity
+          SET payload = (payload || $2::jsonb) - CASE WHEN $4 = 'sent' THEN 'error' ELSE '' END
+                        || jsonb_build_object('details', COALESCE(payload->'details', '{}'::jsonb) || $3::jsonb)
+        WHERE id = $1 AND kind = 'message_out' AND payload->>'status' IS DISTINCT FROM $4
+       RETURNING id AS activity_id, contact_id, channel, actor_id, payload->'confirm' AS confirm`,
+      [activityId, JSON.stringify(patch), JSON.stringify(details), status],
+    );
+    return returnedRows<DeliveredRow>(rows);
+  }
+
+  private async tellAsker(em: EntityManager, row: DeliveredRow, status: 'sent' | 'failed', error: string | null): Promise<void> {
+    if (!row.confirm) return;
+    await this.outbox.enqueue(em, {
+      kind: OutboxKind.MessageDeliveryResult,
+      payload: { activityId: row.activity_id, contactId: row.contact_id, channel: row.channel, status, error, confirm: row.confirm },
+    });
   }
 
   private async preferredChannel(em: EntityManager, contactId: string): Promise<MessageChannel> {

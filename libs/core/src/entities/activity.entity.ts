@@ -20,6 +20,7 @@ export type ActivityKind =
   | 'identity_conflict'
   | 'identity_added'
   | 'merged'
+  | 'deal_merged'
   | 'note';
 
 /** One entry of a contact's timeline. `payload` holds what the kind needs to be shown. */

@@ -30,6 +30,8 @@ export class Deal {
   @Column({ type: 'numeric', precision: 14, scale: 2, nullable: true }) amount: string | null;
   @Column({ name: 'lost_reason', type: 'text', nullable: true }) lostReason: string | null;
   @Column({ name: 'first_response_at', type: 'timestamptz', nullable: true }) firstResponseAt: Date | null;
+  /** Closed because its contact was merged into a person with an open deal: that deal. */
+  @Column({ name: 'merged_into_deal_id', type: 'uuid', nullable: true }) mergedIntoDealId: string | null;
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true }) closedAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;

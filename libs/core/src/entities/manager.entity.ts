@@ -23,7 +23,10 @@ export class Manager {
   @Column({ type: 'integer', nullable: true }) capacity: number | null;
   @Column({ type: 'integer', default: 1 }) weight: number;
   @Column({ type: 'text', default: 'UTC' }) timezone: string;
-  @Column({ type: 'text', default: 'en' }) locale: string;
+  /** Bot and notice language; null = the hub's default (TELEGRAM_DEFAULT_LOCALE). */
+  @Column({ type: 'text', nullable: true }) locale: string | null;
+  /** Gets new leads (round robin, queue): default true for managers, false for admins. */
+  @Column({ name: 'receives_leads', type: 'boolean', default: true }) receivesLeads: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

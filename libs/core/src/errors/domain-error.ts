@@ -6,6 +6,8 @@ export enum ErrorCode {
   Forbidden = 'forbidden',
   Unauthorized = 'unauthorized',
   Unavailable = 'unavailable',
+  /** The thing now lives under another id (a contact merged into another): HTTP 301 to it. */
+  Moved = 'moved',
 }
 
 export class DomainError extends Error {
@@ -27,6 +29,17 @@ export class DomainError extends Error {
   }
   static invalid(message: string, fields?: Record<string, string>): DomainError {
     return new DomainError(ErrorCode.Invalid, message, fields);
+  }
+}
+
+/** A merged (absorbed) record: answered with a redirect to the survivor, whose id the body names too. */
+export class MovedError extends DomainError {
+  constructor(
+    what: string,
+    readonly fromId: string,
+    readonly toId: string,
+  ) {
+    super(ErrorCode.Moved, `this ${what} was merged into ${toId}`);
   }
 }
 

@@ -23,10 +23,13 @@ export interface ManagerInput {
   capacity?: number | null;
   weight?: number;
   timezone?: string;
-  locale?: string;
+  /** null = the hub's default language. */
+  locale?: string | null;
+  /** Gets new leads; default true for managers, false for admins. */
+  receivesLeads?: boolean;
 }
 
-/** `onShift`: within the shift at the clock's now (always true without a schedule); `receivingLeads`: active, not paused and on shift. */
+/** `onShift`: within the shift at the clock's now (always true without a schedule); `receivingLeads`: active, a lead recipient, not paused and on shift. */
 export type ManagerView = Omit<Manager, 'passwordHash'> & { openDeals: number; onShift: boolean; receivingLeads: boolean };
 
 @Injectable()
@@ -52,7 +55,7 @@ export class ManagersService {
 
   private view(m: Manager, openDeals: number): ManagerView {
     const onShift = isOnShift(m, this.clock.now());
-    return { ...m, openDeals, onShift, receivingLeads: m.active && m.available && onShift };
+    return { ...m, openDeals, onShift, receivingLeads: m.active && m.receivesLeads && m.available && onShift };
   }
 
   async findByEmailWithHash(email: string): Promise<Manager | null> {
@@ -71,7 +74,8 @@ export class ManagersService {
   }
 
   async create(input: ManagerInput & { name: string; email: string; role: ManagerRole }): Promise<ManagerView> {
-    const values = this.validate(input, 'UTC');
+    // An admin is not a lead recipient unless marked so.
+    const values = { receivesLeads: input.role !== 'admin', ...this.validate(input, 'UTC') };
     const exists = await this.db.getRepository(Manager).findOne({ where: { email: values.email! } });
     if (exists) throw DomainError.conflict('a manager with this email already exists');
     // The check above is for the common case; two simultaneous creates meet at the unique index.
@@ -90,7 +94,9 @@ export class ManagersService {
       if (other && other.id !== id) throw DomainError.conflict('a manager with this email already exists');
     }
     if (Object.keys(values).length) await this.db.getRepository(Manager).update({ id }, values).catch(rethrowDuplicateEmail);
-    const eligibility: Array<keyof ManagerInput> = ['available', 'capacity', 'active', 'role', 'shift', 'timezone'];
+    // A role change moves the lead-recipient default with it, unless the flag is given too.
+    if (input.role !== undefined && input.receivesLeads === undefined && input.role !== current.role) values.receivesLeads = input.role !== 'admin';
+    const eligibility: Array<keyof ManagerInput> = ['available', 'capacity', 'active', 'role', 'shift', 'timezone', 'receivesLeads'];
     if (eligibility.some((k) => input[k] !== undefined)) {
       await this.assignment.drainQueue();
     }
@@ -125,6 +131,7 @@ export class ManagersService {
     if (input.capacity !== undefined) out.capacity = input.capacity;
     if (input.weight !== undefined) out.weight = input.weight;
     if (input.locale !== undefined) out.locale = input.locale;
+    if (input.receivesLeads !== undefined) out.receivesLeads = input.receivesLeads;
     if (input.timezone !== undefined) {
       try {
         assertTimezone(input.timezone);

@@ -20,6 +20,11 @@ export const OutboxKind = {
    * html?, inReplyTo?, references: string[], mailboxId? }
    */
   MessageEmail: 'message.email',
+  /**
+   * How a manager's message ended (delivered or failed), for whoever asked to be told when sending
+   * (ConversationsService `confirm`). payload: { activityId, contactId, channel, status: 'sent' | 'failed', error, confirm }
+   */
+  MessageDeliveryResult: 'message.delivery_result',
 } as const;
 
 export interface NewOutboxMessage {

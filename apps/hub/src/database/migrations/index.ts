@@ -10,6 +10,7 @@ import { CompaniesReportsImport1763905000000 } from './1763905000000-companies-r
 import { ReportCallFacts1763906000000 } from './1763906000000-report-call-facts';
 import { WebFormDelivery1764000100000 } from './1764000100000-web-form-delivery';
 import { CallTruth1764000300000 } from './1764000300000-call-truth';
+import { TelegramTruth1764000500000 } from './1764000500000-telegram-truth';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   ReportCallFacts1763906000000,
   WebFormDelivery1764000100000,
   CallTruth1764000300000,
+  TelegramTruth1764000500000,
 ];
