@@ -52,7 +52,8 @@ export class FakeGraphApi {
       const media = this.media.get(url.searchParams.get('mid') ?? '');
       if (!media) return json(404, { error: { message: 'media not found', code: 100 } });
       res.writeHead(200, { 'content-type': media.mimeType, 'content-length': String(media.bytes.length) });
-      return res.end(media.bytes);
+      res.end(media.bytes);
+      return;
     }
     const info = /^\/v\d+\.\d+\/(\d+)$/.exec(url.pathname);
     const media = info ? this.media.get(info[1]) : undefined;

@@ -252,4 +252,6 @@ export const en = {
   'mailbox.enabled': "Enabled",
   'mailbox.passwordKeep': "unchanged",
   'mailbox.editButton': "Edit",
+  // WhatsApp channel (issue 17, inbound)
+  'channel.whatsapp': 'WhatsApp',
 };

@@ -254,4 +254,6 @@ export const ru: Record<keyof typeof en, string> = {
   'mailbox.enabled': "Включён",
   'mailbox.passwordKeep': "без изменений",
   'mailbox.editButton': "Изменить",
+  // WhatsApp channel (issue 17, inbound)
+  'channel.whatsapp': 'WhatsApp',
 };
