@@ -18,7 +18,8 @@ export class FakeGraphApi {
   private constructor(
     private readonly server: Server,
     readonly url: string,
-    readonly token: string,
+    /** The token Meta accepts; a test changes it to play a revoked token. */
+    public token: string,
   ) {}
 
   static async start(token: string): Promise<FakeGraphApi> {

@@ -228,8 +228,27 @@ describe('WhatsApp Cloud API inbound (signed webhook, fake Graph API)', () => {
     });
   });
 
+  it('shows on the channel status, and a revoked access token turns it to error with a clear answer', async () => {
+    const admin = await hub.adminToken();
+    const row = async () => (await hub.request({ url: '/api/channels/status', token: admin })).body.find((s: { channel: string }) => s.channel === 'whatsapp');
+    expect(await row()).toMatchObject({ name: 'Cloud API 106540352242922, 113344556677889', status: 'connected' });
+    graph.addMedia('1318270539031466', Buffer.from('video'), 'video/mp4');
+    await postDelivery(hub, delivery('video', { from: '77010000010' }));
+    const [video] = await activitiesOf((await contactByPhone('+77010000010')).id);
+    graph.token = 'EAAGrotated';
+    try {
+      const refused = await hub.request({ url: `/api/activities/${video.id}/media`, token: admin });
+      expect(refused.status).toBe(503);
+      expect(refused.body.message).toMatch(/renew WHATSAPP_ACCESS_TOKEN/);
+      expect(await row()).toMatchObject({ status: 'error', lastError: expect.stringMatching(/access token/) });
+    } finally {
+      graph.token = ACCESS_TOKEN;
+    }
+    expect((await hub.request({ url: `/api/activities/${video.id}/media`, token: admin })).status).toBe(200);
+    expect(await row()).toMatchObject({ status: 'connected' });
+  });
+
   it('keeps the documented fixtures byte-exact (signed as stored)', () => {
-    const text = fixtureText('reaction');
-    expect(text).toContain('"emoji": "👍"');
+    expect(fixtureText('reaction')).toContain('"emoji": "👍"');
   });
 });

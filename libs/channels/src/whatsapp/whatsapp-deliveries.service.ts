@@ -40,6 +40,7 @@ export class WhatsAppDeliveriesService {
       outcome.failed++;
       return outcome;
     }
+    if (split.errors.length) this.log.warn({ msg: 'whatsapp delivery reports errors', errors: split.errors.map((e) => ({ code: e.code ?? null, title: e.title ?? e.message ?? null })) });
     if (split.skipped.length) this.log.debug({ msg: 'whatsapp delivery parts skipped', skipped: split.skipped });
     for (const unit of split.messages) {
       if (this.options.phoneNumberIds.length && !this.options.phoneNumberIds.includes(unit.phoneNumberId)) {

@@ -1,10 +1,11 @@
-import { DomainError, ErrorCode } from '@leadline/core';
-import { Injectable } from '@nestjs/common';
+import { ChannelStatusRegistry, DomainError, ErrorCode } from '@leadline/core';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import type { ActivityMediaSource } from '../shared/activity-media';
 import { GraphApiError, WhatsAppGraphClient } from './whatsapp-graph.client';
 import type { WaMediaRef } from './whatsapp.mapper';
+import { WHATSAPP_CHANNEL, WHATSAPP_OPTIONS, whatsappStatusName, type WhatsAppOptions } from './whatsapp.options';
 
 /**
  * Types a browser may render inline from our origin. Anything else (HTML, SVG, XML, scripts a client
@@ -19,7 +20,11 @@ const INLINE_TYPES = /^(image\/(jpeg|png|gif|webp)|audio\/(ogg|mpeg|mp4|aac|amr|
  */
 @Injectable()
 export class WhatsAppMediaSource implements ActivityMediaSource {
-  constructor(private readonly graph: WhatsAppGraphClient) {}
+  constructor(
+    private readonly graph: WhatsAppGraphClient,
+    private readonly status: ChannelStatusRegistry,
+    @Inject(WHATSAPP_OPTIONS) private readonly options: WhatsAppOptions,
+  ) {}
 
   async stream(activityId: string, details: Record<string, unknown>, reply: FastifyReply): Promise<FastifyReply> {
     const media = details.media as WaMediaRef | undefined;
@@ -30,12 +35,19 @@ export class WhatsAppMediaSource implements ActivityMediaSource {
       info = await this.graph.mediaInfo(media.id);
       res = await this.graph.download(info.url);
     } catch (err) {
-      if (err instanceof GraphApiError && err.status >= 400 && err.status < 500) {
+      const status = err instanceof GraphApiError ? err.status : 0;
+      if (status === 401 || status === 403 || (err instanceof GraphApiError && err.code === 190)) {
+        // An expired or revoked token stops every download: the operator must see it on the channel status.
+        this.status.report(WHATSAPP_CHANNEL, whatsappStatusName(this.options), 'error', `Graph API refused the access token: ${(err as Error).message} (renew WHATSAPP_ACCESS_TOKEN)`);
+        throw new DomainError(ErrorCode.Unavailable, 'WhatsApp refused the hub\'s access token; an admin must renew WHATSAPP_ACCESS_TOKEN');
+      }
+      if (status >= 400 && status < 500) {
         // Meta deletes media after about 30 days, and refuses ids of another app: gone for good.
-        throw DomainError.notFound(`media (WhatsApp no longer gives this file: ${err.message})`);
+        throw DomainError.notFound(`media (WhatsApp no longer gives this file: ${(err as Error).message})`);
       }
       throw new DomainError(ErrorCode.Unavailable, `WhatsApp media download failed: ${(err as Error).message}`);
     }
+    this.status.report(WHATSAPP_CHANNEL, whatsappStatusName(this.options), 'connected');
     const contentType = baseType(media.mimeType ?? info.mime_type ?? res.headers.get('content-type'));
     const inline = INLINE_TYPES.test(contentType);
     const name = fileName(media, activityId);

@@ -1,5 +1,5 @@
 import type { InboundEvent } from '@leadline/core';
-import type { WaInboundMessage, WaMedia, WaMessage, WaStatus, WaWebhook } from './whatsapp-payload';
+import type { WaError, WaInboundMessage, WaMedia, WaMessage, WaStatus, WaWebhook } from './whatsapp-payload';
 import { WHATSAPP_CHANNEL } from './whatsapp.options';
 
 /** A file the client sent: what the timeline shows and what the hub needs to stream it later (the Graph media id). */
@@ -43,6 +43,8 @@ export type WhatsAppInboundEvent = Omit<InboundEvent, 'message'> & {
 export interface SplitDelivery {
   messages: WaInboundMessage[];
   statuses: WaStatus[];
+  /** Errors Meta reports for the whole change (e.g. the app lost access to the number). */
+  errors: WaError[];
   /** Set when the body is not a WhatsApp Business Account delivery at all. */
   unreadable: string | null;
   /** Why parts of the delivery were set aside (other fields, other numbers of the app…), for the log. */
@@ -58,7 +60,7 @@ const MEDIA_TYPES = ['image', 'document', 'audio', 'video', 'sticker'] as const;
  * profile) and status updates. One POST may batch several entries, changes and messages. Pure.
  */
 export function splitWhatsAppDelivery(payload: unknown): SplitDelivery {
-  const out: SplitDelivery = { messages: [], statuses: [], unreadable: null, skipped: [] };
+  const out: SplitDelivery = { messages: [], statuses: [], errors: [], unreadable: null, skipped: [] };
   const body = payload as WaWebhook | null;
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     out.unreadable = 'delivery is not a JSON object';
@@ -94,6 +96,7 @@ export function splitWhatsAppDelivery(payload: unknown): SplitDelivery {
         });
       }
       for (const status of Array.isArray(value.statuses) ? value.statuses : []) out.statuses.push(status);
+      for (const error of Array.isArray(value.errors) ? value.errors : []) out.errors.push(error);
     }
   }
   return out;

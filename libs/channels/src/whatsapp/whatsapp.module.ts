@@ -1,4 +1,4 @@
-import { InboundReplayRegistry } from '@leadline/core';
+import { ChannelStatusRegistry, InboundReplayRegistry } from '@leadline/core';
 import { Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { ActivityMediaSources } from '../shared/activity-media';
 import type { WaInboundMessage } from './whatsapp-payload';
@@ -7,7 +7,7 @@ import { WhatsAppGraphClient } from './whatsapp-graph.client';
 import { WhatsAppMediaSource } from './whatsapp-media.source';
 import { WhatsAppWebhookController } from './whatsapp-webhook.controller';
 import { mapWhatsAppMessage } from './whatsapp.mapper';
-import { WHATSAPP_CHANNEL, WHATSAPP_OPTIONS, type WhatsAppOptions } from './whatsapp.options';
+import { WHATSAPP_CHANNEL, WHATSAPP_OPTIONS, whatsappStatusName, type WhatsAppOptions } from './whatsapp.options';
 
 /** Registers the replay mapper (failed receipts) and the media source of a configured WhatsApp channel. */
 class WhatsAppWiring implements OnModuleInit {
@@ -15,6 +15,8 @@ class WhatsAppWiring implements OnModuleInit {
     private readonly replay: InboundReplayRegistry,
     private readonly media: ActivityMediaSources,
     private readonly source: WhatsAppMediaSource,
+    private readonly status: ChannelStatusRegistry,
+    private readonly options: WhatsAppOptions,
   ) {}
 
   onModuleInit(): void {
@@ -24,6 +26,8 @@ class WhatsAppWiring implements OnModuleInit {
       return event;
     });
     this.media.register(WHATSAPP_CHANNEL, this.source);
+    // A webhook channel has no connection to hold: configured = ready to receive (as telephony webhooks).
+    this.status.report(WHATSAPP_CHANNEL, whatsappStatusName(this.options), 'connected');
   }
 }
 
@@ -46,8 +50,8 @@ export class WhatsAppModule {
         WhatsAppMediaSource,
         {
           provide: WhatsAppWiring,
-          inject: [InboundReplayRegistry, ActivityMediaSources, WhatsAppMediaSource],
-          useFactory: (r: InboundReplayRegistry, m: ActivityMediaSources, s: WhatsAppMediaSource) => new WhatsAppWiring(r, m, s),
+          inject: [InboundReplayRegistry, ActivityMediaSources, WhatsAppMediaSource, ChannelStatusRegistry],
+          useFactory: (r: InboundReplayRegistry, m: ActivityMediaSources, s: WhatsAppMediaSource, c: ChannelStatusRegistry) => new WhatsAppWiring(r, m, s, c, options),
         },
       ],
     };

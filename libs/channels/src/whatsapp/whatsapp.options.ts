@@ -21,3 +21,7 @@ export const WHATSAPP_OPTIONS = Symbol('WHATSAPP_OPTIONS');
 
 /** The channel key on receipts, deals and the timeline. */
 export const WHATSAPP_CHANNEL = 'whatsapp';
+
+/** The channel status row of this hub's WhatsApp numbers. */
+export const whatsappStatusName = (o: Pick<WhatsAppOptions, 'phoneNumberIds'>): string =>
+  o.phoneNumberIds.length ? `Cloud API ${o.phoneNumberIds.join(', ')}` : 'Cloud API (all numbers of the app)';
