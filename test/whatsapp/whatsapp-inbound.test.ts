@@ -232,8 +232,8 @@ describe('WhatsApp Cloud API inbound (signed webhook, fake Graph API)', () => {
     const admin = await hub.adminToken();
     const row = async () => (await hub.request({ url: '/api/channels/status', token: admin })).body.find((s: { channel: string }) => s.channel === 'whatsapp');
     expect(await row()).toMatchObject({ name: 'Cloud API 106540352242922, 113344556677889', status: 'connected' });
-    graph.addMedia('1318270539031466', Buffer.from('video'), 'video/mp4');
-    await postDelivery(hub, delivery('video', { from: '77010000010' }));
+    graph.addMedia('1318270539031499', Buffer.from('video'), 'video/mp4');
+    await postDelivery(hub, delivery('video', { from: '77010000010' }).replace('1318270539031466', '1318270539031499'));
     const [video] = await activitiesOf((await contactByPhone('+77010000010')).id);
     graph.token = 'EAAGrotated';
     try {
