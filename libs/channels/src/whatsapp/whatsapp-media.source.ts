@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import type { ActivityMediaSource } from '../shared/activity-media';
-import { GraphApiError, WhatsAppGraphClient } from './whatsapp-graph.client';
+import { GraphApiError, WhatsAppGraphClient, type GraphMediaInfo } from './whatsapp-graph.client';
 import type { WaMediaRef } from './whatsapp.mapper';
 import { WHATSAPP_CHANNEL, WHATSAPP_OPTIONS, whatsappStatusName, type WhatsAppOptions } from './whatsapp.options';
 
@@ -30,7 +30,7 @@ export class WhatsAppMediaSource implements ActivityMediaSource {
     const media = details.media as WaMediaRef | undefined;
     if (!media || typeof media.id !== 'string' || !media.id) throw DomainError.notFound('media');
     let res: Response;
-    let info;
+    let info: GraphMediaInfo;
     try {
       info = await this.graph.mediaInfo(media.id);
       res = await this.graph.download(info.url);

@@ -1,5 +1,5 @@
 import type { InboundEvent } from '@leadline/core';
-import type { WaError, WaInboundMessage, WaMedia, WaMessage, WaStatus, WaWebhook } from './whatsapp-payload';
+import type { WaError, WaInboundMessage, WaMedia, WaStatus, WaWebhook } from './whatsapp-payload';
 import { WHATSAPP_CHANNEL } from './whatsapp.options';
 
 /** A file the client sent: what the timeline shows and what the hub needs to stream it later (the Graph media id). */
@@ -215,4 +215,3 @@ function clean(s: unknown, limit: number): string | null {
   return t ? t.slice(0, limit) : null;
 }
 
-export type { WaInboundMessage, WaMessage };
