@@ -297,4 +297,6 @@ export const en = {
   // Email area (issue 14): the sender's claimed time, phones found in a message's text.
   'timeline.sentAt': 'sent at {time}',
   'timeline.foundInText': 'found in the message text',
+  // WhatsApp channel (issue 17, inbound)
+  'channel.whatsapp': 'WhatsApp',
 };

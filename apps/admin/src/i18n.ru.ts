@@ -299,4 +299,6 @@ export const ru: Record<keyof typeof en, string> = {
   // Email area (issue 14): the sender's claimed time, phones found in a message's text.
   'timeline.sentAt': 'отправлено {time}',
   'timeline.foundInText': 'найден в тексте сообщения',
+  // WhatsApp channel (issue 17, inbound)
+  'channel.whatsapp': 'WhatsApp',
 };

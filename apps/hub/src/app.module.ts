@@ -1,4 +1,4 @@
-import { EmailModule, TelegramModule, TelephonyModule, WebFormModule, type TelegramOptions, type TelephonyOptions } from '@leadline/channels';
+import { ActivityMediaModule, EmailModule, TelegramModule, TelephonyModule, WebFormModule, WhatsAppModule, type TelegramOptions, type TelephonyOptions, type WhatsAppOptions } from '@leadline/channels';
 import { CoreModule, OutboxModule, type Clock, type CoreOptions } from '@leadline/core';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
@@ -76,6 +76,19 @@ export function telegramOptionsFrom(config: HubConfig): TelegramOptions | null {
   };
 }
 
+/** WhatsApp Cloud API settings, or null when the access token, app secret and verify token are not all set (WhatsApp off). */
+export function whatsappOptionsFrom(config: HubConfig): WhatsAppOptions | null {
+  if (!config.WHATSAPP_ACCESS_TOKEN || !config.WHATSAPP_APP_SECRET || !config.WHATSAPP_VERIFY_TOKEN) return null;
+  return {
+    accessToken: config.WHATSAPP_ACCESS_TOKEN,
+    appSecret: config.WHATSAPP_APP_SECRET,
+    verifyToken: config.WHATSAPP_VERIFY_TOKEN,
+    graphBaseUrl: config.WHATSAPP_GRAPH_BASE_URL,
+    graphVersion: config.WHATSAPP_GRAPH_VERSION,
+    phoneNumberIds: config.WHATSAPP_PHONE_NUMBER_IDS,
+  };
+}
+
 /** The composition root: database, domain, channels, REST API. */
 @Module({})
 export class AppModule {
@@ -95,7 +108,9 @@ export class AppModule {
         }),
         WebFormModule,
         TelephonyModule.forRoot(telephonyOptionsFrom(config)),
+        ActivityMediaModule,
         TelegramModule.forRoot(telegramOptionsFrom(config)),
+        WhatsAppModule.forRoot(whatsappOptionsFrom(config)),
         EmailModule.forRoot(emailOptionsFrom(config)),
         NotificationsModule.forRoot(config),
       ],

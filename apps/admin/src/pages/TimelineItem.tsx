@@ -74,7 +74,7 @@ export function TimelineItem({ entry }: { entry: TimelineEntry }) {
           ))}
         </div>
       )}
-      {entry.channel === 'telegram' && details.media != null && <TelegramMedia entry={entry} media={obj(details.media)} />}
+      {(entry.channel === 'telegram' || entry.channel === 'whatsapp') && details.media != null && <TelegramMedia entry={entry} media={obj(details.media)} />}
       {(entry.kind === 'call_in' || entry.kind === 'call_out' || entry.kind === 'call_missed' || entry.kind === 'recording') && <CallDetails payload={p} />}
       {entry.kind === 'task_created' && str(p.dueAt) && (
         <div className={`due due-${dueState(str(p.dueAt)!)}`}>{t('timeline.due', { time: dateTime(str(p.dueAt)!) })}</div>
@@ -157,7 +157,7 @@ function TelegramMedia({ entry, media }: { entry: TimelineEntry; media: Record<s
   const { t } = useI18n();
   const src = `/api/activities/${entry.id}/media`;
   const kind = str(media.kind) ?? str(media.type) ?? '';
-  if (kind === 'photo' || kind === 'sticker') return <img className="media" src={src} alt={str(media.caption) ?? t('timeline.media')} loading="lazy" />;
+  if (kind === 'photo' || kind === 'image' || kind === 'sticker') return <img className="media" src={src} alt={str(media.caption) ?? t('timeline.media')} loading="lazy" />;
   if (kind === 'voice' || kind === 'audio') return <audio controls preload="none" src={src} />;
   if (kind === 'video' || kind === 'video_note') return <video controls preload="none" src={src} className="media" />;
   return (

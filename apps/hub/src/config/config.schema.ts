@@ -124,6 +124,24 @@ export const envSchema = z
       .enum(['ru', 'en'], { message: 'TELEGRAM_DEFAULT_LOCALE must be ru or en' })
       .optional()
       .transform((v) => v ?? 'ru'),
+    // WhatsApp Business Cloud API (inbound). All three of token, app secret and verify token = WhatsApp on.
+    WHATSAPP_ACCESS_TOKEN: optionalString,
+    WHATSAPP_APP_SECRET: optionalString.refine((v) => v === undefined || /^[0-9a-fA-F]{16,128}$/.test(v), 'WHATSAPP_APP_SECRET must be the Meta app secret (App settings → Basic), hexadecimal'),
+    WHATSAPP_VERIFY_TOKEN: optionalString.refine((v) => v === undefined || /^[\x21-\x7e]{8,256}$/.test(v), 'WHATSAPP_VERIFY_TOKEN must be 8-256 printable characters without spaces'),
+    WHATSAPP_GRAPH_BASE_URL: optionalString
+      .transform((v) => (v ?? 'https://graph.facebook.com').replace(/\/$/, ''))
+      .refine((v) => /^https?:\/\/[^/]+$/.test(v), 'WHATSAPP_GRAPH_BASE_URL must be an http(s) origin such as https://graph.facebook.com'),
+    WHATSAPP_GRAPH_VERSION: optionalString
+      .transform((v) => v ?? 'v21.0')
+      .refine((v) => /^v\d+\.\d+$/.test(v), 'WHATSAPP_GRAPH_VERSION must look like v21.0'),
+    WHATSAPP_PHONE_NUMBER_IDS: optionalString.transform((v, ctx) => {
+      const ids = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      if (ids.some((id) => !/^\d{5,20}$/.test(id))) {
+        ctx.addIssue({ code: 'custom', message: 'WHATSAPP_PHONE_NUMBER_IDS must be a comma-separated list of phone number ids (digits, from WhatsApp → API Setup)' });
+        return z.NEVER;
+      }
+      return ids;
+    }),
     // Email (issue 5): one mailbox from the environment (more through the admin API, /api/mailboxes).
     IMAP_HOST: optionalString,
     IMAP_PORT: int('IMAP_PORT', 1, 65535, 0),
@@ -184,6 +202,12 @@ export const envSchema = z
     }
     if (env.TELEGRAM_MANAGER_BOT_TOKEN && !env.TELEGRAM_BOT_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['TELEGRAM_BOT_TOKEN'], message: 'TELEGRAM_BOT_TOKEN is required when TELEGRAM_MANAGER_BOT_TOKEN is set' });
+      return z.NEVER;
+    }
+    const whatsapp = [env.WHATSAPP_ACCESS_TOKEN, env.WHATSAPP_APP_SECRET, env.WHATSAPP_VERIFY_TOKEN];
+    if (whatsapp.some(Boolean) && !whatsapp.every(Boolean)) {
+      const missing = ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN'].filter((_, i) => !whatsapp[i]);
+      ctx.addIssue({ code: 'custom', path: [missing[0]], message: `WhatsApp needs WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN together (missing: ${missing.join(', ')})` });
       return z.NEVER;
     }
     const mailIssue = checkMailConfig(env);

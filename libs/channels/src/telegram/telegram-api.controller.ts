@@ -5,6 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
+import { ActivityMediaSources } from '../shared/activity-media';
 import { TelegramBots } from './telegram-bots';
 import { TelegramLinkService } from './telegram-link.service';
 import { TELEGRAM_OPTIONS, type TelegramOptions } from './telegram.options';
@@ -37,6 +38,7 @@ export class TelegramMediaController {
     private readonly contacts: ContactsService,
     @Optional() @Inject(TelegramBots) private readonly bots: TelegramBots | null,
     @Optional() @Inject(TELEGRAM_OPTIONS) private readonly options: TelegramOptions | null,
+    @Optional() @Inject(ActivityMediaSources) private readonly otherSources: ActivityMediaSources | null,
   ) {}
 
   @Get(':id/media')
@@ -46,6 +48,9 @@ export class TelegramMediaController {
     const [a] = await this.db.query(`SELECT contact_id, channel, payload->'details' AS details FROM activity WHERE id = $1`, [id]);
     if (!a) throw DomainError.notFound('activity');
     await this.contacts.assertVisible(viewerOf(req), a.contact_id);
+    // One route for every channel's files: other channels (WhatsApp) stream through their registered source.
+    const other = a.channel !== 'telegram' && a.details?.media ? this.otherSources?.get(a.channel) : undefined;
+    if (other) return other.stream(id, a.details, reply);
     const media = a.details?.media;
     if (a.channel !== 'telegram' || !media?.fileId) throw DomainError.notFound('media');
     if (!this.bots || !this.options) throw notConfigured();

@@ -1,6 +1,6 @@
 import type { DealSource } from '../entities';
 
-export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone';
+export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone' | 'whatsapp';
 
 /** What every channel adapter turns provider traffic into. Provider-neutral and JSON-serialisable. */
 export interface InboundEvent {
