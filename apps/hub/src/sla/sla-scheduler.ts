@@ -4,8 +4,8 @@ import type { HubConfig } from '../config/config.schema';
 import { HUB_CONFIG } from '../config/load-config';
 
 const INTERVAL_MS = 1000;
-/** Shortest pause: a step due now that another process holds (SKIP LOCKED) is looked at again this soon. */
-const MIN_DELAY_MS = 25;
+/** Shortest pause: steps coming due within it are taken together, and one due now that another process holds (SKIP LOCKED) is looked at again this soon. */
+const MIN_DELAY_MS = 100;
 
 /**
  * Runs SlaService.tick() at least every second (SLA_SCHEDULER=off disables it; tests call tick()
