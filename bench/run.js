@@ -1260,6 +1260,7 @@ async function main(state) {
   };
   result.verdicts = verdicts(result);
   fs.writeFileSync(path.join(state.tmpDir, 'result.json'), JSON.stringify(result, null, 2));
+  if (process.env.BENCH_RESULT_FILE) fs.writeFileSync(process.env.BENCH_RESULT_FILE, JSON.stringify(result, null, 2));
   printSummary(result);
   log(`raw results: ${path.join(state.tmpDir, 'result.json')}; hub log: ${state.hubLog}`);
 
