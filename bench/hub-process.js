@@ -100,11 +100,11 @@ async function stopHub(hub) {
 }
 
 /** The probe's counters (see bench/pg-probe.cjs), or null when the hub has none or does not answer. */
-async function probeSnapshot(hub) {
+async function probeSnapshot(hub, { gc = false } = {}) {
   if (!hub || hub.exited || !hub.child.connected) return null;
   const id = ++hub.probeSeq;
   const reply = new Promise((resolve) => hub.probeWaiters.set(id, resolve));
-  hub.child.send({ type: 'probe', id });
+  hub.child.send({ type: 'probe', id, gc });
   const snap = await Promise.race([reply, sleep(3000).then(() => null)]);
   hub.probeWaiters.delete(id);
   return snap;

@@ -74,6 +74,8 @@ if (process.env.BENCH_PROBE === '1' && typeof process.send === 'function') {
 
   process.on('message', (msg) => {
     if (!msg || msg.type !== 'probe') return;
+    // With --expose-gc, { gc: true } measures the heap after a full collection (what is really kept).
+    if (msg.gc && typeof global.gc === 'function') global.gc();
     const eventLoopDelayMs = { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 };
     eld.reset();
     const statements = [...byText].map(([text, count]) => ({ text: text.replace(/\s+/g, ' ').trim(), count })).sort((a, b) => b.count - a.count);
