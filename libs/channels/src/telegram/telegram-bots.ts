@@ -13,6 +13,8 @@ export class BotHandle {
   readonly id: number;
   readonly api: Telegram;
   private username: string | null = null;
+  /** Chats this bot was told (429) to leave alone for a while. */
+  readonly holds = new ChatHolds();
 
   constructor(
     readonly role: BotRole,
@@ -25,9 +27,6 @@ export class BotHandle {
     this.api = new Telegram(token, { apiRoot, webhookReply: false });
     this.honourRetryAfter();
   }
-
-  /** Chats this bot was told (429) to leave alone for a while. */
-  readonly holds = new ChatHolds();
 
   /**
    * Every call that writes to a chat goes through the chat's hold: a 429 with `retry_after` N holds

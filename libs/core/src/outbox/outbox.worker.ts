@@ -48,6 +48,8 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private pollTimer: NodeJS.Timeout | null = null;
   /** One timer for the earliest row this process put off (RetryLater): claimed on time, not at the next poll. */
   private dueTimer: { at: number; timer: NodeJS.Timeout } | null = null;
+  /** Due times of rows put off in this process, for wakeAt (cleared when their delivery ends). */
+  private readonly deferredUntil = new Map<string, number>();
   private pumping: Promise<void> | null = null;
   private wakeAgain = false;
   /** Rows may be waiting that no slot was free for: a finishing delivery claims again. */
@@ -150,9 +152,6 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       });
     this.inFlight.add(run);
   }
-
-  /** Due times of rows put off in this process, for wakeAt (cleared when their delivery ends). */
-  private readonly deferredUntil = new Map<string, number>();
 
   private wakeAt(at: number | undefined): void {
     if (at === undefined || this.stopped) return;
