@@ -42,7 +42,7 @@ function run({ key, args, env }) {
     cwd: path.resolve(__dirname, '..'),
     env: { ...process.env, ...env, BENCH_RESULT_FILE: file, BENCH_WRITE_DOCS: '0', BENCH_BUILD: 'never' },
     stdio: ['ignore', 'inherit', 'inherit'],
-    timeout: 420_000,
+    timeout: 480_000,
   });
   log(`${key}: exit ${res.status} after ${Math.round((Date.now() - t0) / 1000)} s`);
   try {
