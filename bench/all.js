@@ -88,11 +88,24 @@ function main() {
   ensureBuild(log);
   const results = {};
   const loadBefore = os.loadavg().map((n) => n.toFixed(2));
-  for (const r of RUNS) if (!only.length || only.includes(r.key)) results[r.key] = run(r);
+  // With BENCH_ONLY, the other rows come from the last run of each (kept in the temp directory), marked as such.
+  const last = path.join(os.tmpdir(), 'leadline-bench-last');
+  fs.mkdirSync(last, { recursive: true });
+  const earlier = [];
+  for (const r of RUNS) {
+    if (!only.length || only.includes(r.key)) {
+      results[r.key] = run(r);
+      if (results[r.key]) fs.writeFileSync(path.join(last, `${r.key}.json`), JSON.stringify(results[r.key]));
+    } else if (fs.existsSync(path.join(last, `${r.key}.json`))) {
+      results[r.key] = JSON.parse(fs.readFileSync(path.join(last, `${r.key}.json`), 'utf8'));
+      earlier.push(`${r.key} (${results[r.key].date})`);
+    }
+  }
   const rows = table(results);
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const md = [
     `Run of ${date} (\`npm run bench\`), ${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}, PostgreSQL on the same machine; load average ${loadBefore.join(' / ')} before, ${os.loadavg().map((n) => n.toFixed(2)).join(' / ')} after (the machine is shared: the same-run comparisons are the figures to read against).`,
+    ...(earlier.length ? ['', `Rows from an earlier run of their benchmark: ${earlier.join(', ')}.`] : []),
     '',
     '| measure | result | target | met | same-run comparison |',
     '|---|---|---|---|---|',
