@@ -59,8 +59,9 @@ function table(r) {
   const rows = [];
   const add = (what, result, target, met, comparison) => rows.push({ what, result, target, met, comparison });
   const w = r.wakeups;
-  add('form lead → notice on the owner’s SSE Inbox (other hub), 50 leads/s', w ? `${pp(w.sseMs)}${w.missing.sse ? `, ${w.missing.sse} missing` : ''}` : 'not run', 'p50 < 100 ms, p99 < 300 ms', w ? w.verdicts[0].met : null, w ? `bare LISTEN/NOTIFY round trip ${pp(w.floor.listenNotifyMs)}` : '');
-  add('form lead → Telegram card sendMessage at the fake Bot API', w ? `${pp(w.cardMs)}${w.missing.cards ? `, ${w.missing.cards} missing` : ''}` : 'not run', 'p50 < 150 ms, p99 < 300 ms', w ? w.verdicts[1].met : null, w ? `bare fetch to the fake Bot API ${pp(w.floor.fetchMs)}` : '');
+  const rate = w ? `${w.rate} leads/s (${w.load.responses} of ${w.load.requests} answered)` : '';
+  add(`form lead → notice on the owner’s SSE Inbox (other hub), ${rate}`, w ? `${pp(w.sseMs)}${w.missing.sse ? `, ${w.missing.sse} missing` : ''}; after the 201: ${pp(w.afterCommit && w.afterCommit.sseMs)}` : 'not run', 'p50 < 100 ms, p99 < 300 ms', w ? w.verdicts[0].met : null, w ? `bare LISTEN/NOTIFY round trip ${pp(w.floor.listenNotifyMs)}` : '');
+  add('form lead → Telegram card sendMessage at the fake Bot API', w ? `${pp(w.cardMs)}${w.missing.cards ? `, ${w.missing.cards} missing` : ''}; after the 201: ${pp(w.afterCommit && w.afterCommit.cardMs)}` : 'not run', 'p50 < 150 ms, p99 < 300 ms', w ? w.verdicts[1].met : null, w ? `bare fetch to the fake Bot API ${pp(w.floor.fetchMs)}` : '');
   add('429 retry_after N honoured per chat and bot', 'test/telegram/retry-after.test.ts (N = 4 s: retried within N ± 1 s, other chats and the other bot not held)', 'N ± 1 s', null, '—');
   const i = r.intake;
   if (i) {

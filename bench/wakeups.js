@@ -282,15 +282,22 @@ async function main() {
   const sseMs = [];
   const cardMs = [];
   const intakeMs = [];
+  // From the 201 (the lead committed) on: the wake-up path alone, whatever the intake's own queueing.
+  const afterCommitSse = [];
+  const afterCommitCard = [];
   let missingSse = 0;
   let missingCards = 0;
   for (const [seq, l] of leads) {
     if (l.status !== 201) continue;
     intakeMs.push(l.answeredAt - l.dueAt);
-    if (sse.has(l.dealId)) sseMs.push(sse.get(l.dealId) - l.dueAt);
-    else missingSse++;
-    if (cards.has(seq)) cardMs.push(cards.get(seq) - l.dueAt);
-    else missingCards++;
+    if (sse.has(l.dealId)) {
+      sseMs.push(sse.get(l.dealId) - l.dueAt);
+      afterCommitSse.push(sse.get(l.dealId) - l.answeredAt);
+    } else missingSse++;
+    if (cards.has(seq)) {
+      cardMs.push(cards.get(seq) - l.dueAt);
+      afterCommitCard.push(cards.get(seq) - l.answeredAt);
+    } else missingCards++;
   }
   const result = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -305,6 +312,7 @@ async function main() {
     intakeMs: stats(intakeMs),
     sseMs: stats(sseMs),
     cardMs: stats(cardMs),
+    afterCommit: { sseMs: stats(afterCommitSse), cardMs: stats(afterCommitCard) },
     missing: { sse: missingSse, cards: missingCards },
     floor: { listenNotifyMs: stats(floorNotify.samples), fetchMs: stats(floorFetch.samples) },
     rssMb: state.hubs.map((h, i) => ({ before: round(rss0[i] / 1024), after: round(rss1[i] / 1024) })),
@@ -331,6 +339,8 @@ Last run: ${r.date}, ${r.database}, ${r.hubs} hub process(es) with the outbox wo
 | 201 answer (intake) | ${ms(r.intakeMs)} | — | — |
 | notice on the owner's SSE Inbox | ${ms(r.sseMs)} (${r.missing.sse} missing) | bare LISTEN/NOTIFY round trip ${ms(r.floor.listenNotifyMs)} | p50 < 100, p99 < 300 ms |
 | lead card sendMessage at the fake Bot API | ${ms(r.cardMs)} (${r.missing.cards} missing) | bare fetch to the fake ${ms(r.floor.fetchMs)} | p50 < 150, p99 < 300 ms |
+| (from the 201, i.e. after commit) notice on the SSE Inbox | ${ms(r.afterCommit.sseMs)} | | |
+| (from the 201, i.e. after commit) lead card sendMessage | ${ms(r.afterCommit.cardMs)} | | |
 `;
 }
 
