@@ -191,7 +191,7 @@ async function main() {
 function docs(r) {
   const every = Math.max(1, Math.round(r.samples.length / 12));
   const rows = r.samples.filter((_, i) => i % every === 0 || i === r.samples.length - 1).map((s) => `| ${s.t} | ${s.leads} | ${s.rssMb} | ${s.heapMb} | ${s.eventLoopP99Ms} | ${s.outboxLagMs} | ${s.outboxBacklog} |`);
-  const mark = (n) => (r.marks[n] ? `${r.marks[n].rssMb} MB at ${n} leads` : `not reached`);
+  const mark = (n) => (r.marks[n] ? `${r.marks[n].rssMb} MB at ${n} leads` : `${n} leads not reached`);
   return `### Soak: \`npm run bench:soak -- --duration=${r.durationSeconds} --rate=${r.rate}\`
 
 Last run: ${r.date}; one hub on PostgreSQL with the outbox worker, SLA scheduler and Telegram (fake Bot API) on; ${r.rate} form leads/s paced for ${r.durationSeconds} s (${r.load.responses} answered, ${r.load.abandoned} abandoned; p50 ${r.load.latencyMs.p50} ms, p99 ${r.load.latencyMs.p99} ms), ${r.clientMessages} client messages through the client bot, ${r.answers} manager answers, ${r.cardsAndMessagesSent} Bot API calls; load average ${r.loadAvg.before.join(' / ')} before, ${r.loadAvg.after.join(' / ')} after.
