@@ -4,7 +4,8 @@
 -- in step with the intake path when that changes (bench/run.js warns when the hub's measured round
 -- trips per lead differ from this script's statements):
 --   libs/core/src/intake/intake.service.ts          ingestInTransaction / claimReceipt
---   libs/core/src/contacts/contact-resolver.ts      resolve (identity lookup; a new contact is only planned)
+--   libs/core/src/contacts/contact-resolver.ts      identityMatchesSql (read in the claim statement; a new
+--                                                   contact is only planned)
 --   libs/core/src/assignment/assignment.service.ts  roundRobin / claimCapacity / effects
 --   libs/core/src/intake/lead-writes.ts             flush: every write of the lead in ONE statement
 --                                                   (the task with its SLA instants, sla/sla-schedule.ts)
@@ -22,10 +23,11 @@
 -- statement (Parse/Bind/Execute, re-planned each time), exactly what pgbench's "extended" mode does.
 --
 -- Paths (what the hub does for a new lead, by the managers' state):
---   capacity=0            managers without a limit: no lock, no count                  7 statements
---   capacity=1, full=0    the chosen manager's row locked, its open deals re-counted   9 statements
+--   capacity=0            managers without a limit: no lock, no count                  6 statements
+--   capacity=1, full=0    savepoint, the chosen manager's row locked, its open deals
+--                         re-counted                                                   9 statements
 --   capacity=1, full=1    every manager at capacity: no manager is eligible, the deal
---                         goes to the unassigned queue (owner NULL, admins notified)   7 statements
+--                         goes to the unassigned queue (owner NULL, admins notified)   6 statements
 -- (Not modelled: a manager that filled up between the listing and the re-count, after which the
 -- hub draws another turn with one more nextval round trip; rare.)
 --
@@ -70,14 +72,14 @@ WITH recent AS (
    WHERE NOT EXISTS (SELECT 1 FROM recent)
   ON CONFLICT (channel, external_id) DO NOTHING RETURNING id
 )
-SELECT (SELECT id FROM claimed) AS receipt_id, (SELECT result FROM recent) AS recent_result
+SELECT (SELECT id FROM claimed) AS receipt_id, (SELECT result FROM recent) AS recent_result,
+       -- contact resolver's lookup, in the same statement: who has these identities? (nobody: the
+       -- new contact is written with the rest)
+       (SELECT json_agg(m) FROM (SELECT ci.contact_id, ci.kind, ci.value, c.created_at
+            FROM contact_identity ci JOIN contact c ON c.id = ci.contact_id
+           WHERE (ci.kind, ci.value) IN (SELECT * FROM unnest(ARRAY['phone', 'email']::text[],
+                                                             ARRAY['+79' || lpad(:n::text, 9, '0'), 'pgb' || :n::text || '@bench.local']::text[]))) AS m) AS matches
 \gset
-
--- contact resolver: who has these identities? (nobody: the new contact is written with the rest)
-SELECT ci.contact_id, ci.kind, ci.value, c.created_at
-  FROM contact_identity ci JOIN contact c ON c.id = ci.contact_id
- WHERE (ci.kind, ci.value) IN (SELECT * FROM unnest(ARRAY['phone', 'email']::text[],
-                                                   ARRAY['+79' || lpad(:n::text, 9, '0'), 'pgb' || :n::text || '@bench.local']::text[]));
 
 -- assignment.roundRobin: managers with their open deals counted up to the capacity, and the turn
 -- (nextval in an InitPlan, drawn once); 4 rows, \aset keeps the last (turn is the same in every row)
@@ -91,12 +93,14 @@ SELECT m.id, m.name, m.available, m.capacity, m.weight,
 -- owner: index into mids, 0 (= NULL owner) when every manager is at capacity
 \set oi :pick * (1 - :full)
 
--- assignment.claimCapacity (a manager with a capacity limit was chosen): lock its row until commit,
--- then re-count its open deals, again only up to the capacity
+-- assignment.claimCapacity (a manager with a capacity limit was chosen): a savepoint (rolled back to
+-- give the lock up when the manager turns out full; left to the commit otherwise), lock its row until
+-- commit, then re-count its open deals, again only up to the capacity
 \if :capacity
 \if :full
 \else
-SELECT id FROM manager WHERE id = (:mids::uuid[])[:oi::int] FOR UPDATE;
+SAVEPOINT claim_capacity;
+SELECT id FROM manager WHERE id = (:mids::uuid[])[:oi::int] FOR NO KEY UPDATE;
 SELECT count(*) AS n FROM (SELECT 1 FROM deal WHERE owner_id = (:mids::uuid[])[:oi::int] AND closed_at IS NULL LIMIT :mgr_capacity::int) AS open;
 \endif
 \endif

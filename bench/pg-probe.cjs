@@ -19,11 +19,26 @@ if (process.env.BENCH_PROBE === '1' && typeof process.send === 'function') {
 
   let queries = 0;
   const byText = new Map();
+  // The statements of the last intake transaction (one that inserted a receipt), in order, per
+  // connection from START TRANSACTION to COMMIT: bench/run.js compares them with the pgbench script.
+  const open = new WeakMap();
+  let lastIntake = null;
   const originalQuery = pg.Client.prototype.query;
   pg.Client.prototype.query = function probeQuery(config) {
     queries++;
     const text = typeof config === 'string' ? config : config && config.text;
-    if (text) byText.set(text, (byText.get(text) || 0) + 1);
+    if (text) {
+      byText.set(text, (byText.get(text) || 0) + 1);
+      if (/^\s*(START TRANSACTION|BEGIN)\b/i.test(text)) open.set(this, [text]);
+      else if (open.has(this)) {
+        const list = open.get(this);
+        list.push(text);
+        if (/^\s*(COMMIT|ROLLBACK)\s*$/i.test(text)) {
+          open.delete(this);
+          if (list.some((t) => /INSERT INTO inbound_receipt/i.test(t))) lastIntake = list;
+        }
+      }
+    }
     return originalQuery.apply(this, arguments);
   };
 
@@ -59,10 +74,25 @@ if (process.env.BENCH_PROBE === '1' && typeof process.send === 'function') {
 
   process.on('message', (msg) => {
     if (!msg || msg.type !== 'probe') return;
+    // With --expose-gc, { gc: true } measures the heap after a full collection (what is really kept).
+    if (msg.gc && typeof global.gc === 'function') global.gc();
     const eventLoopDelayMs = { p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6 };
     eld.reset();
     const statements = [...byText].map(([text, count]) => ({ text: text.replace(/\s+/g, ' ').trim(), count })).sort((a, b) => b.count - a.count);
-    process.send({ type: 'probe', id: msg.id, at: Date.now(), queries, poolConnects: connects, poolWaitMs: Number(waitNs) / 1e6, poolMaxWaitMs: Number(maxWaitNs) / 1e6, eventLoopDelayMs, statements });
+    const rss = process.memoryUsage();
+    process.send({
+      type: 'probe',
+      id: msg.id,
+      at: Date.now(),
+      queries,
+      poolConnects: connects,
+      poolWaitMs: Number(waitNs) / 1e6,
+      poolMaxWaitMs: Number(maxWaitNs) / 1e6,
+      eventLoopDelayMs,
+      statements,
+      lastIntake,
+      memory: { rss: rss.rss, heapUsed: rss.heapUsed, heapTotal: rss.heapTotal, external: rss.external, arrayBuffers: rss.arrayBuffers },
+    });
   });
   // The channel must not keep the hub alive on its own.
   if (process.channel) process.channel.unref();

@@ -90,7 +90,7 @@ function readConfig() {
     timeoutSeconds: envInt('BENCH_TIMEOUT_SECONDS', 175, 30, 3600),
     strict: envFlag('BENCH_STRICT', false),
     keepDb: envFlag('BENCH_KEEP_DB', false),
-    hubWorkers: envFlag('BENCH_HUB_WORKERS', false),
+    hubWorkers: envFlag('BENCH_HUB_WORKERS', true),
   };
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(cfg.dbName)) throw new Error(`BENCH_DB_NAME must be a plain lower-case identifier (got "${cfg.dbName}")`);
   if (!['auto', 'always', 'never'].includes(cfg.build)) throw new Error('BENCH_BUILD must be auto, always or never');
@@ -128,7 +128,8 @@ function isExecutable(p) {
 // ---------------------------------------------------------------------------------------------
 // small helpers
 
-const { sleep, freePort, tail, newestMtime } = require('./support');
+const { sleep, tail, newestMtime } = require('./support');
+const hubProcess = require('./hub-process');
 const log = (msg) => process.stdout.write(`[bench] ${msg}\n`);
 const round = (n, d = 1) => (n === null || n === undefined || Number.isNaN(n) ? null : Math.round(n * 10 ** d) / 10 ** d);
 const mb = (kb) => (kb === null ? null : round(kb / 1024, 1));
@@ -372,94 +373,38 @@ function assertNotAborting(state) {
   if (state.aborting) throw new Error('aborted');
 }
 
+/** The hub under test, started by bench/hub-process.js (the one way every bench script starts a hub). */
 async function startHub(state) {
   assertNotAborting(state);
   const { cfg } = state;
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const logFile = path.join(state.tmpDir, 'hub.log');
-  const out = fs.openSync(logFile, 'a');
   const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: cfg.benchUrl,
     DB_POOL_SIZE: String(cfg.poolSize),
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    PUBLIC_URL: base,
-    LOG_LEVEL: 'warn',
     ADMIN_EMAIL: 'bench-admin@leadline.local',
     ADMIN_PASSWORD: state.adminPassword,
-    TRUST_PROXY: 'false',
-    COOKIE_SECURE: 'false',
+    // Background work of the hub (outbox delivery, SLA tick): on by default, as in production;
+    // BENCH_HUB_WORKERS=0 measures the intake path alone (what pgbench runs).
+    OUTBOX_WORKER: cfg.hubWorkers ? 'true' : 'false',
+    SLA_SCHEDULER: cfg.hubWorkers ? 'true' : 'false',
   };
-  // Background work of the hub (outbox delivery, SLA tick): off unless BENCH_HUB_WORKERS=1, so the
-  // load measures the intake path alone (what pgbench runs) and the round-trip count is the intake's.
-  if (!cfg.hubWorkers) Object.assign(env, { OUTBOX_WORKER: 'false', SLA_SCHEDULER: 'false' });
-  else for (const k of ['OUTBOX_WORKER', 'SLA_SCHEDULER']) delete env[k];
-  delete env.NODE_OPTIONS;
-  // e.g. BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the hub under load
-  const args = (process.env.BENCH_HUB_NODE_ARGS || '').split(/\s+/).filter(Boolean);
-  delete env.BENCH_PROBE;
-  if (cfg.probe) {
-    env.BENCH_PROBE = '1';
-    args.push('-r', path.join(__dirname, 'pg-probe.cjs'));
-  }
-  args.push(MAIN_JS);
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out, 'ipc'] });
-  child.on('message', (msg) => {
-    if (msg && msg.type === 'probe' && state.probeWaiters && state.probeWaiters.has(msg.id)) {
-      state.probeWaiters.get(msg.id)(msg);
-      state.probeWaiters.delete(msg.id);
-    }
-  });
-  child.channel.unref();
-  fs.closeSync(out);
-  state.hub = child;
-  state.hubExited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  child.once('exit', (code, signal) => {
-    state.hubExitInfo = { code, signal };
+  state.hubLog = path.join(state.tmpDir, 'hub.log');
+  const hub = await hubProcess.startHub({ databaseUrl: cfg.benchUrl, logFile: state.hubLog, env, probe: cfg.probe, startTimeoutMs: 45_000 });
+  state.hubHandle = hub;
+  state.hub = hub.child;
+  state.base = hub.base;
+  hub.done.then((info) => {
+    state.hubExitInfo = info;
     if (state.autocannon) state.autocannon.stop();
   });
-  state.hubLog = logFile;
-  state.base = base;
-
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (state.hubExitInfo) throw new Error(`the hub exited during start (${JSON.stringify(state.hubExitInfo)}); log:\n${tail(logFile)}`);
-    if (Date.now() > deadline) throw new Error(`the hub did not become healthy within 45 s; log:\n${tail(logFile)}`);
-    try {
-      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(200);
-  }
-  return base;
+  return hub.base;
 }
 
-
 async function stopHub(state) {
-  const child = state.hub;
-  if (!child || state.hubExitInfo) return;
-  child.kill('SIGTERM');
-  const done = await Promise.race([state.hubExited.then(() => true), sleep(8000).then(() => false)]);
-  if (!done) {
-    child.kill('SIGKILL');
-    await Promise.race([state.hubExited, sleep(3000)]);
-  }
+  await hubProcess.stopHub(state.hubHandle);
 }
 
 async function probeSnapshot(state) {
-  if (!state.cfg.probe || !state.hub || state.hubExitInfo || !state.hub.connected) return null;
-  state.probeWaiters = state.probeWaiters || new Map();
-  const id = (state.probeSeq = (state.probeSeq || 0) + 1);
-  const reply = new Promise((resolve) => state.probeWaiters.set(id, resolve));
-  state.hub.send({ type: 'probe', id });
-  const snap = await Promise.race([reply, sleep(3000).then(() => null)]);
-  state.probeWaiters.delete(id);
-  return snap;
+  if (!state.cfg.probe) return null;
+  return hubProcess.probeSnapshot(state.hubHandle);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -778,10 +723,12 @@ function runPgbench(state, vars) {
  * SQL statements (= round trips) per transaction in the pgbench script, BEGIN and COMMIT included,
  * following its \\if blocks for the given variables. Compared with the hub's measured round trips.
  */
-function scriptStatements(vars) {
+/** The SQL statements of the pgbench script on the path `vars` selects, in order (meta-commands left out). */
+function scriptStatementTexts(vars) {
   const lines = fs.readFileSync(PGBENCH_SCRIPT, 'utf8').split('\n');
   const active = [true];
-  let count = 0;
+  const out = [];
+  let current = [];
   for (const raw of lines) {
     const line = raw.trim();
     if (line === '' || line.startsWith('--')) continue;
@@ -792,11 +739,61 @@ function scriptStatements(vars) {
       active.push(Number(vars[m[1]]) !== 0);
     } else if (line === '\\else') active[active.length - 1] = !active[active.length - 1];
     else if (line === '\\endif') active.pop();
-    else if (/^\\[ga]set(\s+\w+)?$/.test(line) || (!line.startsWith('\\') && line.endsWith(';'))) {
-      if (on) count++;
+    else if (/^\\[ga]set(\s+\w+)?$/.test(line)) {
+      if (on && current.length) out.push(current.join(' '));
+      current = [];
+    } else if (!line.startsWith('\\') && on) {
+      current.push(line);
+      if (line.endsWith(';')) {
+        out.push(current.join(' '));
+        current = [];
+      }
     }
   }
-  return count;
+  return out;
+}
+
+function scriptStatements(vars) {
+  return scriptStatementTexts(vars).length;
+}
+
+/**
+ * What a statement does, independent of how its values are written (the hub sends $n parameters,
+ * the script SQL expressions): its verb, the tables it reads and writes in order, and the locking
+ * and sequence calls in it. Two statements with the same shape do the same work.
+ */
+function statementShape(sql, tables) {
+  const s = sql
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
+  if (/^(start transaction|begin)\b/.test(s)) return 'begin';
+  if (/^commit\b/.test(s)) return 'commit';
+  const verb = /^(\w+)/.exec(s)?.[1] ?? '?';
+  // A statement that writes is known by the tables it writes (the script computes some of the hub's
+  // parameters with subqueries); one that only reads, by the tables it reads.
+  const refs = [...s.matchAll(/\b(from|into|update|join)\s+([a-z_]+)/g)].filter((m) => tables.has(m[2]));
+  const writes = refs.filter((m) => m[1] === 'into' || m[1] === 'update');
+  const touched = (writes.length ? writes : refs).map((m) => m[2]);
+  const flags = ['pg_advisory_xact_lock', 'nextval', 'for no key update', 'for update', 'json_agg', 'savepoint', 'rollback to']
+    .filter((f) => s.includes(f) && !(f === 'for update' && s.includes('for no key update')));
+  return `${verb} ${touched.join(',')}${flags.length ? ` [${flags.join(', ')}]` : ''}`;
+}
+
+/** Compares the statements of the hub's last intake transaction with the script's: the bench fails when they drift. */
+function compareStatements(hubTexts, scriptTexts, tables) {
+  const hub = hubTexts.map((t) => statementShape(t, tables));
+  const script = scriptTexts.map((t) => statementShape(t, tables));
+  let first = -1;
+  for (let i = 0; i < Math.max(hub.length, script.length); i++) {
+    if (hub[i] !== script[i]) {
+      first = i;
+      break;
+    }
+  }
+  return { inStep: first === -1, hub, script, firstDifference: first === -1 ? null : { index: first, hub: hub[first] ?? '(none)', script: script[first] ?? '(none)' } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1081,6 +1078,29 @@ async function main(state) {
   await benchDb.connect();
   state.pg = benchDb;
 
+  // The hub's statements for that one new lead, in order, against the pgbench script's (same path:
+  // managers with or without a capacity, none full yet). Drift fails the run: the ratio to pgbench
+  // would compare different work.
+  let statementCheck = null;
+  if (cfg.probe) {
+    // A second lead: the first one filled the hub's caches (web form, entry stage), as under load.
+    const second = state.nextLead();
+    const res = await fetch(`${base}/api/inbound/forms/${form.key}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: second.body, signal: AbortSignal.timeout(10_000) });
+    if (res.status !== 201) throw new Error(`second lead: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+    const snap = await probeSnapshot(state);
+    if (!snap || !snap.lastIntake) throw new Error('the probe saw no intake transaction for the first lead');
+    const tables = new Set((await benchDb.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).rows.map((r) => r.tablename));
+    const vars = { capacity: cfg.managerCapacity === null ? 0 : 1, full: 0 };
+    statementCheck = { ...compareStatements(snap.lastIntake, scriptStatementTexts(vars), tables), roundTrips: snap.lastIntake.length };
+    if (!statementCheck.inStep) {
+      log(`bench/intake-transaction.pgbench.sql is OUT OF STEP with the hub's intake: statement ${statementCheck.firstDifference.index + 1} is "${statementCheck.firstDifference.hub}" in the hub, "${statementCheck.firstDifference.script}" in the script`);
+      log(`hub:    ${statementCheck.hub.join(' | ')}`);
+      log(`script: ${statementCheck.script.join(' | ')}`);
+      return 1;
+    }
+    log(`intake transaction: ${statementCheck.roundTrips} round trips, statement for statement in step with the pgbench script`);
+  }
+
   const phases = {};
   const rssStart = sampler.sample();
   if (cfg.warmupSeconds > 0) {
@@ -1168,8 +1188,8 @@ async function main(state) {
   } else {
     db.capacityRespected = null;
   }
-  const totalCreated = 1 + ['warmup', 'rate', 'paced', 'max'].reduce((n, k) => n + (phases[k] ? phases[k].created : 0), 0);
-  const totalResponses = 1 + ['warmup', 'rate', 'paced', 'max'].reduce((n, k) => n + (phases[k] ? phases[k].responses : 0), 0);
+  const totalCreated = (cfg.probe ? 2 : 1) + ['warmup', 'rate', 'paced', 'max'].reduce((n, k) => n + (phases[k] ? phases[k].created : 0), 0);
+  const totalResponses = (cfg.probe ? 2 : 1) + ['warmup', 'rate', 'paced', 'max'].reduce((n, k) => n + (phases[k] ? phases[k].responses : 0), 0);
   // Every response a 201, every receipt processed into its own new deal. (The database holds a few
   // more leads than responses: requests in flight when a phase ended were completed by the hub.)
   const allCreated =
@@ -1231,6 +1251,7 @@ async function main(state) {
     phases,
     rss: { startMb: mb(rssStart), peakMb: mb(sampler.peakKb()), endMb: mb(rssEnd) },
     probe,
+    statementCheck,
     pgbench,
     pgbenchSkipped,
     ratio: pgbench ? round(phases.max.leadsPerSecond / pgbench.tps, 2) : null,
@@ -1239,6 +1260,7 @@ async function main(state) {
   };
   result.verdicts = verdicts(result);
   fs.writeFileSync(path.join(state.tmpDir, 'result.json'), JSON.stringify(result, null, 2));
+  if (process.env.BENCH_RESULT_FILE) fs.writeFileSync(process.env.BENCH_RESULT_FILE, JSON.stringify(result, null, 2));
   printSummary(result);
   log(`raw results: ${path.join(state.tmpDir, 'result.json')}; hub log: ${state.hubLog}`);
 

@@ -1,37 +1,43 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * SLA lateness benchmark: `npm run bench:sla` (node bench/sla.js).
+ * SLA lateness benchmark: `npm run bench:sla` (node bench/sla.js [--pglite]).
  *
- * 1. builds the hub if dist/ is missing or older than the sources (like bench/run.js);
- * 2. creates a fresh PostgreSQL database and starts BENCH_HUBS built hubs on it (child processes,
- *    SLA_SCHEDULER on, ticking every second), so the claims really compete across processes;
- * 3. fills it with generate_series SQL: BENCH_TASKS open callback tasks (one contact and deal each)
- *    due later, ANALYZE, then BENCH_DUE_SOON more tasks due over the next BENCH_DUE_SPREAD_SECONDS;
- * 4. watches (polls every 50 ms) for their overdue stamp becoming visible, i.e. committed with its
- *    activity and notices, and reports per task: lateness = first seen overdue − due_at (commit time,
- *    ± the 50 ms poll), and overdue_at − due_at (the hub's clock when it claimed the batch);
- * 5. checks exactly-once: one task_overdue activity, one notice to the assignee, one to the admins per task;
- * 6. prints EXPLAIN of the three due-task claims (dist's slaClaimSql, the exact statements the hub runs);
- * 7. prints a summary; always stops the hubs and drops the database.
+ * 1. builds the hub if dist/ is stale (bench/hub-process.js, like every bench script);
+ * 2. PostgreSQL (default): a fresh database and BENCH_HUBS built hubs (child processes) with the SLA
+ *    scheduler and the outbox worker on, as in production, so the claims compete across processes.
+ *    --pglite: ONE hub on an embedded PGlite directory (one process owns it); the tasks are written
+ *    into the directory by this script while the hub is stopped, with due times far enough ahead
+ *    for the hub's start;
+ * 3. BENCH_TASKS open callback tasks (one contact and deal each) due hours later, ANALYZE, then
+ *    BENCH_DUE_SOON tasks coming due over BENCH_DUE_SPREAD_SECONDS;
+ * 4. measures per task: the overdue notice on an admin's open Inbox stream (SSE) − due_at, i.e. the
+ *    whole chain (tick, claim, commit, outbox wake-up, notice, push); on PostgreSQL also the stamp
+ *    becoming visible (polled every 50 ms) − due_at; and overdue_at (the hub's clock at the claim) − due_at;
+ * 5. checks exactly-once: one task_overdue activity, one notice to the assignee and one to the admins per task;
+ * 6. EXPLAIN of the three due-task claims (dist's slaClaimSql, the statements the hub runs) on PostgreSQL;
+ * 7. prints a summary (and BENCH_RESULT_FILE gets the JSON); always stops the hubs and drops the database.
  *
- * Knobs (environment): BENCH_DATABASE_URL (admin connection, default postgres://postgres@127.0.0.1:5432/postgres),
- * BENCH_DB_NAME (leadline_sla_bench), BENCH_TASKS (100000), BENCH_DUE_SOON (500), BENCH_DUE_SPREAD_SECONDS (10),
- * BENCH_HUBS (2), BENCH_BUILD (auto|always|never), BENCH_KEEP_DB (1 = keep the database),
- * BENCH_STRICT (1 = exit 2 when max lateness > 2 s), BENCH_TIMEOUT_SECONDS (180).
+ * Knobs: BENCH_DATABASE_URL (admin connection), BENCH_DB_NAME (leadline_sla_bench), BENCH_TASKS (100000),
+ * BENCH_DUE_SOON (500), BENCH_DUE_SPREAD_SECONDS (10), BENCH_HUBS (2; 1 with --pglite), BENCH_BUILD,
+ * BENCH_KEEP_DB, BENCH_STRICT (exit 2 on a missed target), BENCH_TIMEOUT_SECONDS (240),
+ * BENCH_PGLITE_START_SECONDS (60: time allowed for the PGlite hub's start before the first task is due).
  */
-const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const http = require('node:http');
+const { ROOT, ensureBuild, startHub, stopHub, writeDocsSection } = require('./hub-process');
+const { stats, round } = require('./paced');
+const { sleep, tail } = require('./support');
 
-const ROOT = path.resolve(__dirname, '..');
-const MAIN_JS = path.join(ROOT, 'dist/apps/hub/src/main.js');
 const SLA_JS = path.join(ROOT, 'dist/libs/core/src/sla/sla.service.js');
-const TARGET_MS = 2000;
+const TARGET_P99_MS = 1000;
+const TARGET_MAX_MS = 2000;
+const ADMIN = { email: 'bench-admin@leadline.local', password: 'bench-admin-password' };
 
-const { sleep, freePort, tail, newestMtime } = require('./support');
-const log = (msg) => process.stdout.write(`[bench:sla] ${msg}\n`);
+const pglite = process.argv.includes('--pglite');
+const log = (msg) => process.stdout.write(`[bench:sla${pglite ? ':pglite' : ''}] ${msg}\n`);
 const envInt = (name, fallback) => {
   const v = process.env[name];
   if (v === undefined || v === '') return fallback;
@@ -46,99 +52,64 @@ const cfg = {
   tasks: envInt('BENCH_TASKS', 100_000),
   dueSoon: envInt('BENCH_DUE_SOON', 500),
   spreadSeconds: envInt('BENCH_DUE_SPREAD_SECONDS', 10),
-  hubs: Math.max(1, envInt('BENCH_HUBS', 2)),
-  build: (process.env.BENCH_BUILD || 'auto').toLowerCase(),
+  hubs: pglite ? 1 : Math.max(1, envInt('BENCH_HUBS', 2)),
   keepDb: process.env.BENCH_KEEP_DB === '1',
   strict: process.env.BENCH_STRICT === '1',
-  timeoutSeconds: envInt('BENCH_TIMEOUT_SECONDS', 180),
+  timeoutSeconds: envInt('BENCH_TIMEOUT_SECONDS', 240),
+  pgliteStartSeconds: envInt('BENCH_PGLITE_START_SECONDS', 60),
+  writeDocs: process.env.BENCH_WRITE_DOCS !== '0',
+  resultFile: process.env.BENCH_RESULT_FILE || null,
 };
 if (!/^[a-z_][a-z0-9_]*$/.test(cfg.dbName)) throw new Error('BENCH_DB_NAME must be a plain identifier');
-const benchUrl = (() => {
-  const u = new URL(cfg.adminUrl);
-  u.pathname = `/${cfg.dbName}`;
-  return u.toString();
-})();
 
-const state = { hubs: [], admin: null, db: null, dbCreated: false, cleaning: null, tmpDir: fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-bench-sla-')) };
+const state = { hubs: [], admin: null, db: null, stream: null, dbCreated: false, cleaning: null, tmpDir: fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-bench-sla-')) };
+const hubEnv = { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SLA_SCHEDULER: 'true', OUTBOX_WORKER: 'true' };
 
-
-function ensureBuild() {
-  let reason = null;
-  if (cfg.build === 'always') reason = 'BENCH_BUILD=always';
-  else if (!fs.existsSync(MAIN_JS) || !fs.existsSync(SLA_JS)) reason = 'dist is missing';
-  else if (cfg.build === 'auto' && Math.max(newestMtime(path.join(ROOT, 'apps')), newestMtime(path.join(ROOT, 'libs'))) > fs.statSync(MAIN_JS).mtimeMs) {
-    reason = 'sources are newer than dist';
-  }
-  if (!reason) return log('dist is up to date, not rebuilding');
-  if (cfg.build === 'never') throw new Error(`${reason} and BENCH_BUILD=never`);
-  log(`building (${reason}): npm run build`);
-  const res = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 180_000 });
-  if (res.status !== 0) throw new Error(`npm run build failed:\n${(res.stdout || '').slice(-3000)}${(res.stderr || '').slice(-2000)}`);
-}
-
-
-
-async function startHub(i) {
-  const port = await freePort();
-  const logFile = path.join(state.tmpDir, `hub-${i}.log`);
-  const out = fs.openSync(logFile, 'a');
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: benchUrl,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    ADMIN_EMAIL: 'bench-admin@leadline.local',
-    ADMIN_PASSWORD: 'bench-admin-password',
-    SLA_SCHEDULER: 'true',
-  };
-  delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [MAIN_JS], { cwd: ROOT, env, stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  const hub = { child, logFile, exited: null };
-  hub.done = new Promise((resolve) => child.once('exit', (code, signal) => resolve((hub.exited = { code, signal }))));
-  state.hubs.push(hub);
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (hub.exited) throw new Error(`hub ${i} exited during start (${JSON.stringify(hub.exited)}):\n${tail(logFile)}`);
-    if (Date.now() > deadline) throw new Error(`hub ${i} not healthy within 45 s:\n${tail(logFile)}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(200);
-  }
-}
-
-async function stopHubs() {
-  await Promise.all(
-    state.hubs.map(async (h) => {
-      if (h.exited) return;
-      h.child.kill('SIGTERM');
-      const done = await Promise.race([h.done.then(() => true), sleep(8000).then(() => false)]);
-      if (!done) h.child.kill('SIGKILL');
-    }),
-  );
-}
-
-function percentile(sorted, p) {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-/** Inserts `count` contacts, deals and open callback tasks; due times from the SQL expression `due` (g = 1..count). */
-async function insertTasks(db, prefix, count, due, managerId) {
-  await db.query(
-    `WITH g AS (SELECT g, md5($1 || 'c' || g)::uuid AS cid, md5($1 || 'd' || g)::uuid AS did, ${due} AS due FROM generate_series(1, $2::int) g),
+/** Contacts, deals and open callback tasks; due times from the SQL expression `due` (g = 1..count). */
+function insertTasksSql(due) {
+  return `WITH g AS (SELECT g, md5($1 || 'c' || g)::uuid AS cid, md5($1 || 'd' || g)::uuid AS did, ${due} AS due FROM generate_series(1, $2::int) g),
           c AS (INSERT INTO contact (id, name, owner_id) SELECT cid, 'Bench ' || $1 || ' ' || g, $3 FROM g),
           d AS (INSERT INTO deal (id, contact_id, owner_id, stage, source_channel, title) SELECT did, cid, $3, 'new', 'web_form', 'bench' FROM g)
      INSERT INTO task (deal_id, contact_id, assignee_id, kind, title, due_at, remind_at, escalate_at, created_at)
-     SELECT did, cid, $3, 'callback', 'Call back', due, due - interval '5 minutes', due + interval '10 minutes', due - interval '15 minutes' FROM g`,
-    [prefix, count, managerId],
-  );
+     SELECT did, cid, $3, 'callback', 'Call back', due, due - interval '5 minutes', due + interval '10 minutes', due - interval '15 minutes' FROM g`;
+}
+const MANAGER_SQL = `INSERT INTO manager (role, name, email, password_hash, active, available) VALUES ('manager', 'Bench Manager', 'bench.manager@leadline.local', 'x', true, true) RETURNING id`;
+const SOON_SQL = `SELECT t.id, t.due_at FROM task t JOIN contact c ON c.id = t.contact_id WHERE c.name LIKE 'Bench soon %'`;
+const COUNTS_SQL = `SELECT (SELECT count(*) FROM activity WHERE kind = 'task_overdue')::int AS activities,
+              (SELECT count(DISTINCT payload->>'taskId') FROM activity WHERE kind = 'task_overdue')::int AS activity_tasks,
+              (SELECT count(*) FROM outbox WHERE payload->>'event' = 'task_overdue' AND kind = 'notify.manager')::int AS to_assignee,
+              (SELECT count(*) FROM outbox WHERE payload->>'event' = 'task_overdue' AND kind = 'notify.admins')::int AS to_admins`;
+
+/** The admin's Inbox stream: first arrival of each task's task_overdue notice. */
+function openAdminStream(base, token, seen) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}/api/events`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`GET /api/events: ${res.statusCode}`));
+      res.setEncoding('utf8');
+      let buf = '';
+      res.on('data', (chunk) => {
+        const at = Date.now();
+        buf += chunk;
+        let end;
+        while ((end = buf.indexOf('\n\n')) >= 0) {
+          const data = buf.slice(0, end).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          buf = buf.slice(end + 2);
+          if (!data) continue;
+          const n = JSON.parse(data);
+          if (n.event === 'task_overdue' && n.payload && n.payload.taskId && !seen.has(n.payload.taskId)) seen.set(n.payload.taskId, at);
+        }
+      });
+      res.on('error', () => undefined);
+      resolve(req);
+    });
+    req.on('error', reject);
+  });
+}
+
+async function login(base) {
+  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+  if (res.status !== 200) throw new Error(`login: ${res.status}`);
+  return (await res.json()).token;
 }
 
 async function main() {
@@ -147,102 +118,139 @@ async function main() {
     finish(1);
   }, cfg.timeoutSeconds * 1000);
   for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => finish(130));
-
-  ensureBuild();
-  const { Client } = require('pg');
-  state.admin = new Client({ connectionString: cfg.adminUrl, connectionTimeoutMillis: 5000 });
-  await state.admin.connect();
-  const serverVersion = (await state.admin.query('SHOW server_version')).rows[0].server_version;
-  await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`);
-  state.dbCreated = true;
-  await state.admin.query(`CREATE DATABASE ${cfg.dbName}`);
-  log(`database ${cfg.dbName} created (PostgreSQL ${serverVersion})`);
-
-  // The first hub runs the migrations; the others start after it.
-  for (let i = 0; i < cfg.hubs; i++) await startHub(i);
-  log(`${cfg.hubs} hub process(es) running with the SLA scheduler on`);
-
-  const db = new Client({ connectionString: benchUrl });
-  await db.connect();
-  state.db = db;
-  const [manager] = (
-    await db.query(
-      `INSERT INTO manager (role, name, email, password_hash, active, available) VALUES ('manager', 'Bench Manager', 'bench.manager@leadline.local', 'x', true, true) RETURNING id`,
-    )
-  ).rows;
-
-  let t0 = Date.now();
-  // The background: open tasks due between 1 and 25 hours from now (not touched during the run).
-  await insertTasks(db, 'bg', cfg.tasks, `now() + interval '1 hour' + g * interval '0.9 seconds'`, manager.id);
-  await db.query('ANALYZE');
-  log(`${cfg.tasks} open tasks inserted and analyzed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-
-  // EXPLAIN the exact claims the hub runs, on the full table.
-  const { slaClaimSql } = require(SLA_JS);
-  const plans = {};
-  for (const step of ['remind', 'overdue', 'escalate']) {
-    const rows = (await db.query(`EXPLAIN ${slaClaimSql(step)}`, [new Date(), 500])).rows;
-    plans[step] = rows.map((r) => r['QUERY PLAN']).join('\n');
-  }
-
-  // The tasks under test: due 3 s from now, spread over the next BENCH_DUE_SPREAD_SECONDS.
+  ensureBuild(log);
+  const loadBefore = os.loadavg().map((n) => round(n, 2));
   const spreadMs = (cfg.spreadSeconds * 1000) / Math.max(1, cfg.dueSoon);
-  await insertTasks(db, 'soon', cfg.dueSoon, `now() + interval '3 seconds' + g * (${spreadMs} * interval '1 millisecond')`, manager.id);
-  const soon = (await db.query(`SELECT t.id, t.due_at FROM task t JOIN contact c ON c.id = t.contact_id WHERE c.name LIKE 'Bench soon %'`)).rows;
-  const dueOf = new Map(soon.map((r) => [r.id, new Date(r.due_at).getTime()]));
-  const lastDue = Math.max(...dueOf.values());
-  log(`${soon.length} tasks coming due over the next ${cfg.spreadSeconds + 3} s; watching for their overdue stamps`);
+  const sse = new Map();
+  const visible = new Map();
+  let soon;
+  let plans = {};
+  let counts;
+  let server;
 
-  const seen = new Map();
-  const ids = [...dueOf.keys()];
-  while (seen.size < ids.length && Date.now() < lastDue + 15_000) {
-    const rows = (await db.query(`SELECT id, overdue_at FROM task WHERE id = ANY($1::uuid[]) AND overdue_at IS NOT NULL`, [ids])).rows;
-    const now = Date.now();
-    for (const r of rows) if (!seen.has(r.id)) seen.set(r.id, { visible: now, stamped: new Date(r.overdue_at).getTime() });
-    await sleep(50);
+  if (!pglite) {
+    const { Client } = require('pg');
+    state.admin = new Client({ connectionString: cfg.adminUrl, connectionTimeoutMillis: 5000 });
+    await state.admin.connect();
+    server = `PostgreSQL ${(await state.admin.query('SHOW server_version')).rows[0].server_version}`;
+    await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`);
+    state.dbCreated = true;
+    await state.admin.query(`CREATE DATABASE ${cfg.dbName}`);
+    const u = new URL(cfg.adminUrl);
+    u.pathname = `/${cfg.dbName}`;
+    const benchUrl = u.toString();
+    // The first hub runs the migrations; the others start after it.
+    for (let i = 0; i < cfg.hubs; i++) state.hubs.push(await startHub({ databaseUrl: benchUrl, logFile: path.join(state.tmpDir, `hub-${i}.log`), env: hubEnv }));
+    log(`${cfg.hubs} hub process(es) with the SLA scheduler and outbox worker on`);
+    const db = new Client({ connectionString: benchUrl });
+    await db.connect();
+    state.db = db;
+    const [manager] = (await db.query(MANAGER_SQL)).rows;
+    const t0 = Date.now();
+    await db.query(insertTasksSql(`now() + interval '1 hour' + g * interval '0.9 seconds'`), ['bg', cfg.tasks, manager.id]);
+    await db.query('ANALYZE');
+    log(`${cfg.tasks} open tasks inserted and analyzed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const { slaClaimSql } = require(SLA_JS);
+    for (const step of ['remind', 'overdue', 'escalate']) plans[step] = (await db.query(`EXPLAIN ${slaClaimSql(step)}`, [new Date(), 500])).rows.map((r) => r['QUERY PLAN']).join('\n');
+    state.stream = await openAdminStream(state.hubs[state.hubs.length - 1].base, await login(state.hubs[state.hubs.length - 1].base), sse);
+    await db.query(insertTasksSql(`now() + interval '3 seconds' + g * (${spreadMs} * interval '1 millisecond')`), ['soon', cfg.dueSoon, manager.id]);
+    soon = (await db.query(SOON_SQL)).rows;
+    const ids = soon.map((r) => r.id);
+    const lastDue = Math.max(...soon.map((r) => new Date(r.due_at).getTime()));
+    log(`${soon.length} tasks coming due over the next ${cfg.spreadSeconds + 3} s`);
+    while ((visible.size < ids.length || sse.size < ids.length) && Date.now() < lastDue + 15_000) {
+      const rows = (await db.query(`SELECT id FROM task WHERE id = ANY($1::uuid[]) AND overdue_at IS NOT NULL`, [ids])).rows;
+      const now = Date.now();
+      for (const r of rows) if (!visible.has(r.id)) visible.set(r.id, now);
+      await sleep(50);
+    }
+    soon = (await db.query(`SELECT id, due_at, overdue_at FROM task WHERE id = ANY($1::uuid[])`, [ids])).rows;
+    [counts] = (await db.query(COUNTS_SQL)).rows;
+  } else {
+    const { PGlite } = require('@electric-sql/pglite');
+    const dataDir = path.join(state.tmpDir, 'pglite');
+    server = 'PGlite (embedded, in the hub process)';
+    // 1. the hub creates the directory and runs the migrations; 2. this script writes the tasks.
+    await stopHub(await startHub({ databaseUrl: null, logFile: path.join(state.tmpDir, 'hub-setup.log'), env: { ...hubEnv, SLA_SCHEDULER: 'false', PGLITE_DATA_DIR: dataDir } }));
+    let db = await PGlite.create({ dataDir });
+    const [manager] = (await db.query(MANAGER_SQL)).rows;
+    const t0 = Date.now();
+    await db.query(insertTasksSql(`now() + interval '1 hour' + g * interval '0.9 seconds'`), ['bg', cfg.tasks, manager.id]);
+    await db.exec('ANALYZE');
+    log(`${cfg.tasks} open tasks inserted and analyzed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const dueFrom = cfg.pgliteStartSeconds + 3;
+    await db.query(insertTasksSql(`now() + interval '${dueFrom} seconds' + g * (${spreadMs} * interval '1 millisecond')`), ['soon', cfg.dueSoon, manager.id]);
+    soon = (await db.query(SOON_SQL)).rows;
+    await db.close();
+    const firstDue = Math.min(...soon.map((r) => new Date(r.due_at).getTime()));
+    const lastDue = Math.max(...soon.map((r) => new Date(r.due_at).getTime()));
+    state.hubs.push(await startHub({ databaseUrl: null, logFile: path.join(state.tmpDir, 'hub-0.log'), env: { ...hubEnv, PGLITE_DATA_DIR: dataDir } }));
+    state.stream = await openAdminStream(state.hubs[0].base, await login(state.hubs[0].base), sse);
+    if (Date.now() > firstDue - 1000) throw new Error(`the hub took longer than BENCH_PGLITE_START_SECONDS=${cfg.pgliteStartSeconds} to start: raise it`);
+    log(`1 hub on PGlite; ${soon.length} tasks coming due in ${Math.round((firstDue - Date.now()) / 1000)}–${Math.round((lastDue - Date.now()) / 1000)} s`);
+    while (sse.size < soon.length && Date.now() < lastDue + 15_000) await sleep(100);
+    await stopHub(state.hubs[0]);
+    db = await PGlite.create({ dataDir });
+    soon = (await db.query(`SELECT id, due_at, overdue_at FROM task WHERE id = ANY($1::uuid[])`, [soon.map((r) => r.id)])).rows;
+    [counts] = (await db.query(COUNTS_SQL)).rows;
+    await db.close();
   }
 
-  const visible = [];
-  const stamped = [];
-  for (const [id, s] of seen) {
-    visible.push(s.visible - dueOf.get(id));
-    stamped.push(s.stamped - dueOf.get(id));
-  }
-  visible.sort((a, b) => a - b);
-  stamped.sort((a, b) => a - b);
-  const [counts] = (
-    await db.query(
-      `SELECT (SELECT count(*) FROM activity WHERE kind = 'task_overdue')::int AS activities,
-              (SELECT count(DISTINCT payload->>'taskId') FROM activity WHERE kind = 'task_overdue')::int AS activity_tasks,
-              (SELECT count(*) FROM outbox WHERE payload->>'event' = 'task_overdue' AND kind = 'notify.manager')::int AS to_assignee,
-              (SELECT count(*) FROM outbox WHERE payload->>'event' = 'task_overdue' AND kind = 'notify.admins')::int AS to_admins`,
-    )
-  ).rows;
-
-  const missed = ids.length - seen.size;
-  const exactlyOnce = counts.activities === ids.length && counts.activity_tasks === ids.length && counts.to_assignee === ids.length && counts.to_admins === ids.length;
-  const maxLate = visible.length ? visible[visible.length - 1] : Infinity;
-  const indexScans = Object.values(plans).every((p) => /Index Scan|Index Only Scan/.test(p) && !/Seq Scan on task/.test(p));
+  const due = new Map(soon.map((r) => [r.id, new Date(r.due_at).getTime()]));
+  const late = (m) => [...m].filter(([id]) => due.has(id)).map(([id, at]) => at - due.get(id));
+  const stamped = soon.filter((r) => r.overdue_at).map((r) => new Date(r.overdue_at).getTime() - due.get(r.id));
+  const missed = soon.filter((r) => !r.overdue_at).length;
+  const exactlyOnce = counts.activities === soon.length && counts.activity_tasks === soon.length && counts.to_assignee === soon.length && counts.to_admins === soon.length;
+  const sseLate = stats(late(sse));
+  const visibleLate = pglite ? null : stats(late(visible));
+  const indexScans = pglite ? null : Object.values(plans).every((p) => /Index Scan|Index Only Scan/.test(p) && !/Seq Scan on task/.test(p));
+  // The target is on the lateness a person sees: the notice on the Inbox (PGlite) / the stamp committed (PostgreSQL, as before).
+  const measured = pglite ? sseLate : visibleLate;
   const summary = {
-    postgres: serverVersion,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    database: server,
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}`,
+    loadAvg: { before: loadBefore, after: os.loadavg().map((n) => round(n, 2)) },
     hubs: cfg.hubs,
     openTasks: cfg.tasks + cfg.dueSoon,
-    dueDuringRun: ids.length,
+    dueDuringRun: soon.length,
     missed,
-    latenessVisibleMs: { p50: percentile(visible, 50), p99: percentile(visible, 99), max: maxLate, min: visible[0] },
-    latenessStampMs: { p50: percentile(stamped, 50), p99: percentile(stamped, 99), max: stamped[stamped.length - 1] },
-    exactlyOnce: { ...counts, expected: ids.length, ok: exactlyOnce },
+    latenessVisibleMs: visibleLate,
+    latenessSseMs: { ...sseLate, missing: soon.length - sseLate.n },
+    latenessStampMs: stats(stamped),
+    exactlyOnce: { ...counts, expected: soon.length, ok: exactlyOnce },
     indexScans,
-    target: `max lateness ≤ ${TARGET_MS} ms: ${maxLate <= TARGET_MS && missed === 0 ? 'met' : 'MISSED'}`,
+    targets: { p99Ms: TARGET_P99_MS, maxMs: TARGET_MAX_MS },
   };
-  console.log('\n=== EXPLAIN of the due-task claims (100k+ open tasks) ===');
-  for (const [step, plan] of Object.entries(plans)) console.log(`-- ${step}\n${plan}\n`);
+  summary.met = missed === 0 && exactlyOnce && measured.p99 < TARGET_P99_MS && measured.max <= TARGET_MAX_MS;
+  if (!pglite) {
+    console.log('\n=== EXPLAIN of the due-task claims (100k+ open tasks) ===');
+    for (const [step, plan] of Object.entries(plans)) console.log(`-- ${step}\n${plan}\n`);
+  }
   console.log('=== summary ===');
   console.log(JSON.stringify(summary, null, 2));
+  if (cfg.resultFile) fs.writeFileSync(cfg.resultFile, JSON.stringify(summary, null, 2));
+  if (cfg.writeDocs) writeDocsSection(pglite ? 'bench:sla:pglite' : 'bench:sla:postgres', docs(summary));
   clearTimeout(watchdog);
-  const ok = missed === 0 && exactlyOnce && indexScans && (!cfg.strict || maxLate <= TARGET_MS);
+  const ok = missed === 0 && exactlyOnce && indexScans !== false && (!cfg.strict || summary.met);
   await finish(ok ? 0 : 2);
+}
+
+function docs(s) {
+  const row = (what, x) => (x ? `| ${what} | ${x.p50} | ${x.p99} | ${x.max} |` : null);
+  return [
+    `Run of ${s.date}: ${s.database}, ${s.hubs} hub process(es) with the SLA scheduler and outbox worker on, ${s.openTasks} open tasks, ${s.dueDuringRun} coming due during the run; load average ${s.loadAvg.before.join(' / ')} before, ${s.loadAvg.after.join(' / ')} after (${s.machine}, shared).`,
+    '',
+    '| lateness after due_at (ms) | p50 | p99 | max |',
+    '|---|---|---|---|',
+    row('overdue stamp committed (polled every 50 ms)', s.latenessVisibleMs),
+    row(`task_overdue notice on an admin's open Inbox (SSE)${s.latenessSseMs.missing ? `, ${s.latenessSseMs.missing} missing` : ''}`, s.latenessSseMs),
+    row('overdue_at (the hub clock at the claim)', s.latenessStampMs),
+    '',
+    `Target p99 < ${s.targets.p99Ms} ms and max ≤ ${s.targets.maxMs} ms: **${s.met ? 'met' : 'missed'}**; missed tasks ${s.missed}; exactly once: ${s.exactlyOnce.ok ? 'yes' : 'NO'} (${s.exactlyOnce.activities} activities, ${s.exactlyOnce.to_assignee} + ${s.exactlyOnce.to_admins} notices for ${s.exactlyOnce.expected} tasks)${s.indexScans === null ? '' : `; claims are index scans: ${s.indexScans ? 'yes' : 'NO'}`}.`,
+  ]
+    .filter((l) => l !== null)
+    .join('\n');
 }
 
 async function finish(code) {
@@ -250,13 +258,15 @@ async function finish(code) {
   state.cleaning = (async () => {
     const hard = setTimeout(() => process.exit(code || 1), 20_000);
     hard.unref();
+    if (state.stream) state.stream.destroy();
     if (state.db) await state.db.end().catch(() => {});
-    await stopHubs().catch(() => {});
+    await Promise.all(state.hubs.map((h) => stopHub(h).catch(() => {})));
     if (state.admin && state.dbCreated) {
       if (cfg.keepDb) log(`database ${cfg.dbName} kept (BENCH_KEEP_DB=1)`);
       else await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`).then(() => log(`database ${cfg.dbName} dropped`), () => {});
     }
     if (state.admin) await state.admin.end().catch(() => {});
+    if (!cfg.keepDb) fs.rmSync(state.tmpDir, { recursive: true, force: true });
     process.exit(code);
   })();
   return state.cleaning;

@@ -26,6 +26,7 @@ import { FirstStartService } from './bootstrap/first-start.service';
 import type { HubConfig } from './config/config.schema';
 import { emailOptionsFrom } from './config/email-options';
 import { HUB_CONFIG } from './config/load-config';
+import { DatabaseNotificationsModule } from './database/database-notifications.module';
 import { dataSourceOptions } from './database/data-source.options';
 import { HealthController } from './health/health.controller';
 import { HttpErrorFilter } from './http/http-error.filter';
@@ -99,6 +100,7 @@ export class AppModule {
         TypeOrmModule.forRootAsync({
           useFactory: async () => ({ ...(await dataSourceOptions(config)), retryAttempts: 2, retryDelay: 1000 }),
         }),
+        DatabaseNotificationsModule.forRoot(config),
         CoreModule.forRoot({ useFactory: () => coreOptionsFrom(config) }, options.clock),
         OutboxModule.forRoot({
           worker: config.OUTBOX_WORKER,

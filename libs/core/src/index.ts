@@ -60,3 +60,5 @@ export * from './calls/call-log.service';
 export * from './calls/call-text';
 export * from './calls/call-outcome';
 export * from './calls/missed-call-tasks';
+export * from './outbox/retry-later';
+export * from './wakeups/database-notifications';

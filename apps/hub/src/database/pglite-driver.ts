@@ -57,6 +57,20 @@ export function pgliteDriverModule(db: PGlite, onEnd: () => void = () => undefin
       }
     }
 
+    /**
+     * LISTEN in the embedded database: notifications (NOTIFY, also from triggers) reach `listener`
+     * when the notifying transaction commits. Taken through the session lock like any query, so the
+     * LISTEN never lands inside another caller's transaction (a rollback there would undo it).
+     */
+    async listen(channel: string, listener: (payload: string) => void): Promise<() => Promise<void>> {
+      const release = await acquire();
+      try {
+        return await db.listen(channel, listener);
+      } finally {
+        release();
+      }
+    }
+
     end(callback?: (err?: Error) => void): void {
       db.close()
         .finally(onEnd)

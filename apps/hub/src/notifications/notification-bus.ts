@@ -1,6 +1,6 @@
+import { DatabaseNotifications } from '@leadline/core';
 import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { NOTIFICATION_COLUMNS, type NotificationView } from './notification';
 
@@ -35,102 +35,59 @@ export class LocalNotificationBus extends NotificationBus {
 }
 
 export const NOTIFICATION_CHANNEL = 'leadline_notification';
-const RECONNECT_MIN_MS = 500;
-const RECONNECT_MAX_MS = 30_000;
+/** NOTIFY payloads are limited to 8000 bytes; a longer notice travels as ids and is read back. */
+const MAX_INLINE_PAYLOAD = 7000;
 
 /**
- * PostgreSQL: NOTIFY reaches every hub process LISTENing on the channel, including this one. The
- * message carries only ids (NOTIFY payloads are limited to 8 kB); a process with a client of that
- * manager connected reads the row. The listening connection is dedicated (a pooled one would be
- * handed to other queries) and reconnects with backoff when the database goes away; notices sent
- * while it is down are not pushed live but stay in the list API.
+ * PostgreSQL: NOTIFY reaches every hub process LISTENing on the channel, including this one, over
+ * the process's one listening connection (DatabaseNotifications). The message carries the whole
+ * notification when it fits, so the process with the manager's event stream pushes it without
+ * reading it back; a large one carries only ids and is read. Notices sent while the listening
+ * connection is down are not pushed live but stay in the list API.
  */
 export class PgNotificationBus extends NotificationBus implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('NotificationBus');
-  private client: Client | null = null;
-  private connecting: Client | null = null;
-  private stopped = false;
-  private retryMs = RECONNECT_MIN_MS;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
-    private readonly url: string,
+    private readonly notifications: DatabaseNotifications,
     private readonly db: DataSource,
   ) {
     super();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.connect();
+  onApplicationBootstrap(): void {
+    this.unsubscribe = this.notifications.listen(NOTIFICATION_CHANNEL, (payload) => void this.received(payload));
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    // A connection attempt under way is ended too, so shutdown does not wait for its timeout.
-    const clients = [this.client, this.connecting].filter((c): c is Client => c !== null);
-    this.client = null;
-    this.connecting = null;
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
   }
 
   async publish(notifications: NotificationView[]): Promise<void> {
     if (notifications.length === 0) return;
-    const messages = notifications.map((n) => JSON.stringify({ id: n.id, managerId: n.managerId }));
+    const messages = notifications.map((n) => {
+      const full = JSON.stringify(n);
+      return Buffer.byteLength(full) <= MAX_INLINE_PAYLOAD ? full : JSON.stringify({ id: n.id, managerId: n.managerId });
+    });
     await this.db.query(`SELECT pg_notify($1, m) FROM unnest($2::text[]) AS m`, [NOTIFICATION_CHANNEL, messages]);
   }
 
   /** True while the LISTEN connection is up (tests wait for it). */
   get listening(): boolean {
-    return this.client !== null;
-  }
-
-  private async connect(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 10_000 });
-    // Without an error listener a dropped socket would crash the process.
-    client.on('error', (err) => this.lost(client, err));
-    client.on('end', () => this.lost(client));
-    client.on('notification', (msg) => {
-      if (msg.channel === NOTIFICATION_CHANNEL && msg.payload) void this.received(msg.payload);
-    });
-    this.connecting = client;
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${NOTIFICATION_CHANNEL}`);
-    } catch (err) {
-      this.lost(client, err as Error);
-      return;
-    } finally {
-      if (this.connecting === client) this.connecting = null;
-    }
-    if (this.stopped) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.client = client;
-    this.retryMs = RECONNECT_MIN_MS;
-  }
-
-  private lost(client: Client, err?: Error): void {
-    if (this.stopped || (this.client !== null && this.client !== client)) return;
-    this.client = null;
-    client.removeAllListeners('end');
-    client.end().catch(() => undefined);
-    if (this.retryTimer) return;
-    this.log.warn({ msg: 'notification listener disconnected, reconnecting', error: err?.message, inMs: this.retryMs });
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, this.retryMs);
-    this.retryMs = Math.min(RECONNECT_MAX_MS, this.retryMs * 2);
+    return this.notifications.live;
   }
 
   private async received(payload: string): Promise<void> {
     try {
-      const { id, managerId } = JSON.parse(payload) as { id: string; managerId: string };
-      if (this.local.listenerCount(managerId) === 0) return;
-      const [row] = await this.db.query(`SELECT ${NOTIFICATION_COLUMNS} FROM notification WHERE id = $1`, [id]);
+      const message = JSON.parse(payload) as Partial<NotificationView> & { id: string; managerId: string };
+      if (this.local.listenerCount(message.managerId) === 0) return;
+      if (message.event !== undefined && message.createdAt !== undefined) {
+        this.deliverLocally(message as NotificationView);
+        return;
+      }
+      const [row] = await this.db.query(`SELECT ${NOTIFICATION_COLUMNS} FROM notification WHERE id = $1`, [message.id]);
       if (row) this.deliverLocally(row);
     } catch (err) {
       this.log.warn({ msg: 'could not relay a notification', error: (err as Error).message });

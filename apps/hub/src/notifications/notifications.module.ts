@@ -1,3 +1,4 @@
+import { DatabaseNotifications } from '@leadline/core';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -19,8 +20,8 @@ export class NotificationsModule {
       providers: [
         {
           provide: NotificationBus,
-          inject: [getDataSourceToken()],
-          useFactory: (db: DataSource) => (config.DATABASE_URL ? new PgNotificationBus(config.DATABASE_URL, db) : new LocalNotificationBus()),
+          inject: [getDataSourceToken(), DatabaseNotifications],
+          useFactory: (db: DataSource, notifications: DatabaseNotifications) => (config.DATABASE_URL ? new PgNotificationBus(notifications, db) : new LocalNotificationBus()),
         },
         NotificationsService,
         InAppNotifier,

@@ -1,14 +1,19 @@
-import { SlaService } from '@leadline/core';
+import { Clock, SlaService } from '@leadline/core';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { HubConfig } from '../config/config.schema';
 import { HUB_CONFIG } from '../config/load-config';
 
 const INTERVAL_MS = 1000;
+/** Shortest pause: steps coming due within it are taken together, and one due now that another process holds (SKIP LOCKED) is looked at again this soon. */
+const MIN_DELAY_MS = 100;
 
 /**
- * Runs SlaService.tick() every second (SLA_SCHEDULER=off disables it; tests call tick() themselves).
- * A self-rescheduling timer rather than a fixed interval: a slow tick (database hiccup) is never run
- * twice at once in one process; several processes are safe anyway (SKIP LOCKED claims).
+ * Runs SlaService.tick() at least every second (SLA_SCHEDULER=off disables it; tests call tick()
+ * themselves), and sooner when a task's next step comes due within that second: after each tick it
+ * reads the earliest pending instant and wakes right at it, so a task is overdue within milliseconds
+ * of its due time rather than up to a tick late. A self-rescheduling timer rather than a fixed
+ * interval: a slow tick (database hiccup) is never run twice at once in one process; several
+ * processes are safe anyway (SKIP LOCKED claims).
  */
 @Injectable()
 export class SlaScheduler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -20,6 +25,7 @@ export class SlaScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly sla: SlaService,
+    private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -41,11 +47,15 @@ export class SlaScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async run(): Promise<void> {
     const started = Date.now();
+    let delay = INTERVAL_MS;
     try {
       await this.sla.tick();
+      const next = await this.sla.nextInstant();
+      // Instants are compared with the domain clock; the timer runs on real time, which is the same in production.
+      if (next) delay = Math.min(INTERVAL_MS, Math.max(MIN_DELAY_MS, next.getTime() - this.clock.now().getTime() + 5));
     } catch (err) {
       this.log.warn({ msg: 'sla tick failed, retrying next tick', error: err instanceof Error ? err.message : String(err) });
     }
-    this.schedule(Math.max(0, INTERVAL_MS - (Date.now() - started)));
+    this.schedule(delay === INTERVAL_MS ? Math.max(0, INTERVAL_MS - (Date.now() - started)) : delay);
   }
 }

@@ -1,14 +1,20 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { RetryLater } from '@leadline/core';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Telegram } from 'telegraf';
+import { ChatHolds } from './chat-holds';
 import { TELEGRAM_OPTIONS, type TelegramOptions } from './telegram.options';
 
 export type BotRole = 'client' | 'manager';
+
+const floodLog = new Logger('Telegram');
 
 /** One bot: its Bot API client (telegraf's Telegram, pointed at TELEGRAM_API_ROOT) and who it is. */
 export class BotHandle {
   readonly id: number;
   readonly api: Telegram;
   private username: string | null = null;
+  /** Chats this bot was told (429) to leave alone for a while. */
+  readonly holds = new ChatHolds();
 
   constructor(
     readonly role: BotRole,
@@ -19,6 +25,33 @@ export class BotHandle {
     this.id = Number(token.split(':')[0]);
     // webhookReply false: answers go to the Bot API, never into a webhook response we do not write.
     this.api = new Telegram(token, { apiRoot, webhookReply: false });
+    this.honourRetryAfter();
+  }
+
+  /**
+   * Every call that writes to a chat goes through the chat's hold: a 429 with `retry_after` N holds
+   * that chat (of this bot) for N s, and a write to a held chat is not sent. Both surface as
+   * RetryLater, which the outbox turns into "due again in exactly that long" without holding up
+   * deliveries to other chats or using up an attempt.
+   */
+  private honourRetryAfter(): void {
+    const call = this.api.callApi.bind(this.api);
+    const gated = async (method: string, payload: Record<string, unknown>, options?: unknown) => {
+      const chat = /^(send|edit|copy|forward|delete)/.test(method) && payload?.chat_id !== undefined ? String(payload.chat_id) : null;
+      if (chat === null) return call(method as never, payload as never, options as never);
+      const held = this.holds.heldFor(chat);
+      if (held > 0) throw new RetryLater(held, `Telegram flood control: chat ${chat} of the ${this.role} bot is held for ${Math.ceil(held / 1000)} s more`);
+      try {
+        return await call(method as never, payload as never, options as never);
+      } catch (err) {
+        if (telegramErrorCode(err) !== 429) throw err;
+        const seconds = telegramRetryAfter(err) ?? 1;
+        this.holds.hold(chat, seconds * 1000);
+        floodLog.warn({ msg: 'telegram 429', bot: this.role, method, chatId: chat, retryAfter: seconds });
+        throw new RetryLater(seconds * 1000, `Telegram 429 on ${method} to chat ${chat} (${this.role} bot): retry after ${seconds} s`);
+      }
+    };
+    this.api.callApi = gated as Telegram['callApi'];
   }
 
   /** The bot's @username (for t.me links), asked once. */

@@ -1,15 +1,15 @@
-import { ConversationsService, OutboxKind, OutboxService, type OutboxDelivery, type StoredAttachment } from '@leadline/core';
+import { ConversationsService, OutboxKind, OutboxService, RetryLater, type OutboxDelivery, type StoredAttachment } from '@leadline/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { RateGate } from './rate-gate';
-import { TelegramBots, telegramErrorCode, telegramRetryAfter } from './telegram-bots';
+import { TelegramBots, telegramErrorCode } from './telegram-bots';
 import { sendFile } from './telegram-files';
 import { CAPTION_LIMIT, splitText } from './text-split';
 
-/** Longest a delivery waits in process for its slot or a 429's retry_after; longer waits go back to the outbox. */
-const MAX_WAIT_MS = 20_000;
+/** Longest a delivery waits in process for its slot; longer waits go back to the outbox (RetryLater). */
+const MAX_WAIT_MS = 1_000;
 
 /** A 'message.telegram' outbox row (ConversationsService.send). `attachments`: how many files are stored with the activity. */
 interface TelegramMessagePayload {
@@ -92,28 +92,24 @@ export class TelegramSenderService {
     await this.fail(p, 'failed', lastError);
   }
 
+  /**
+   * A 429 (and a chat still held after one) comes back from the bot as RetryLater: the outbox row
+   * is due again after exactly `retry_after`, and this delivery's slot is free for other chats. The
+   * parts already delivered are recorded, so the retry goes on from the part that was held.
+   */
   private async send(chatId: string, part: Part): Promise<{ message_id: number; chat: { id: number } }> {
-    for (let attempt = 1; ; attempt++) {
-      const wait = this.gate.reserve(chatId, MAX_WAIT_MS);
-      if (wait === null) throw new Error(`Telegram rate limit for chat ${chatId}: retry later`);
-      if (wait > 0) await sleep(wait);
-      try {
-        if ('text' in part) return await this.bots.client.api.sendMessage(chatId, part.text, { link_preview_options: { is_disabled: true } });
-        return await sendFile(this.bots.client, chatId, { kind: part.file.kind, content: part.file.content, fileName: part.file.fileName }, { caption: part.caption });
-      } catch (err) {
-        const code = telegramErrorCode(err);
-        const description = this.bots.describe(err);
-        if (code === 429) {
-          const retryAfter = telegramRetryAfter(err) ?? 1;
-          this.gate.pause(chatId, retryAfter);
-          this.log.warn({ msg: 'telegram 429', chatId, retryAfter, attempt });
-          if (attempt < 3) continue;
-          throw new Error(description);
-        }
-        if (code === 403) throw new PermanentFailure('blocked', description);
-        if (code === 400) throw new PermanentFailure('rejected', description);
-        throw err;
-      }
+    const wait = this.gate.reserve(chatId, MAX_WAIT_MS);
+    if (wait === null) throw new RetryLater(MAX_WAIT_MS, `Telegram rate limit for chat ${chatId}: no free slot within ${MAX_WAIT_MS} ms`);
+    if (wait > 0) await sleep(wait);
+    try {
+      if ('text' in part) return await this.bots.client.api.sendMessage(chatId, part.text, { link_preview_options: { is_disabled: true } });
+      return await sendFile(this.bots.client, chatId, { kind: part.file.kind, content: part.file.content, fileName: part.file.fileName }, { caption: part.caption });
+    } catch (err) {
+      const code = telegramErrorCode(err);
+      const description = this.bots.describe(err);
+      if (code === 403) throw new PermanentFailure('blocked', description);
+      if (code === 400) throw new PermanentFailure('rejected', description);
+      throw err;
     }
   }
 

@@ -160,7 +160,8 @@ export class AssignmentService {
       [m.id, m.capacity],
     );
     const free = Number(n) < (m.capacity ?? Infinity);
-    await em.query(free ? `RELEASE SAVEPOINT claim_capacity` : `ROLLBACK TO SAVEPOINT claim_capacity`);
+    // A free manager's savepoint is simply left to the commit (releasing it would be one more round trip).
+    if (!free) await em.query(`ROLLBACK TO SAVEPOINT claim_capacity`);
     return free;
   }
 

@@ -16,11 +16,19 @@ export interface ResolvedContact {
   conflicts: string[];
 }
 
-interface Match {
+/** A contact owning one of the lead's identities. */
+export interface IdentityMatch {
   contact_id: string;
   kind: string;
   value: string;
-  created_at: Date;
+  created_at: Date | string;
+}
+
+/** The contacts owning any of the identities given as two parallel text arrays ($kinds, $values). */
+export function identityMatchesSql(kinds: number, values: number): string {
+  return `SELECT ci.contact_id, ci.kind, ci.value, c.created_at
+            FROM contact_identity ci JOIN contact c ON c.id = ci.contact_id
+           WHERE (ci.kind, ci.value) IN (SELECT * FROM unnest($${kinds}::text[], $${values}::text[]))`;
 }
 
 /** Advisory-lock keys that serialise concurrent leads of the same person. */
@@ -34,15 +42,13 @@ export function identityLockKeys(identities: LeadIdentity[]): string[] {
  */
 @Injectable()
 export class ContactResolver {
-  async resolve(em: EntityManager, identities: LeadIdentity[], name: string | null, at: Date, channel: string, writes: LeadWrites): Promise<ResolvedContact> {
-    const matches: Match[] = identities.length
-      ? await em.query(
-          `SELECT ci.contact_id, ci.kind, ci.value, c.created_at
-             FROM contact_identity ci JOIN contact c ON c.id = ci.contact_id
-            WHERE (ci.kind, ci.value) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-          [identities.map((i) => i.kind), identities.map((i) => i.value)],
-        )
-      : [];
+  /**
+   * `found`: the identity matches when the caller already read them (intake reads them in its receipt
+   * claim statement, with identityMatchesSql, to save a round trip); otherwise they are read here.
+   */
+  async resolve(em: EntityManager, identities: LeadIdentity[], name: string | null, at: Date, channel: string, writes: LeadWrites, found?: IdentityMatch[]): Promise<ResolvedContact> {
+    const matches: IdentityMatch[] =
+      found ?? (identities.length ? await em.query(`SELECT * FROM (${identityMatchesSql(1, 2)}) AS m`, [identities.map((i) => i.kind), identities.map((i) => i.value)]) : []);
 
     if (matches.length === 0) {
       const contactId = randomUUID();

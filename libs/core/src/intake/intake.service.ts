@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AssignmentService } from '../assignment/assignment.service';
 import { addBusinessMinutes } from '../business-hours/business-hours';
-import { ContactResolver, identityLockKeys, type LeadIdentity } from '../contacts/contact-resolver';
+import { ContactResolver, identityLockKeys, identityMatchesSql, type IdentityMatch, type LeadIdentity } from '../contacts/contact-resolver';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
@@ -109,12 +109,12 @@ export class IntakeService {
       await em.query(`SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM (SELECT unnest($1::text[]) AS k ORDER BY 1) AS keys`, [lockKeys]);
     }
 
-    const claim = await this.claimReceipt(em, event, raw);
-    if (typeof claim !== 'string') return claim;
-    const receiptId = claim;
+    const claim = await this.claimReceipt(em, event, raw, identities);
+    if (!('receiptId' in claim)) return claim;
+    const { receiptId } = claim;
 
     const writes = new LeadWrites();
-    const contact = await this.contacts.resolve(em, identities, name, at, event.channel, writes);
+    const contact = await this.contacts.resolve(em, identities, name, at, event.channel, writes, claim.matches);
     const contactId = contact.contactId;
     await this.addTextPhones(em, contactId, textPhones, at, event.channel, writes);
 
@@ -223,11 +223,12 @@ export class IntakeService {
 
   /**
    * Claims the receipt (idempotency on channel + external id) and, for senders without ids, finds
-   * the same submission within the dedupe window, in one statement. Returns the receipt id to
-   * process, or the earlier result.
+   * the same submission within the dedupe window, in one statement; the same statement reads who owns
+   * the lead's identities (its snapshot is taken after the identity locks, like a statement of its
+   * own would be). Returns the receipt id to process with those matches, or the earlier result.
    */
-  private async claimReceipt(em: EntityManager, event: InboundEvent, raw: unknown): Promise<string | IngestResult> {
-    const [row]: Array<{ receipt_id: string | null; recent_result: IngestResult | null }> = await em.query(
+  private async claimReceipt(em: EntityManager, event: InboundEvent, raw: unknown, identities: LeadIdentity[]): Promise<{ receiptId: string; matches?: IdentityMatch[] } | IngestResult> {
+    const [row]: Array<{ receipt_id: string | null; recent_result: IngestResult | null; matches: IdentityMatch[] | null }> = await em.query(
       `WITH recent AS (
          SELECT result FROM inbound_receipt
           WHERE $3::text IS NOT NULL AND channel = $1 AND dedupe_key = $3 AND status = 'processed'
@@ -238,24 +239,34 @@ export class IntakeService {
          SELECT $1, $2, $3, 'processed', $4, now() WHERE NOT EXISTS (SELECT 1 FROM recent)
          ON CONFLICT (channel, external_id) DO NOTHING RETURNING id
        )
-       SELECT (SELECT id FROM claimed) AS receipt_id, (SELECT result FROM recent) AS recent_result`,
-      [event.channel, event.externalId, event.dedupeKey ?? null, JSON.stringify(raw ?? null), this.options.submissionDedupeSeconds],
+       SELECT (SELECT id FROM claimed) AS receipt_id, (SELECT result FROM recent) AS recent_result,
+              (SELECT json_agg(m) FROM (${identityMatchesSql(6, 7)}) AS m) AS matches`,
+      [
+        event.channel,
+        event.externalId,
+        event.dedupeKey ?? null,
+        JSON.stringify(raw ?? null),
+        this.options.submissionDedupeSeconds,
+        identities.map((i) => i.kind),
+        identities.map((i) => i.value),
+      ],
     );
     if (row.recent_result) return { ...row.recent_result, duplicate: true };
-    if (row.receipt_id) return row.receipt_id;
+    if (row.receipt_id) return { receiptId: row.receipt_id, matches: row.matches ?? [] };
     // A concurrent twin waited on our unique key above; by now it has committed.
     const [existing]: ReceiptRow[] = await em.query(
       `SELECT id, status, result FROM inbound_receipt WHERE channel = $1 AND external_id = $2 FOR UPDATE`,
       [event.channel, event.externalId],
     );
     if (existing.status === 'processed' && existing.result) return { ...(existing.result as IngestResult), duplicate: true };
+    // Taken over below: its identities are read again by the resolver (rare path).
     // A failed receipt: this delivery (a provider retry or a replay) takes it over.
     await em.query(`UPDATE inbound_receipt SET attempts = attempts + 1, raw = $2, dedupe_key = $3 WHERE id = $1`, [
       existing.id,
       JSON.stringify(raw ?? null),
       event.dedupeKey ?? null,
     ]);
-    return existing.id;
+    return { receiptId: existing.id };
   }
 
   /** Phones written in the text, normalised, that are not already identities of this event. */

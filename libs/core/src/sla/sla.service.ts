@@ -105,6 +105,17 @@ export class SlaService {
     private readonly assignment: AssignmentService,
   ) {}
 
+  /**
+   * The earliest instant any open task has a step pending at (null: none), read through the three
+   * partial indexes (a min() of each is one index probe). Lets the scheduler wake exactly then
+   * instead of at its next tick.
+   */
+  async nextInstant(): Promise<Date | null> {
+    const parts = Object.values(STEP_COLUMNS).map(({ instant, stamp }) => `(SELECT min(${instant}) FROM task WHERE status = 'open' AND ${stamp} IS NULL)`);
+    const [row] = await this.db.query(`SELECT least(${parts.join(', ')}) AS next`);
+    return row?.next ? new Date(row.next) : null;
+  }
+
   /** Processes everything due at the clock's now, batch by batch. */
   async tick(): Promise<SlaTickResult> {
     const result: SlaTickResult = { reminded: 0, overdue: 0, escalated: 0, fromQueue: 0 };

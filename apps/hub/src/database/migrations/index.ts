@@ -11,6 +11,7 @@ import { ReportCallFacts1763906000000 } from './1763906000000-report-call-facts'
 import { WebFormDelivery1764000100000 } from './1764000100000-web-form-delivery';
 import { CallTruth1764000300000 } from './1764000300000-call-truth';
 import { TelegramTruth1764000500000 } from './1764000500000-telegram-truth';
+import { OutboxWake1764000600000 } from './1764000600000-outbox-wake';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   WebFormDelivery1764000100000,
   CallTruth1764000300000,
   TelegramTruth1764000500000,
+  OutboxWake1764000600000,
 ];
