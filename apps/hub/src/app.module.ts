@@ -29,6 +29,8 @@ import { dataSourceOptions } from './database/data-source.options';
 import { HealthController } from './health/health.controller';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { validationPipe } from './http/validation';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SlaScheduler } from './sla/sla-scheduler';
 
@@ -114,6 +116,7 @@ export class AppModule {
         ExportController,
         MailboxesController,
         EmailContentController,
+        MetricsController,
       ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
@@ -121,6 +124,7 @@ export class AppModule {
         WorkdayService,
         FirstStartService,
         SlaScheduler,
+        MetricsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_PIPE, useValue: validationPipe() },
