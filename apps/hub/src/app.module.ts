@@ -1,8 +1,9 @@
 import { EmailModule, TelegramModule, TelephonyModule, WebFormModule, type TelegramOptions, type TelephonyOptions } from '@leadline/channels';
 import { CoreModule, OutboxModule, type Clock, type CoreOptions } from '@leadline/core';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditController } from './api/audit.controller';
 import { AuthController } from './api/auth.controller';
 import { ChannelsController } from './api/channels.controller';
 import { CompaniesController } from './api/companies.controller';
@@ -19,6 +20,7 @@ import { ReceiptsController } from './api/receipts.controller';
 import { ReportsController } from './api/reports.controller';
 import { TasksController } from './api/tasks.controller';
 import { WorkdayService } from './api/workday.service';
+import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuthGuard } from './auth/auth.guard';
 import { SessionsService } from './auth/sessions.service';
 import { FirstStartService } from './bootstrap/first-start.service';
@@ -117,6 +119,7 @@ export class AppModule {
         MailboxesController,
         EmailContentController,
         MetricsController,
+        AuditController,
       ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
@@ -128,6 +131,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_PIPE, useValue: validationPipe() },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
 import { AssignmentService } from './assignment/assignment.service';
+import { AuditService } from './audit/audit.service';
 import { ContactMergeService } from './contacts/contact-merge';
 import { CompaniesService } from './companies/companies.service';
 import { ChannelStatusRegistry } from './channels/channel-status';
@@ -50,6 +51,7 @@ const SERVICES = [
   SlaService,
   TasksService,
   TimelineService,
+  AuditService,
 ];
 
 /** The domain. Needs a TypeORM DataSource (TypeOrmModule.forRoot) and its options from the host. */
