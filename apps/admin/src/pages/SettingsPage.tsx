@@ -7,10 +7,11 @@ import { useI18n } from '../i18n';
 import { navigate, useRoute } from '../router';
 import type { MailboxDetails } from '../mailboxForm';
 import { ErrorNote, Loading, Section } from '../ui';
+import { AuditLogTab } from './AuditLogTab';
 import { MailboxEditor } from './MailboxEditor';
 
-type Tab = 'managers' | 'forms' | 'channels' | 'outbox';
-const TABS: Tab[] = ['managers', 'forms', 'channels', 'outbox'];
+type Tab = 'managers' | 'forms' | 'channels' | 'outbox' | 'audit';
+const TABS: Tab[] = ['managers', 'forms', 'channels', 'outbox', 'audit'];
 
 export function SettingsPage() {
   const { t } = useI18n();
@@ -30,6 +31,7 @@ export function SettingsPage() {
       {tab === 'forms' && <FormsTab />}
       {tab === 'channels' && <ChannelsTab />}
       {tab === 'outbox' && <OutboxTab />}
+      {tab === 'audit' && <AuditLogTab />}
     </div>
   );
 }
