@@ -15,6 +15,7 @@ import { ExportController, ImportController } from './api/import.controller';
 import { MailboxesController } from './api/mailboxes.controller';
 import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
+import { PersonalDataController } from './api/personal-data.controller';
 import { PipelinesController } from './api/pipelines.controller';
 import { ReceiptsController } from './api/receipts.controller';
 import { ReportsController } from './api/reports.controller';
@@ -120,6 +121,7 @@ export class AppModule {
         EmailContentController,
         MetricsController,
         AuditController,
+        PersonalDataController,
       ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },

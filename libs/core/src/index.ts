@@ -58,3 +58,4 @@ export * from './calls/call-log.service';
 export * from './calls/call-text';
 export * from './audit/audit.service';
 export * from './audit/redact';
+export * from './privacy/personal-data.service';

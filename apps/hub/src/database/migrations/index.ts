@@ -9,6 +9,7 @@ import { Calls1763903000000 } from './1763903000000-calls';
 import { CompaniesReportsImport1763905000000 } from './1763905000000-companies-reports-import';
 import { ReportCallFacts1763906000000 } from './1763906000000-report-call-facts';
 import { AuditLog1764000700000 } from './1764000700000-audit-log';
+import { CallFactsOutliveErasure1764000700001 } from './1764000700001-call-facts-outlive-erasure';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   CompaniesReportsImport1763905000000,
   ReportCallFacts1763906000000,
   AuditLog1764000700000,
+  CallFactsOutliveErasure1764000700001,
 ];
