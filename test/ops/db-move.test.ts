@@ -169,5 +169,5 @@ describe('db:move from the embedded database to PostgreSQL', () => {
     const refused: string[] = [];
     expect(await dbMoveCommand(['--to', target.url, '--from', pgliteEnv.PGLITE_DATA_DIR], () => undefined, (l) => refused.push(l))).toBe(1);
     expect(refused).toEqual([expect.stringMatching(/^db:move: postgres:\/\/.* is not empty \(\d+ tables or sequences in schema public\); db:move only fills an empty database$/)]);
-  });
+  }, 300_000);
 });
