@@ -91,7 +91,9 @@ export class MetricsService {
   observeResponse(routeUrl: string | undefined, status: number, seconds: number): void {
     const channel = inboundChannelOf(routeUrl);
     if (!channel) return;
-    if (status === 401 || status === 403) this.webhookRejected.inc({ channel });
+    // Provider webhooks answer 401/403 only to a wrong or missing signature / secret; a form's 403
+    // (an origin it does not allow) is a refused post, not a forged one.
+    if ((status === 401 || status === 403) && channel !== 'web_form') this.webhookRejected.inc({ channel });
     else this.intakeDuration.observe({ channel, status: String(status) }, seconds);
   }
 
