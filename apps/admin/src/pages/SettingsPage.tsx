@@ -9,9 +9,10 @@ import type { MailboxDetails } from '../mailboxForm';
 import { ErrorNote, Loading, Section } from '../ui';
 import { AuditLogTab } from './AuditLogTab';
 import { MailboxEditor } from './MailboxEditor';
+import { PersonalDataTab } from './PersonalDataTab';
 
-type Tab = 'managers' | 'forms' | 'channels' | 'outbox' | 'audit';
-const TABS: Tab[] = ['managers', 'forms', 'channels', 'outbox', 'audit'];
+type Tab = 'managers' | 'forms' | 'channels' | 'outbox' | 'audit' | 'privacy';
+const TABS: Tab[] = ['managers', 'forms', 'channels', 'outbox', 'audit', 'privacy'];
 
 export function SettingsPage() {
   const { t } = useI18n();
@@ -32,6 +33,7 @@ export function SettingsPage() {
       {tab === 'channels' && <ChannelsTab />}
       {tab === 'outbox' && <OutboxTab />}
       {tab === 'audit' && <AuditLogTab />}
+      {tab === 'privacy' && <PersonalDataTab />}
     </div>
   );
 }
