@@ -85,7 +85,7 @@ export function auditedRoute(method: string, routeUrl: string | undefined, param
   if (NOT_AUDITED.has(key)) return null;
   if (AUDITED_READS[key]) return { action: AUDITED_READS[key], entityType: 'export', target: null, createdTable: null };
   if (!WRITES.has(method)) return null;
-  // /api/inbound/* are provider webhooks (no logged-in actor) except the failed-receipt admin routes.
+  // Public routes (provider webhooks, form posts, login) have no logged-in actor: the interceptor skips them.
   const rest = routeUrl.slice('/api/'.length);
   const collectionKey = Object.keys(COLLECTIONS).find((c) => rest === c || rest.startsWith(`${c}/`)) ?? rest.split('/')[0];
   const known = COLLECTIONS[collectionKey];

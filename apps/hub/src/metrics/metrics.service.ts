@@ -87,7 +87,7 @@ export class MetricsService {
     this.defineProcessMetrics(registers);
   }
 
-  /** Called for every HTTP response (see registerHttpMetrics). */
+  /** Called for every HTTP response (the onResponse hook of create-app.ts). */
   observeResponse(routeUrl: string | undefined, status: number, seconds: number): void {
     const channel = inboundChannelOf(routeUrl);
     if (!channel) return;
