@@ -2,10 +2,13 @@
 /**
  * `npm test`: the jest suite (hub, unit + integration + browser), then the admin UI's component
  * tests with vitest. Arguments go to jest (`npm test -- test/http/auth.test.ts`); vitest runs only
- * for the whole suite (no arguments) or when an argument names apps/admin.
+ * for the whole suite (no arguments) or when an argument names apps/admin. First the system
+ * packages the chosen tests drive are checked (test/system-packages.js): installed when this runs
+ * as root with apt-get, else one line names them and the command, and nothing runs.
  */
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
+const { ensureSystemPackages } = require('./system-packages');
 
 const root = join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -18,8 +21,17 @@ function run(cmd, cmdArgs) {
   return res.status ?? 1;
 }
 
+const needsJest = args.length === 0 || jestArgs.length > 0;
+if (needsJest) {
+  const problem = ensureSystemPackages(jestArgs);
+  if (problem) {
+    process.stderr.write(`${problem}\n`);
+    process.exit(1);
+  }
+}
+
 let status = 0;
-if (args.length === 0 || jestArgs.length > 0) {
+if (needsJest) {
   status = run('jest', ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(root, 'node_modules/jest/bin/jest.js'), ...jestArgs]);
 }
 if (status === 0 && (args.length === 0 || adminArgs.length > 0)) {

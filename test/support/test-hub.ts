@@ -71,9 +71,9 @@ export class TestHub {
     return new TestHub(app, config, db, clock, report.formKey!);
   }
 
-  /** Also serves real HTTP on a free port of 127.0.0.1 (for browser tests); returns the base URL. */
-  async listen(): Promise<string> {
-    await this.app.listen(0, '127.0.0.1');
+  /** Also serves real HTTP on 127.0.0.1 (a free port unless given); returns the base URL. */
+  async listen(port = 0): Promise<string> {
+    await this.app.listen(port, '127.0.0.1');
     const address = this.app.getHttpServer().address() as AddressInfo;
     return `http://127.0.0.1:${address.port}`;
   }

@@ -1,8 +1,9 @@
 import { ActivityMediaModule, EmailModule, TelegramModule, TelephonyModule, WebFormModule, WhatsAppModule, type TelegramOptions, type TelephonyOptions, type WhatsAppOptions } from '@leadline/channels';
 import { CoreModule, OutboxModule, type Clock, type CoreOptions } from '@leadline/core';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditController } from './api/audit.controller';
 import { AuthController } from './api/auth.controller';
 import { ChannelsController } from './api/channels.controller';
 import { CompaniesController } from './api/companies.controller';
@@ -15,11 +16,13 @@ import { ExportController, ImportController } from './api/import.controller';
 import { MailboxesController } from './api/mailboxes.controller';
 import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
+import { PersonalDataController } from './api/personal-data.controller';
 import { PipelinesController } from './api/pipelines.controller';
 import { ReceiptsController } from './api/receipts.controller';
 import { ReportsController } from './api/reports.controller';
 import { TasksController } from './api/tasks.controller';
 import { WorkdayService } from './api/workday.service';
+import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuthGuard } from './auth/auth.guard';
 import { SessionsService } from './auth/sessions.service';
 import { FirstStartService } from './bootstrap/first-start.service';
@@ -31,6 +34,8 @@ import { dataSourceOptions } from './database/data-source.options';
 import { HealthController } from './health/health.controller';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { validationPipe } from './http/validation';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SlaScheduler } from './sla/sla-scheduler';
 
@@ -135,6 +140,9 @@ export class AppModule {
         ExportController,
         MailboxesController,
         EmailContentController,
+        MetricsController,
+        AuditController,
+        PersonalDataController,
       ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
@@ -142,9 +150,11 @@ export class AppModule {
         WorkdayService,
         FirstStartService,
         SlaScheduler,
+        MetricsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_PIPE, useValue: validationPipe() },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
       ],
     };
   }

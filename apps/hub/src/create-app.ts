@@ -13,6 +13,7 @@ import { registerImportBodies } from './http/import-body';
 import type { HubConfig } from './config/config.schema';
 import { registerAdminUi } from './http/admin-ui';
 import { PinoNestLogger } from './logging/logger';
+import { MetricsService } from './metrics/metrics.service';
 
 export function createFastifyAdapter(config: HubConfig): FastifyAdapter {
   return new FastifyAdapter({ logger: false, trustProxy: config.TRUST_PROXY, bodyLimit: 1024 * 1024 });
@@ -42,7 +43,9 @@ export async function configureApp(app: NestFastifyApplication, logger: Logger, 
     }
   });
   registerImportBodies(fastify);
+  const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', (req, reply, done) => {
+    metrics.observeResponse(req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     const line = {
       method: req.method,
       path: req.url.split('?')[0],

@@ -1,5 +1,7 @@
 import { Global, Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
 import { AssignmentService } from './assignment/assignment.service';
+import { AuditService } from './audit/audit.service';
+import { PersonalDataService } from './privacy/personal-data.service';
 import { ContactMergeService } from './contacts/contact-merge';
 import { CompaniesService } from './companies/companies.service';
 import { ChannelStatusRegistry } from './channels/channel-status';
@@ -52,6 +54,8 @@ const SERVICES = [
   SlaService,
   TasksService,
   TimelineService,
+  AuditService,
+  PersonalDataService,
 ];
 
 /** The domain. Needs a TypeORM DataSource (TypeOrmModule.forRoot) and its options from the host. */

@@ -62,3 +62,6 @@ export * from './calls/call-outcome';
 export * from './calls/missed-call-tasks';
 export * from './outbox/retry-later';
 export * from './wakeups/database-notifications';
+export * from './audit/audit.service';
+export * from './audit/redact';
+export * from './privacy/personal-data.service';

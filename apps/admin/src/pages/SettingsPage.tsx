@@ -7,10 +7,12 @@ import { navigate, useRoute } from '../router';
 import type { MailboxDetails } from '../mailboxForm';
 import { ErrorNote, Loading, Section } from '../ui';
 import { FormsTab } from './FormsTab';
+import { AuditLogTab } from './AuditLogTab';
 import { MailboxEditor } from './MailboxEditor';
+import { PersonalDataTab } from './PersonalDataTab';
 
-type Tab = 'managers' | 'forms' | 'channels' | 'outbox';
-const TABS: Tab[] = ['managers', 'forms', 'channels', 'outbox'];
+type Tab = 'managers' | 'forms' | 'channels' | 'outbox' | 'audit' | 'privacy';
+const TABS: Tab[] = ['managers', 'forms', 'channels', 'outbox', 'audit', 'privacy'];
 
 export function SettingsPage() {
   const { t } = useI18n();
@@ -30,6 +32,8 @@ export function SettingsPage() {
       {tab === 'forms' && <FormsTab />}
       {tab === 'channels' && <ChannelsTab />}
       {tab === 'outbox' && <OutboxTab />}
+      {tab === 'audit' && <AuditLogTab />}
+      {tab === 'privacy' && <PersonalDataTab />}
     </div>
   );
 }

@@ -160,6 +160,9 @@ export const envSchema = z
     MAIL_FORM_SENDERS: optionalString.transform((v) => (v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
     MAIL_ATTACHMENT_MAX_KB: int('MAIL_ATTACHMENT_MAX_KB', 0, 1024 * 1024, 10 * 1024),
     MAIL_WATCHER: bool('MAIL_WATCHER', true),
+    // Operations (issue 20): Prometheus metrics at GET /metrics.
+    METRICS_ENABLED: bool('METRICS_ENABLED', false),
+    METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'METRICS_TOKEN must be at least 16 characters'),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' })
       .optional()

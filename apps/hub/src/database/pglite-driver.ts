@@ -14,10 +14,21 @@ import { lockDataDir } from './data-dir-lock';
  */
 export function pgliteDriverModule(db: PGlite, onEnd: () => void = () => undefined): Record<string, unknown> {
   let tail: Promise<void> = Promise.resolve();
+  // Callers queued behind the session holder (the pool-wait figure of /metrics, as pg's waitingCount).
+  let waiting = 0;
+  let held = false;
   const acquire = (): Promise<() => void> => {
     let release!: () => void;
     const next = new Promise<void>((r) => (release = r));
-    const ready = tail.then(() => release);
+    waiting++;
+    const ready = tail.then(() => {
+      waiting--;
+      held = true;
+      return () => {
+        held = false;
+        release();
+      };
+    });
     tail = tail.then(() => next);
     return ready;
   };
@@ -33,6 +44,16 @@ export function pgliteDriverModule(db: PGlite, onEnd: () => void = () => undefin
   const session = new Session();
 
   class Pool extends EventEmitter {
+    get waitingCount(): number {
+      return waiting;
+    }
+    get totalCount(): number {
+      return 1;
+    }
+    get idleCount(): number {
+      return held ? 0 : 1;
+    }
+
     connect(callback: (err: Error | null, client: Session | null, release: (err?: unknown) => void) => void): void {
       acquire().then(
         (release) => {

@@ -12,6 +12,8 @@ import { WebFormDelivery1764000100000 } from './1764000100000-web-form-delivery'
 import { CallTruth1764000300000 } from './1764000300000-call-truth';
 import { TelegramTruth1764000500000 } from './1764000500000-telegram-truth';
 import { OutboxWake1764000600000 } from './1764000600000-outbox-wake';
+import { AuditLog1764000700000 } from './1764000700000-audit-log';
+import { CallFactsOutliveErasure1764000700001 } from './1764000700001-call-facts-outlive-erasure';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
@@ -29,4 +31,6 @@ export const MIGRATIONS = [
   CallTruth1764000300000,
   TelegramTruth1764000500000,
   OutboxWake1764000600000,
+  AuditLog1764000700000,
+  CallFactsOutliveErasure1764000700001,
 ];
