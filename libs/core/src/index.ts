@@ -56,3 +56,5 @@ export * from './channels/channel-status';
 export * from './calls/call-event';
 export * from './calls/call-log.service';
 export * from './calls/call-text';
+export * from './files/safe-file-headers';
+export * from './text/database-text';

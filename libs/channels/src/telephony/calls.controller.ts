@@ -1,4 +1,4 @@
-import { CALL_LAUNCHER, CallLogService, DomainError, type CallLauncher, type Viewer } from '@leadline/core';
+import { CALL_LAUNCHER, CallLogService, DomainError, safeFileHeaders, type CallLauncher, type Viewer } from '@leadline/core';
 import { Body, Controller, Get, HttpCode, Inject, Optional, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -50,8 +50,7 @@ export class CallsController {
     const call = await this.calls.getForViewer(viewerOf(req), id);
     if (!call.recording) throw DomainError.notFound('recording');
     const stream = await this.recordings.open(call);
-    reply.header('content-type', stream.contentType).header('cache-control', 'private, no-store');
-    if (stream.contentLength) reply.header('content-length', stream.contentLength);
+    reply.headers(safeFileHeaders({ contentType: stream.contentType, filename: `call-${call.id.slice(0, 8)}-recording`, length: stream.contentLength }));
     return reply.send(stream.body);
   }
 }
