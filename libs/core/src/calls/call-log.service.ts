@@ -18,6 +18,7 @@ import { TasksService } from '../tasks/tasks.service';
 import { TimelineService } from '../timeline/timeline.service';
 import type { CallEvent, CallEventOutcome, CallManagerRef, CallTarget, CallView, InboundCallRoute, InboundCallStart } from './call-event';
 import { callText, formatPhoneForPeople, localClock } from './call-text';
+import { sanitizeForDatabase } from '../text/database-text';
 
 const TERMINAL = new Set(['completed', 'missed']);
 
@@ -53,12 +54,13 @@ export class CallLogService {
    * An incoming call: the caller becomes an inbound lead (contact, deal, owner, callback task) and the
    * call is logged with the managers to ring, owner first. A provider retry gets the same route.
    */
-  async startInbound(start: InboundCallStart): Promise<InboundCallRoute> {
+  async startInbound(input: InboundCallStart): Promise<InboundCallRoute> {
+    const start = sanitizeForDatabase(input); // provider text enters the core here: storable from now on
     const existing = await this.findRow(start.provider, start.providerCallId);
     if (existing) return this.routeOf(existing, true);
     const at = start.occurredAt ?? this.clock.now();
     const caller = normalizePhone(start.from, this.options.defaultPhoneRegion);
-    const result = await this.intake.ingest(this.inboundEvent(start, at), start.raw);
+    const result = await this.intake.ingest(this.inboundEvent(start, at), input.raw);
     let contactId: string | null = null;
     let dealId: string | null = null;
     let ownerId: string | null = null;
@@ -164,7 +166,8 @@ export class CallLogService {
    * Applies one provider event to its call, once (the event key is the idempotency key) and in
    * order (a status older than the last one seen is logged but does not overwrite it).
    */
-  async apply(event: CallEvent): Promise<CallEventOutcome> {
+  async apply(input: CallEvent): Promise<CallEventOutcome> {
+    const event = sanitizeForDatabase(input); // provider text enters the core here: storable from now on
     return this.db.transaction(async (em) => {
       const [call] = await em.query(`SELECT * FROM call WHERE provider = $1 AND provider_call_id = $2 FOR UPDATE`, [event.provider, event.providerCallId]);
       if (!call) return 'unknown_call';
@@ -355,7 +358,8 @@ export class CallLogService {
    * Logs a call a provider reports without asking us to route it (a PBX's outbound call): the
    * contact is found by number; an outbound call to a known contact counts as the callback.
    */
-  async reportOutbound(event: CallEvent): Promise<'applied' | 'duplicate'> {
+  async reportOutbound(input: CallEvent): Promise<'applied' | 'duplicate'> {
+    const event = sanitizeForDatabase(input);
     if (await this.findRow(event.provider, event.providerCallId)) return 'duplicate';
     const at = event.occurredAt ?? this.clock.now();
     const to = normalizePhone(event.to, this.options.defaultPhoneRegion);

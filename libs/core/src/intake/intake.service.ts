@@ -11,6 +11,8 @@ import { normalizeEmail } from '../identity/email';
 import { normalizePhone } from '../identity/phone';
 import { OutboxKind } from '../outbox/outbox.service';
 import { StageAutomation, type PlannedStageTasks } from '../pipelines/stage-automation';
+import { rawPayloadText } from '../receipts/raw-payload';
+import { sanitizeForDatabase, toDatabaseText } from '../text/database-text';
 import { slaInstants } from '../sla/sla-schedule';
 import type { IngestFailure, IngestResult, InboundEvent } from './inbound-event';
 import { LeadWrites } from './lead-writes';
@@ -45,14 +47,17 @@ export class IntakeService {
    * (replayable) and an `IngestFailure` is returned so the caller can still answer 2xx. Only an
    * unreachable database throws (DatabaseUnavailableError), so the provider retries later.
    */
-  async ingest(event: InboundEvent, raw: unknown): Promise<IngestResult | IngestFailure> {
+  async ingest(input: InboundEvent, raw: unknown): Promise<IngestResult | IngestFailure> {
+    // The one place input enters the core: from here on every text is storable (no NUL, no lone
+    // surrogate). The raw payload is kept as JSON text, which holds both losslessly.
+    const event = sanitizeForDatabase(input);
     try {
       const result = await this.inTransactionWithRetry((em) => this.ingestInTransaction(em, event, raw));
       // Debug only: the channel writes the one line per handled event (the HTTP access line carries these ids).
       this.log.debug({ msg: result.duplicate ? 'lead duplicate' : 'lead ingested', channel: event.channel, externalId: event.externalId, ...result });
       return result;
     } catch (err) {
-      if (isDatabaseUnavailable(err)) throw new DatabaseUnavailableError(err);
+      if (isDatabaseUnavailable(err)) throw this.unavailable(err, event.channel, event.externalId);
       return this.recordFailure(event.channel, event.externalId, raw, err);
     }
   }
@@ -72,7 +77,8 @@ export class IntakeService {
 
   /** Keeps a payload we could not process (mapping or intake failure) for inspection and replay. */
   async recordFailure(channel: string, externalId: string, raw: unknown, err: unknown): Promise<IngestFailure> {
-    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const error = toDatabaseText(err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 4000);
+    const key = toDatabaseText(externalId);
     try {
       const rows: Array<{ id: string }> = await this.db.query(
         `INSERT INTO inbound_receipt (channel, external_id, status, raw, error, attempts, received_at)
@@ -81,15 +87,22 @@ export class IntakeService {
             SET error = EXCLUDED.error, raw = EXCLUDED.raw, attempts = inbound_receipt.attempts + 1
           WHERE inbound_receipt.status = 'failed'
          RETURNING id`,
-        [channel, externalId, JSON.stringify(raw ?? null), error.slice(0, 4000)],
+        [channel, key, rawPayloadText(raw), error],
       );
-      const receiptId = rows[0]?.id ?? (await this.db.query(`SELECT id FROM inbound_receipt WHERE channel = $1 AND external_id = $2`, [channel, externalId]))[0]?.id;
-      this.log.error({ msg: 'lead failed, kept for replay', channel, externalId, receiptId, error });
+      const receiptId = rows[0]?.id ?? (await this.db.query(`SELECT id FROM inbound_receipt WHERE channel = $1 AND external_id = $2`, [channel, key]))[0]?.id;
+      this.log.error({ msg: 'lead failed, kept for replay', channel, externalId: key, receiptId, error });
       return { failed: true, receiptId, error };
     } catch (storeErr) {
-      // Nothing could be stored: the sender must retry.
-      throw new DatabaseUnavailableError(storeErr);
+      // Only an unreachable database makes the sender retry; anything else is our bug and must show as one.
+      if (isDatabaseUnavailable(storeErr)) throw this.unavailable(storeErr, channel, key);
+      throw storeErr;
     }
+  }
+
+  /** "Database unavailable" is logged once here, at warn, with its cause (the sender gets 503 and retries). */
+  private unavailable(err: unknown, channel: string, externalId: string): DatabaseUnavailableError {
+    this.log.warn({ msg: 'database unavailable, lead not stored (sender will retry)', channel, externalId, cause: describeCause(err) });
+    return new DatabaseUnavailableError(err);
   }
 
   private async ingestInTransaction(em: EntityManager, event: InboundEvent, raw: unknown): Promise<IngestResult> {
@@ -230,7 +243,7 @@ export class IntakeService {
          ON CONFLICT (channel, external_id) DO NOTHING RETURNING id
        )
        SELECT (SELECT id FROM claimed) AS receipt_id, (SELECT result FROM recent) AS recent_result`,
-      [event.channel, event.externalId, event.dedupeKey ?? null, JSON.stringify(raw ?? null), this.options.submissionDedupeSeconds],
+      [event.channel, event.externalId, event.dedupeKey ?? null, rawPayloadText(raw), this.options.submissionDedupeSeconds],
     );
     if (row.recent_result) return { ...row.recent_result, duplicate: true };
     if (row.receipt_id) return row.receipt_id;
@@ -243,7 +256,7 @@ export class IntakeService {
     // A failed receipt: this delivery (a provider retry or a replay) takes it over.
     await em.query(`UPDATE inbound_receipt SET attempts = attempts + 1, raw = $2, dedupe_key = $3 WHERE id = $1`, [
       existing.id,
-      JSON.stringify(raw ?? null),
+      rawPayloadText(raw),
       event.dedupeKey ?? null,
     ]);
     return existing.id;
@@ -268,6 +281,13 @@ export class IntakeService {
 
 export function isIngestFailure(r: IngestResult | IngestFailure): r is IngestFailure {
   return (r as IngestFailure).failed === true;
+}
+
+function describeCause(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } };
+  const code = e?.driverError?.code ?? e?.code;
+  const message = e?.driverError?.message ?? e?.message ?? String(err);
+  return `${code ? `${String(code)} ` : ''}${String(message)}`;
 }
 
 function dealTitle(event: InboundEvent, name: string | null): string {
