@@ -7,6 +7,13 @@ import { launchChromium } from './browser-support';
 
 jest.setTimeout(HUB_START_MS);
 
+/** The page's DOM, typed just enough for the checks below (the test compiles without the DOM lib). */
+interface PageDom {
+  images: ArrayLike<{ naturalWidth: number }>;
+  body: { appendChild(node: unknown): void };
+  createElement(tag: 'iframe'): { src: string };
+}
+
 /** A 2×2 red PNG, made here so the test needs no binary fixture. */
 function png(): Buffer {
   const chunk = (type: string, data: Buffer) => {
@@ -104,7 +111,7 @@ describe('files from strangers, opened by a logged-in admin in Chromium', () => 
     }
     if (name === 'photo.png') {
       // Safe types still preview: the image renders.
-      expect(await page.evaluate(() => document.images[0]?.naturalWidth ?? 0)).toBe(2);
+      expect(await page.evaluate(() => (globalThis as unknown as { document: PageDom }).document.images[0]?.naturalWidth ?? 0)).toBe(2);
     }
     // What the page could reach, if anything ran: the title and a same-origin request.
     expect(await page.title().catch(() => '')).not.toBe('PWNED');
@@ -116,10 +123,11 @@ describe('files from strangers, opened by a logged-in admin in Chromium', () => 
     const page = await context.newPage();
     await page.goto(`${base}/health`);
     await page.evaluate((ids: string[]) => {
+      const doc = (globalThis as unknown as { document: PageDom }).document;
       for (const id of ids) {
-        const frame = document.createElement('iframe');
+        const frame = doc.createElement('iframe');
         frame.src = `/api/activities/${id}/media`;
-        document.body.appendChild(frame);
+        doc.body.appendChild(frame);
       }
     }, [...media.values()]);
     await page.waitForTimeout(1500);
