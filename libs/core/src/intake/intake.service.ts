@@ -107,7 +107,7 @@ export class IntakeService {
 
   private async ingestInTransaction(em: EntityManager, event: InboundEvent, raw: unknown): Promise<IngestResult> {
     const at = event.occurredAt ? new Date(event.occurredAt) : this.clock.now();
-    const identities = this.identitiesOf(event);
+    const { identities, unreadablePhones } = this.identitiesOf(event);
     const name = event.contact.name?.trim() || null;
 
     // All advisory locks in one statement and one global order (no deadlocks): the submission's
@@ -183,7 +183,10 @@ export class IntakeService {
         subject: event.message?.subject ?? null,
         identities: identities.map(({ kind, value }) => ({ kind, value })),
         source: event.source ?? {},
-        fields: event.fields ?? {},
+        // A phone we cannot read is no identity (it would match nobody and split the person in two),
+        // but the manager still sees it as typed, next to the other fields.
+        fields: unreadablePhones.length ? { ...(event.fields ?? {}), [UNREADABLE_PHONE_FIELD]: unreadablePhones.join(', ') } : (event.fields ?? {}),
+        ...(unreadablePhones.length ? { unreadablePhones } : {}),
         details: event.message?.details ?? {},
       },
     });
@@ -262,11 +265,13 @@ export class IntakeService {
     return existing.id;
   }
 
-  private identitiesOf(event: InboundEvent): LeadIdentity[] {
+  private identitiesOf(event: InboundEvent): { identities: LeadIdentity[]; unreadablePhones: string[] } {
     const out: LeadIdentity[] = [];
+    const unreadablePhones: string[] = [];
     for (const p of event.contact.phones ?? []) {
       const value = normalizePhone(p, this.options.defaultPhoneRegion);
       if (value) out.push({ kind: 'phone', value, details: { input: p } });
+      else if (String(p ?? '').trim()) unreadablePhones.push(String(p).trim().slice(0, 100));
     }
     for (const e of event.contact.emails ?? []) {
       const value = normalizeEmail(e);
@@ -275,9 +280,12 @@ export class IntakeService {
     const tg = event.contact.telegram;
     if (tg?.userId) out.push({ kind: 'telegram', value: String(tg.userId), details: tg.username ? { username: tg.username } : {} });
     const seen = new Set<string>();
-    return out.filter((i) => !seen.has(`${i.kind}:${i.value}`) && !!seen.add(`${i.kind}:${i.value}`));
+    return { identities: out.filter((i) => !seen.has(`${i.kind}:${i.value}`) && !!seen.add(`${i.kind}:${i.value}`)), unreadablePhones };
   }
 }
+
+/** Field of a lead's timeline entry holding phones as typed that no phone plan reads (shown with the other fields). */
+export const UNREADABLE_PHONE_FIELD = 'phone (unreadable)';
 
 export function isIngestFailure(r: IngestResult | IngestFailure): r is IngestFailure {
   return (r as IngestFailure).failed === true;
