@@ -80,8 +80,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        // The server was waited for (and the database created) before start; a failure here is one error.
         TypeOrmModule.forRootAsync({
-          useFactory: async () => ({ ...(await dataSourceOptions(config)), retryAttempts: 2, retryDelay: 1000 }),
+          useFactory: async () => ({ ...(await dataSourceOptions(config)), retryAttempts: 1, retryDelay: 1000 }),
         }),
         CoreModule.forRoot({ useFactory: () => coreOptionsFrom(config) }, options.clock),
         OutboxModule.forRoot({
