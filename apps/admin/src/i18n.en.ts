@@ -252,4 +252,7 @@ export const en = {
   'mailbox.enabled': "Enabled",
   'mailbox.passwordKeep': "unchanged",
   'mailbox.editButton': "Edit",
+  // hostile input (issue 19): channel status
+  'status.idle': 'No verified traffic yet',
+  'channels.rejected': 'Rejected requests (bad signature): {n} in the last hour, {total} in all; last: {reason}',
 };

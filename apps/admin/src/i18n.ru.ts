@@ -254,4 +254,7 @@ export const ru: Record<keyof typeof en, string> = {
   'mailbox.enabled': "Включён",
   'mailbox.passwordKeep': "без изменений",
   'mailbox.editButton': "Изменить",
+  // hostile input (issue 19): channel status
+  'status.idle': 'Проверенных запросов ещё не было',
+  'channels.rejected': 'Отклонённые запросы (неверная подпись): {n} за последний час, всего {total}; последний: {reason}',
 };

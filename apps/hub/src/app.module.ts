@@ -55,6 +55,7 @@ export function telephonyOptionsFrom(config: HubConfig): TelephonyOptions {
     voiceLocale: config.CALL_VOICE_LOCALE,
     afterHoursMessage: config.CALL_AFTER_HOURS_MESSAGE ?? null,
     genericWebhookSecret: config.TELEPHONY_WEBHOOK_SECRET ?? null,
+    genericWebhookToleranceSeconds: config.TELEPHONY_WEBHOOK_TOLERANCE_SECONDS,
   };
 }
 

@@ -101,6 +101,7 @@ export const envSchema = z
       .transform((v) => v ?? 'en-US'),
     CALL_AFTER_HOURS_MESSAGE: optionalString,
     TELEPHONY_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'TELEPHONY_WEBHOOK_SECRET must be at least 16 characters'),
+    TELEPHONY_WEBHOOK_TOLERANCE_SECONDS: int('TELEPHONY_WEBHOOK_TOLERANCE_SECONDS', 5, 86_400, 300),
     // Telegram (client bot + manager bot). No TELEGRAM_BOT_TOKEN = Telegram off.
     TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || BOT_TOKEN.test(v), 'TELEGRAM_BOT_TOKEN must be a bot token from @BotFather such as 123456789:AAE...'),
     TELEGRAM_MANAGER_BOT_TOKEN: optionalString.refine((v) => v === undefined || BOT_TOKEN.test(v), 'TELEGRAM_MANAGER_BOT_TOKEN must be a bot token from @BotFather such as 123456789:AAE...'),
