@@ -18,7 +18,7 @@ import { TasksService } from '../tasks/tasks.service';
 import { TimelineService } from '../timeline/timeline.service';
 import type { CallEvent, CallEventOutcome, CallManagerRef, CallTarget, CallView, InboundCallRoute, InboundCallStart } from './call-event';
 import { callText, formatPhoneForPeople, localClock } from './call-text';
-import { sanitizeForDatabase } from '../text/database-text';
+import { sanitizeForDatabase, toDatabaseText } from '../text/database-text';
 
 const TERMINAL = new Set(['completed', 'missed']);
 
@@ -406,7 +406,8 @@ export class CallLogService {
   }
 
   private async findRow(provider: string, providerCallId: string): Promise<any | null> {
-    const [row] = await this.db.query(`SELECT * FROM call WHERE provider = $1 AND provider_call_id = $2`, [provider, providerCallId]);
+    // Looked up as stored: provider ids enter the core cleaned (sanitizeForDatabase), so lookups are too.
+    const [row] = await this.db.query(`SELECT * FROM call WHERE provider = $1 AND provider_call_id = $2`, [toDatabaseText(provider), toDatabaseText(providerCallId)]);
     return row ?? null;
   }
 
