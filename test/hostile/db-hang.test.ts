@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { TcpProxy } from '../support/tcp-proxy';
 import { usingPostgres } from '../support/test-database';
@@ -45,6 +46,7 @@ describeWithServer('database hung or slow', () => {
 
   it('answers 503 with Retry-After within the bounds while the database hangs, and recovers without a restart', async () => {
     expect((await hub.postForm({ phone: phone() })).status).toBe(201);
+    const warn = jest.spyOn(Logger.prototype, 'warn');
     proxy.pause();
     const duringPhone = phone();
     const [form, api, health, form2] = await Promise.all([
@@ -67,6 +69,11 @@ describeWithServer('database hung or slow', () => {
     const again = await timed(hub.postForm({ phone: phone() }));
     expect(again.value.status).toBe(503);
     expect(again.ms).toBeLessThan(6000);
+    // Each refusal is one warn line with its cause: the intake's for leads, the HTTP layer's for the API.
+    const lines = warn.mock.calls.map(([l]) => l as { msg?: string; cause?: string });
+    warn.mockRestore();
+    expect(lines.filter((l) => l?.msg === 'database unavailable, lead not stored (sender will retry)').length).toBeGreaterThanOrEqual(2);
+    expect(lines.find((l) => l?.msg === 'database unavailable')).toMatchObject({ cause: expect.stringMatching(/timeout/i) });
 
     proxy.resume();
     let retried = await hub.postForm({ name: 'During hang', phone: duringPhone });

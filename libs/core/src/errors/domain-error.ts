@@ -58,3 +58,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     message,
   );
 }
+
+/** "<SQLSTATE or node code> <message>" of a database error, for one log line (never the query or its parameters). */
+export function databaseErrorCause(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  const message = e?.driverError?.message ?? e?.message ?? String(err);
+  return `${code ? `${String(code)} ` : ''}${String(message)}`.slice(0, 300);
+}

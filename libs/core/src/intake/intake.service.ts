@@ -6,7 +6,7 @@ import { AssignmentService } from '../assignment/assignment.service';
 import { addBusinessMinutes } from '../business-hours/business-hours';
 import { ContactResolver, identityLockKeys, type LeadIdentity } from '../contacts/contact-resolver';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
-import { DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/domain-error';
+import { databaseErrorCause, DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
 import { normalizePhone } from '../identity/phone';
 import { OutboxKind } from '../outbox/outbox.service';
@@ -101,7 +101,7 @@ export class IntakeService {
 
   /** "Database unavailable" is logged once here, at warn, with its cause (the sender gets 503 and retries). */
   private unavailable(err: unknown, channel: string, externalId: string): DatabaseUnavailableError {
-    this.log.warn({ msg: 'database unavailable, lead not stored (sender will retry)', channel, externalId, cause: describeCause(err) });
+    this.log.warn({ msg: 'database unavailable, lead not stored (sender will retry)', channel, externalId, cause: databaseErrorCause(err) });
     return new DatabaseUnavailableError(err);
   }
 
@@ -289,13 +289,6 @@ export const UNREADABLE_PHONE_FIELD = 'phone (unreadable)';
 
 export function isIngestFailure(r: IngestResult | IngestFailure): r is IngestFailure {
   return (r as IngestFailure).failed === true;
-}
-
-function describeCause(err: unknown): string {
-  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } };
-  const code = e?.driverError?.code ?? e?.code;
-  const message = e?.driverError?.message ?? e?.message ?? String(err);
-  return `${code ? `${String(code)} ` : ''}${String(message)}`;
 }
 
 function dealTitle(event: InboundEvent, name: string | null): string {
