@@ -86,7 +86,7 @@ describe('email intake from a real IMAP server', () => {
     expect(await contactByEmail('forms@tilda.ws')).toBeUndefined();
 
     // The message without a Message-ID is keyed by the mailbox and its content.
-    const [receipt] = await hub.query(`SELECT external_id FROM inbound_receipt WHERE raw->'from'->>'address' = 'hana@example.cz'`);
+    const [receipt] = await hub.query(`SELECT external_id FROM inbound_receipt WHERE raw::jsonb->'from'->>'address' = 'hana@example.cz'`);
     expect(receipt.external_id).toMatch(/^[0-9a-f-]{36}:sha256:[0-9a-f]{64}$/);
 
     const status = hub.app.get(ChannelStatusRegistry).list().find((s) => s.channel === 'email');

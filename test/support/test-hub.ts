@@ -60,6 +60,10 @@ export class TestHub {
       OUTBOX_WORKER: 'off',
       // Tests drive the SLA clocks themselves: SlaService.tick() with hub.clock set.
       SLA_SCHEDULER: 'off',
+      // Bursts of hundreds of in-process leads on a shared CI machine queue longer than the production
+      // bounds; tests of those bounds (test/hostile/db-hang.test.ts) set them themselves.
+      DB_ACQUIRE_TIMEOUT_MS: '60000',
+      DB_STATEMENT_TIMEOUT_MS: '60000',
       ...dbEnv,
       ...env,
     });

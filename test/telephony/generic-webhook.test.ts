@@ -12,11 +12,12 @@ describe('generic telephony webhook', () => {
   const caller = () => `+7903${String(4_000_000 + ++seq).padStart(7, '0')}`;
   const callId = () => `pbx-1763900000.${++seq}`;
 
-  /** Posts exactly these bytes with their signature (or another one). */
+  /** Posts exactly these bytes with their signature over "<timestamp>.<body>" (or another one). */
   const post = (body: unknown, signature?: string | null) => {
     const raw = typeof body === 'string' ? body : JSON.stringify(body);
-    const sig = signature === undefined ? `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}` : signature;
-    return hub.request({ method: 'POST', url: '/api/inbound/telephony/generic', body: raw, headers: sig === null ? {} : { 'x-leadline-signature': sig } });
+    const ts = String(Math.floor(hub.clock.now().getTime() / 1000));
+    const sig = signature === undefined ? `sha256=${createHmac('sha256', SECRET).update(`${ts}.${raw}`).digest('hex')}` : signature;
+    return hub.request({ method: 'POST', url: '/api/inbound/telephony/generic', body: raw, headers: { 'x-leadline-timestamp': ts, ...(sig === null ? {} : { 'x-leadline-signature': sig }) } });
   };
 
   beforeAll(async () => {

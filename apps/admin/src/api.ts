@@ -206,6 +206,8 @@ export interface ChannelStatus {
   status: string;
   lastError: string | null;
   since: string | null;
+  /** Requests refused by their signature check (anyone can send them; never an "error"). */
+  rejectedRequests?: { total: number; lastHour: number; lastAt: string | null; lastReason: string | null };
 }
 export interface Mailbox {
   id: string;

@@ -331,4 +331,7 @@ export const en = {
   'privacy.typeErase': "Type ERASE to confirm",
   'privacy.eraseNow': "Erase for good",
   'privacy.erased': "{name} was erased",
+  // hostile input (issue 19): channel status
+  'status.idle': 'No verified traffic yet',
+  'channels.rejected': 'Rejected requests (bad signature): {n} in the last hour, {total} in all; last: {reason}',
 };

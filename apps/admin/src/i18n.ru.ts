@@ -333,4 +333,7 @@ export const ru: Record<keyof typeof en, string> = {
   'privacy.typeErase': "Введите ERASE для подтверждения",
   'privacy.eraseNow': "Удалить навсегда",
   'privacy.erased': "{name}: данные удалены",
+  // hostile input (issue 19): channel status
+  'status.idle': 'Проверенных запросов ещё не было',
+  'channels.rejected': 'Отклонённые запросы (неверная подпись): {n} за последний час, всего {total}; последний: {reason}',
 };

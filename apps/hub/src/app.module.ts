@@ -64,6 +64,7 @@ export function telephonyOptionsFrom(config: HubConfig): TelephonyOptions {
     voiceLocale: config.CALL_VOICE_LOCALE,
     afterHoursMessage: config.CALL_AFTER_HOURS_MESSAGE ?? null,
     genericWebhookSecret: config.TELEPHONY_WEBHOOK_SECRET ?? null,
+    genericWebhookToleranceSeconds: config.TELEPHONY_WEBHOOK_TOLERANCE_SECONDS,
   };
 }
 
@@ -102,8 +103,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        // The server was waited for (and the database created) before start; a failure here is one error.
         TypeOrmModule.forRootAsync({
-          useFactory: async () => ({ ...(await dataSourceOptions(config)), retryAttempts: 2, retryDelay: 1000 }),
+          useFactory: async () => ({ ...(await dataSourceOptions(config)), retryAttempts: 1, retryDelay: 1000 }),
         }),
         DatabaseNotificationsModule.forRoot(config),
         CoreModule.forRoot({ useFactory: () => coreOptionsFrom(config) }, options.clock),

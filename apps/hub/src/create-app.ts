@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import { FORM_BODY_LIMIT, FORM_FILE_MAX_BYTES, FORM_ROUTE, TELEGRAM_WEBHOOK_ROUTE, formErrorPages, requestAnnotations, telegramRawBody } from '@leadline/channels';
-import type { Clock } from '@leadline/core';
+import { jsonDepth, jsonTextDepth, MAX_JSON_DEPTH, sanitizeForDatabase, type Clock } from '@leadline/core';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -43,6 +43,24 @@ export async function configureApp(app: NestFastifyApplication, logger: Logger, 
     }
   });
   registerImportBodies(fastify);
+  // Real payloads nest a few levels; thousands of levels are an attack on every recursive step after
+  // the parser (jsonb, JSON.stringify, validation), so they stop here with a 400 that says why.
+  fastify.addHook('preValidation', async (req, reply) => {
+    const body: unknown = req.body;
+    // Telegram updates arrive as text (parsed by their controller); other text bodies are not JSON.
+    const telegram = typeof body === 'string' && req.routeOptions.url === TELEGRAM_WEBHOOK_ROUTE;
+    const depth = telegram ? jsonTextDepth(body, MAX_JSON_DEPTH) : jsonDepth(body, MAX_JSON_DEPTH);
+    if (depth > MAX_JSON_DEPTH) {
+      return reply.code(400).send({ error: 'invalid', message: `request body is nested deeper than ${MAX_JSON_DEPTH} levels` });
+    }
+    // What people type into the API (a note, ?search=, a company name, a report filter) becomes storable
+    // text here: NUL removed, lone surrogates replaced. Path and query everywhere; bodies of inbound
+    // webhooks keep their bytes (signatures cover them, the raw payload is kept as received) and the
+    // core cleans their events itself.
+    cleanInPlace(req.query);
+    cleanInPlace(req.params);
+    if (!req.url.startsWith('/api/inbound/') && body !== null && body !== undefined) req.body = sanitizeForDatabase(body);
+  });
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', (req, reply, done) => {
     metrics.observeResponse(req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
@@ -69,6 +87,18 @@ export async function configureApp(app: NestFastifyApplication, logger: Logger, 
       .build(),
   );
   SwaggerModule.setup('api/docs', app as unknown as INestApplication, doc, { jsonDocumentUrl: 'api/docs/json' });
+}
+
+/** Nest reads path and query parameters from the objects Fastify made, so they are cleaned where they are. */
+function cleanInPlace(values: unknown): void {
+  if (!values || typeof values !== 'object') return;
+  const record = values as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    const clean = sanitizeForDatabase(value);
+    const cleanKey = sanitizeForDatabase(key);
+    if (cleanKey !== key) delete record[key];
+    record[cleanKey] = clean;
+  }
 }
 
 /**

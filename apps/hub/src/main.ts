@@ -3,23 +3,25 @@ import { FirstStartService } from './bootstrap/first-start.service';
 import { printWelcome } from './bootstrap/welcome';
 import { ConfigError, loadConfig } from './config/load-config';
 import { createHubApp } from './create-app';
-import { assertDataDirFree, DataDirInUseError } from './database/data-dir-lock';
+import { assertDataDirFree } from './database/data-dir-lock';
+import { prepareDatabase } from './database/database-startup';
 import { storageKind } from './database/data-source.options';
 import { createRootLogger } from './logging/logger';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfig();
   if (storageKind(config) === 'pglite') assertDataDirFree(config.PGLITE_DATA_DIR);
   const logger = createRootLogger(config.LOG_LEVEL);
+  if (config.DATABASE_URL) {
+    await prepareDatabase({
+      url: config.DATABASE_URL,
+      attempts: config.DB_START_ATTEMPTS,
+      retryMs: config.DB_START_RETRY_MS,
+      connectTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+      onRetry: (line, fields) => logger.warn(fields, line),
+      onCreated: (line) => logger.info(line),
+    });
+  }
   const app = await createHubApp(config, logger);
   app.enableShutdownHooks();
   const report = await app.get(FirstStartService).run();
@@ -28,9 +30,12 @@ async function main(): Promise<void> {
   printWelcome(config, report);
 }
 
-main().catch((err) => {
-  // A known condition with a plain remedy gets one line; anything else its stack.
-  const known = err instanceof DataDirInUseError;
-  process.stderr.write(known ? `${err.message}\n` : `Leadline hub failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+main().catch((err: unknown) => {
+  // Every start-up failure is one readable line (no stack): a known condition says its remedy; anything
+  // else says what failed. LOG_LEVEL=debug adds the stack for a bug report.
+  const known = err instanceof Error && ['ConfigError', 'StartupError', 'DataDirInUseError'].includes(err.name);
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  process.stderr.write(known || err instanceof ConfigError ? `${message}\n` : `Leadline hub failed to start: ${message}\n`);
+  if (!known && process.env.LOG_LEVEL === 'debug' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   process.exit(1);
 });

@@ -65,3 +65,5 @@ export * from './wakeups/database-notifications';
 export * from './audit/audit.service';
 export * from './audit/redact';
 export * from './privacy/personal-data.service';
+export * from './files/safe-file-headers';
+export * from './text/database-text';

@@ -235,6 +235,11 @@ function ChannelsTab() {
                 <StatusPill status={s.status} />
                 {s.since && <time className="muted small">{dateTime(s.since)}</time>}
                 {s.lastError && <div className="error-text small full">{s.lastError}</div>}
+                {!!s.rejectedRequests?.total && (
+                  <div className="muted small full" data-testid="channel-rejected">
+                    {t('channels.rejected', { n: String(s.rejectedRequests.lastHour), total: String(s.rejectedRequests.total), reason: s.rejectedRequests.lastReason ?? '—' })}
+                  </div>
+                )}
               </li>
             ))}
           </ul>

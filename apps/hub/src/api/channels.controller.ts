@@ -11,10 +11,19 @@ export class ChannelsController {
 
   /**
    * What each channel connection of this hub process is doing (mailbox watchers, Telegram bot,
-   * telephony webhooks): `[{ channel, name, status, lastError, since }]`, by channel then name.
+   * telephony webhooks): `[{ channel, name, status, lastError, since, rejectedRequests }]`, by channel then
+   * name. `rejectedRequests` `{ total, lastHour, lastAt, lastReason }` counts requests refused by their
+   * signature check: they never make a channel "error" (anyone can send one).
    */
   @Get('status')
   status() {
-    return this.registry.list().map((s) => ({ channel: s.channel, name: s.name, status: s.status, lastError: s.lastError, since: s.since.toISOString() }));
+    return this.registry.list().map((s) => ({
+      channel: s.channel,
+      name: s.name,
+      status: s.status,
+      lastError: s.lastError,
+      since: s.since.toISOString(),
+      rejectedRequests: { ...s.rejectedRequests, lastAt: s.rejectedRequests.lastAt?.toISOString() ?? null },
+    }));
   }
 }

@@ -1,5 +1,5 @@
 import { EMAIL_HTML_CSP, INLINE_PART_MAX_BYTES, sanitizeEmailHtml, type InlinePart } from '@leadline/channels';
-import { ContactsService, DomainError, ErrorCode, type Viewer } from '@leadline/core';
+import { ContactsService, DomainError, ErrorCode, safeFileHeaders, type Viewer } from '@leadline/core';
 import { Controller, Get, Param, ParseUUIDPipe, Res } from '@nestjs/common';
 import { ApiProduces, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -44,7 +44,7 @@ export class EmailContentController {
     return reply.send(sanitizeEmailHtml(row.html, inline));
   }
 
-  /** An attachment of a received email, always as a download (never rendered in our origin). */
+  /** An attachment of a received email, always as a download (never rendered in our origin; see safeFileHeaders). */
   @Get('attachments/:id')
   @ApiProduces('application/octet-stream')
   async attachment(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Res() reply: FastifyReply) {
@@ -57,17 +57,8 @@ export class EmailContentController {
     await this.contacts.assertVisible(viewer, row.contact_id);
     if (!row.stored) throw new DomainError(ErrorCode.NotFound, `the attachment was over the size limit (${row.size} bytes) and was not stored`);
     const content = Buffer.from(row.content);
-    const filename = row.filename || 'attachment';
-    reply
-      .header('Content-Type', safeContentType(row.content_type))
-      .header('Content-Length', String(content.length))
-      .header('Content-Disposition', `attachment; filename="${filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(filename)}`)
-      .header('X-Content-Type-Options', 'nosniff')
-      .header('Cache-Control', 'private, no-store');
+    reply.headers(safeFileHeaders({ contentType: row.content_type, filename: row.filename || 'attachment', length: content.length, download: true }));
     return reply.send(content);
   }
 }
 
-function safeContentType(type: string): string {
-  return /^[\w.+-]+\/[\w.+-]+$/.test(type) ? type : 'application/octet-stream';
-}

@@ -75,7 +75,8 @@ export class FormsController {
   async fields(@Param('id', ParseUUIDPipe) id: string): Promise<SeenField[]> {
     const form = await this.forms.get(id);
     const rows: Array<{ body: unknown }> = await this.db.query(
-      `(SELECT raw->'body' AS body, received_at FROM inbound_receipt WHERE channel = 'web_form' AND raw->>'formId' = $1 ORDER BY received_at DESC LIMIT 50)
+      `(SELECT leadline_try_jsonb(raw)->'body' AS body, received_at FROM inbound_receipt
+         WHERE channel = 'web_form' AND leadline_try_jsonb(raw)->>'formId' = $1 ORDER BY received_at DESC LIMIT 50)
        UNION ALL
        (SELECT raw->'body' AS body, received_at FROM web_form_spam WHERE form_id = $2 ORDER BY received_at DESC LIMIT 20)
        ORDER BY received_at DESC`,

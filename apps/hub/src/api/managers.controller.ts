@@ -1,8 +1,11 @@
-import { ManagersService } from '@leadline/core';
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ManagersService, type Viewer } from '@leadline/core';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { RequireRole } from '../auth/auth.decorators';
+import { CurrentViewer, RequireRole } from '../auth/auth.decorators';
+import { tokenOf } from '../auth/auth.guard';
+import { SessionsService } from '../auth/sessions.service';
 import { hashPassword } from '../auth/password';
 import { createManagerSchema, updateManagerSchema } from './schemas';
 
@@ -10,7 +13,10 @@ import { createManagerSchema, updateManagerSchema } from './schemas';
 @RequireRole('admin')
 @Controller('api/managers')
 export class ManagersController {
-  constructor(private readonly managers: ManagersService) {}
+  constructor(
+    private readonly managers: ManagersService,
+    private readonly sessions: SessionsService,
+  ) {}
 
   @Get()
   list() {
@@ -28,16 +34,26 @@ export class ManagersController {
     return this.managers.create({ ...rest, passwordHash: password ? await hashPassword(password) : undefined });
   }
 
+  /** A new password or deactivation ends the manager's sessions (an admin changing their own keeps this one). */
   @Patch(':id')
-  async update(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: updateManagerSchema }) body: z.infer<typeof updateManagerSchema>) {
+  async update(
+    @CurrentViewer() viewer: Viewer,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body({ schema: updateManagerSchema }) body: z.infer<typeof updateManagerSchema>,
+    @Req() req: FastifyRequest,
+  ) {
     const { password, ...rest } = body;
-    return this.managers.update(id, { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) });
+    const updated = await this.managers.update(id, { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) });
+    if (password || rest.active === false) await this.sessions.endAll(id, id === viewer.id && rest.active !== false ? tokenOf(req) : null);
+    return updated;
   }
 
-  /** Deactivates: history keeps the manager's name; they can no longer log in or receive leads. */
+  /** Deactivates: history keeps the manager's name; they can no longer log in or receive leads, and their sessions end. */
   @Delete(':id')
   @HttpCode(200)
-  deactivate(@Param('id', ParseUUIDPipe) id: string) {
-    return this.managers.update(id, { active: false });
+  async deactivate(@Param('id', ParseUUIDPipe) id: string) {
+    const updated = await this.managers.update(id, { active: false });
+    await this.sessions.endAll(id);
+    return updated;
   }
 }

@@ -8,6 +8,10 @@ const limit = z.coerce.number().int().min(1).max(500).optional();
 const cursor = z.string().max(500).optional();
 
 export const loginSchema = z.object({ email: z.string().min(3).max(254), password: z.string().min(1).max(200) });
+export const changePasswordSchema = z.object({
+  currentPassword: z.string().min(1).max(200),
+  newPassword: z.string().min(8, 'at least 8 characters').max(200),
+});
 
 export const listContactsQuery = z.object({ search: z.string().max(200).optional(), cursor, limit });
 export const pageQuery = z.object({ cursor, limit });

@@ -41,4 +41,26 @@ export class SessionsService {
   async logout(token: string): Promise<void> {
     await this.db.query(`DELETE FROM auth_session WHERE id = $1`, [sha256(token)]);
   }
+
+  /**
+   * Ends every session of a manager (password changed, deactivated), except `keepToken`: the session
+   * that changed its own password stays logged in. Returns how many were ended.
+   */
+  async endAll(managerId: string, keepToken?: string | null): Promise<number> {
+    const rows: unknown[] = await this.db.query(`DELETE FROM auth_session WHERE manager_id = $1 AND id <> $2 RETURNING id`, [
+      managerId,
+      keepToken ? sha256(keepToken) : '',
+    ]);
+    return rows.length;
+  }
+
+  /** Self-service: the current password proves it is the person, not just their open browser. */
+  async changeOwnPassword(viewer: Viewer, currentPassword: string, newHash: string, keepToken: string): Promise<void> {
+    const [row]: Array<{ password_hash: string | null }> = await this.db.query(`SELECT password_hash FROM manager WHERE id = $1 AND active`, [viewer.id]);
+    if (!row || !(await verifyPassword(currentPassword, row.password_hash ?? undefined))) {
+      throw DomainError.invalid('the current password is wrong', { currentPassword: 'does not match' });
+    }
+    await this.managers.update(viewer.id, { passwordHash: newHash });
+    await this.endAll(viewer.id, keepToken);
+  }
 }

@@ -43,6 +43,11 @@ export const envSchema = z
     PUBLIC_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), 'PUBLIC_URL must be an http(s) URL such as https://crm.example.com'),
     DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'DATABASE_URL must start with postgres:// or postgresql://'),
     DB_POOL_SIZE: int('DB_POOL_SIZE', 1, 200, 10),
+    // A slow or hung database answers 503 within these bounds instead of holding every sender (PostgreSQL).
+    DB_STATEMENT_TIMEOUT_MS: int('DB_STATEMENT_TIMEOUT_MS', 0, 3_600_000, 5000),
+    DB_ACQUIRE_TIMEOUT_MS: int('DB_ACQUIRE_TIMEOUT_MS', 100, 600_000, 5000),
+    DB_START_ATTEMPTS: int('DB_START_ATTEMPTS', 1, 10_000, 10),
+    DB_START_RETRY_MS: int('DB_START_RETRY_MS', 100, 600_000, 3000),
     PGLITE_DATA_DIR: optionalString.transform((v) => v ?? './data/pglite'),
     OUTBOX_WORKER: bool('OUTBOX_WORKER', true),
     OUTBOX_POLL_MS: int('OUTBOX_POLL_MS', 50, 60_000, 1000),
@@ -113,6 +118,7 @@ export const envSchema = z
       .transform((v) => v ?? 'en-US'),
     CALL_AFTER_HOURS_MESSAGE: optionalString,
     TELEPHONY_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'TELEPHONY_WEBHOOK_SECRET must be at least 16 characters'),
+    TELEPHONY_WEBHOOK_TOLERANCE_SECONDS: int('TELEPHONY_WEBHOOK_TOLERANCE_SECONDS', 5, 86_400, 300),
     // Telegram (client bot + manager bot). No TELEGRAM_BOT_TOKEN = Telegram off.
     TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || BOT_TOKEN.test(v), 'TELEGRAM_BOT_TOKEN must be a bot token from @BotFather such as 123456789:AAE...'),
     TELEGRAM_MANAGER_BOT_TOKEN: optionalString.refine((v) => v === undefined || BOT_TOKEN.test(v), 'TELEGRAM_MANAGER_BOT_TOKEN must be a bot token from @BotFather such as 123456789:AAE...'),

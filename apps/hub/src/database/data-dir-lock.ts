@@ -8,6 +8,10 @@ interface LockOwner {
   pid: number;
   host: string;
   since: string;
+  /** Linux: the kernel's boot id and the process's start time (clock ticks since boot, /proc/PID/stat
+   * field 22). Together they name one process for good: a pid reused after a crash or reboot differs. */
+  bootId?: string;
+  startTicks?: number;
 }
 
 /** Another live hub has the embedded database directory open. */
@@ -23,7 +27,9 @@ const heldHere = new Set<string>();
  * written from inside WebAssembly and names no real process), and two processes on the same files
  * hang or corrupt them. So the hub writes `leadline.lock` (pid, host, since) with O_EXCL before
  * opening the directory and removes it on close. A lock whose process is gone (SIGKILL, power loss) is
- * taken over; so is one written on another host name, because a container restarted on the same
+ * taken over, and so is one whose pid now belongs to another process (pids are reused, after a reboot
+ * at once): on Linux the lock records the process's boot id and start time, which a reused pid does
+ * not share. So is one written on another host name, because a container restarted on the same
  * volume gets a new one and the old process cannot be checked from here. Returns the release function.
  */
 export function lockDataDir(dir: string): () => void {
@@ -40,7 +46,8 @@ export function lockDataDir(dir: string): () => void {
       continue;
     }
     try {
-      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() } satisfies LockOwner));
+      const identity = processIdentity(process.pid);
+      writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString(), ...(identity ?? {}) } satisfies LockOwner));
     } finally {
       closeSync(fd);
     }
@@ -110,10 +117,44 @@ function isAlive(owner: LockOwner, path: string): boolean {
   if (owner.pid === process.pid) return heldHere.has(path);
   try {
     process.kill(owner.pid, 0);
-    return true;
   } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    // EPERM: it exists but belongs to someone else (still maybe a reused pid: checked below).
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const current = processIdentity(owner.pid);
+  // No /proc (not Linux): a live pid is taken for the hub, the safe side.
+  if (!current) return true;
+  if (owner.bootId !== undefined && owner.startTicks !== undefined) {
+    return owner.bootId === current.bootId && owner.startTicks === current.startTicks;
+  }
+  // A lock from before start times were recorded: a process that started after the lock was
+  // written cannot be the one that wrote it.
+  const started = processStartMs(current.startTicks);
+  const since = Date.parse(owner.since);
+  return started === null || Number.isNaN(since) || started <= since + 2000;
+}
+
+/** Boot id and start time of a process (Linux /proc), or null where there is no /proc. */
+function processIdentity(pid: number): { bootId: string; startTicks: number } | null {
+  try {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces or ")"; fields count on after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const startTicks = Number(fields[19]);
+    return Number.isFinite(startTicks) ? { bootId, startTicks } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Wall-clock start of a process from its start ticks: boot time (/proc/stat btime) + ticks at USER_HZ (100 on Linux). */
+function processStartMs(startTicks: number): number | null {
+  try {
+    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
+    return btime ? Number(btime) * 1000 + startTicks * 10 : null;
+  } catch {
+    return null;
   }
 }
 

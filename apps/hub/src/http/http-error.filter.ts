@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode, MovedError, isDatabaseUnavailable } from '@leadline/core';
+import { databaseErrorCause, DatabaseUnavailableError, DomainError, ErrorCode, isDatabaseUnavailable, MovedError } from '@leadline/core';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -29,6 +29,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers } = this.describe(err, host.switchToHttp().getRequest<FastifyRequest>());
     if (status >= 500 && status !== 503) this.log.error(err instanceof Error ? err : String(err));
+    // An outage is worth one warn line per refused request, with its cause (intake logs its own).
+    if (status === 503 && isDatabaseUnavailable(err) && !(err instanceof DatabaseUnavailableError)) {
+      const req = host.switchToHttp().getRequest<{ method?: string; url?: string }>();
+      this.log.warn({ msg: 'database unavailable', method: req.method, path: req.url?.split('?')[0], cause: databaseErrorCause(err) });
+    }
     for (const [k, v] of Object.entries(headers ?? {})) reply.header(k, v);
     reply.status(status).send(body);
   }

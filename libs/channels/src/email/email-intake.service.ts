@@ -1,4 +1,4 @@
-import { CORE_OPTIONS, Clock, DatabaseUnavailableError, IntakeService, isDatabaseUnavailable, isIngestFailure, OutboxKind, OutboxService, type CoreOptions } from '@leadline/core';
+import { CORE_OPTIONS, Clock, DatabaseUnavailableError, IntakeService, isDatabaseUnavailable, isIngestFailure, OutboxKind, OutboxService, sanitizeForDatabase, type CoreOptions } from '@leadline/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
@@ -47,7 +47,8 @@ export class EmailIntake {
     const fallbackId = emailExternalId({ messageId: null, mailboxId: mailbox.id, contentHash });
     let mail: ParsedEmail;
     try {
-      mail = await parseEmail(source);
+      // Headers and bodies are stored (email_message) before intake: made storable here (NUL, lone surrogates).
+      mail = sanitizeForDatabase(await parseEmail(source));
     } catch (err) {
       // Unparseable: kept (capped) as a failed receipt so nothing is silently lost.
       const raw = { mailboxId: mailbox.id, ...at, source: source.subarray(0, 256 * 1024).toString('base64') };

@@ -1,4 +1,4 @@
-import { ContactsService, DomainError, ErrorCode, type Viewer } from '@leadline/core';
+import { ContactsService, DomainError, ErrorCode, safeFileHeaders, type Viewer } from '@leadline/core';
 import { Controller, Get, Inject, Optional, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -42,7 +42,7 @@ export class TelegramMediaController {
   ) {}
 
   @Get(':id/media')
-  @ApiResponse({ status: 200, description: 'The file, with its content type' })
+  @ApiResponse({ status: 200, description: 'The file: raster images, audio, video and PDF inline, anything else as a download' })
   @ApiResponse({ status: 404, description: 'No such activity, not yours, or it has no Telegram file' })
   async media(@Param('id', ParseUUIDPipe) id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const [a] = await this.db.query(`SELECT contact_id, channel, payload->'details' AS details FROM activity WHERE id = $1`, [id]);
@@ -67,14 +67,15 @@ export class TelegramMediaController {
     }
     const res = await fetch(url);
     if (!res.ok || !res.body) throw new DomainError(ErrorCode.Unavailable, `Telegram file download failed: ${res.status}`);
-    const name = String(media.fileName ?? `${media.type}-${id.slice(0, 8)}`).replace(/["\r\n]/g, '');
-    reply
-      .header('Content-Type', media.mimeType ?? res.headers.get('content-type') ?? 'application/octet-stream')
-      .header('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(name)}`)
-      .header('Cache-Control', 'private, max-age=300')
-      .header('X-Content-Type-Options', 'nosniff');
-    const length = res.headers.get('content-length');
-    if (length) reply.header('Content-Length', length);
+    // The sender chose mime_type and file name: the shared helper decides what may render inline.
+    reply.headers(
+      safeFileHeaders({
+        contentType: media.mimeType ?? res.headers.get('content-type'),
+        filename: media.fileName ?? `${media.type}-${id.slice(0, 8)}`,
+        length: res.headers.get('content-length'),
+        cacheControl: 'private, max-age=300',
+      }),
+    );
     return reply.send(Readable.fromWeb(res.body as never));
   }
 }

@@ -1,4 +1,4 @@
-import { CALL_LAUNCHER, CallLogService, DomainError, type CallLauncher, type Viewer } from '@leadline/core';
+import { CALL_LAUNCHER, CallLogService, DomainError, safeFileHeaders, type CallLauncher, type Viewer } from '@leadline/core';
 import { Body, Controller, Get, HttpCode, Inject, Optional, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -64,8 +64,7 @@ export class CallsController {
       if (err instanceof ProviderError) return reply.status(err.httpStatus).send(err.body);
       throw err;
     }
-    reply.header('content-type', stream.contentType).header('cache-control', 'private, no-store');
-    if (stream.contentLength) reply.header('content-length', stream.contentLength);
+    reply.headers(safeFileHeaders({ contentType: stream.contentType, filename: `call-${call.id.slice(0, 8)}-recording`, length: stream.contentLength }));
     return reply.send(stream.body);
   }
 }

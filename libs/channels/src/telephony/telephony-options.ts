@@ -21,6 +21,8 @@ export interface TelephonyOptions {
   afterHoursMessage: string | null;
   /** Shared secret of the generic JSON webhook; null = endpoint off. */
   genericWebhookSecret: string | null;
+  /** A generic webhook request signed longer ago (or ahead) than this is refused (replay protection). */
+  genericWebhookToleranceSeconds: number;
 }
 
 export const TELEPHONY_OPTIONS = Symbol('TELEPHONY_OPTIONS');

@@ -153,7 +153,8 @@ export function mapFormSubmission(s: FormSubmission, defaultRegion: string): Inb
     occurredAt: new Date(s.receivedAt),
     contact: {
       name: name?.slice(0, LIMITS.name) ?? null,
-      phones: phone ? [phoneRaw!] : [],
+      // An unreadable phone next to a valid email still goes to the core, which keeps it as typed.
+      phones: phoneRaw ? [phoneRaw] : [],
       emails: email ? [email] : [],
     },
     message: message || attachments.length ? { text: message ?? null, ...(attachments.length ? { details: { attachments } } : {}) } : null,

@@ -11,6 +11,7 @@ import { CallReconciliation } from './call-reconciliation';
 import { toCallView, type CallRow } from './call-row';
 import { CallRouting } from './call-routing';
 import { MissedCallTasks } from './missed-call-tasks';
+import { sanitizeForDatabase, toDatabaseText } from '../text/database-text';
 import { OutboundCalls, type OutboundCallPlan } from './outbound-calls';
 
 export type { OutboundCallPlan } from './outbound-calls';
@@ -35,7 +36,8 @@ export class CallLogService {
 
   /** An incoming call: the caller becomes an inbound lead and the call is logged with the managers to ring. */
   startInbound(start: InboundCallStart): Promise<InboundCallRoute> {
-    return this.routing.startInbound(start);
+    // Provider text enters the core here and is storable from now on; the raw payload is kept as sent.
+    return this.routing.startInbound({ ...sanitizeForDatabase(start), raw: start.raw });
   }
 
   /** The lead an incoming call is (also what a failed receipt of it is replayed as). */
@@ -60,16 +62,16 @@ export class CallLogService {
 
   /** Logs a call a PBX reports without asking us to route it (its outbound calls). */
   reportOutbound(event: CallEvent): Promise<'applied' | 'duplicate'> {
-    return this.outbound.report(event);
+    return this.outbound.report(sanitizeForDatabase(event));
   }
 
   /** Applies one provider event to its call, once; the outcome is derived again from all the call's events. */
   apply(event: CallEvent): Promise<CallEventOutcome> {
-    return this.events.apply(event);
+    return this.events.apply(sanitizeForDatabase(event));
   }
 
   async findByProviderId(provider: string, providerCallId: string): Promise<CallView | null> {
-    const [row]: CallRow[] = await this.db.query(`SELECT * FROM call WHERE provider = $1 AND provider_call_id = $2`, [provider, providerCallId]);
+    const [row]: CallRow[] = await this.db.query(`SELECT * FROM call WHERE provider = $1 AND provider_call_id = $2`, [toDatabaseText(provider), toDatabaseText(providerCallId)]);
     return row ? toCallView(row) : null;
   }
 

@@ -12,7 +12,8 @@ export class InboundReceipt {
   /** Content key for "same submission within a short window" when the sender gave no id. */
   @Column({ name: 'dedupe_key', type: 'text', nullable: true }) dedupeKey: string | null;
   @Column({ type: 'text' }) status: ReceiptStatus;
-  @Column({ type: 'jsonb', nullable: true }) raw: unknown;
+  /** The payload as JSON text (not jsonb: that refuses NUL and lone surrogates, which a failed receipt must keep). */
+  @Column({ type: 'text', nullable: true }) raw: string | null;
   @Column({ type: 'jsonb', nullable: true }) result: Record<string, unknown> | null;
   @Column({ type: 'text', nullable: true }) error: string | null;
   @Column({ type: 'integer', default: 1 }) attempts: number;

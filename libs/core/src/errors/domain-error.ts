@@ -54,7 +54,9 @@ const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT
 
 /**
  * True when an error means "cannot talk to the database" rather than "our code or data is wrong".
- * SQLSTATE class 08 is connection exception; 57P01–57P03 are admin shutdown / cannot connect now.
+ * SQLSTATE class 08 is connection exception; 57P01–57P03 are admin shutdown / cannot connect now;
+ * 57014 is a statement cancelled by statement_timeout (a database too slow to answer); 53300 is too
+ * many connections. Data errors (22xxx such as 22P05/22021, 23xxx, 42xxx) are never "unavailable".
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
@@ -63,9 +65,17 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (e instanceof DatabaseUnavailableError) return true;
   const code = typeof e.code === 'string' ? e.code : '';
   if (UNAVAILABLE_NODE_CODES.has(code)) return true;
-  if (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+  if (/^08/.test(code) || ['57P01', '57P02', '57P03', '57014', '53300'].includes(code)) return true;
   const message = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|server closed the connection|Connection is closed/i.test(
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|server closed the connection|Connection is closed/i.test(
     message,
   );
+}
+
+/** "<SQLSTATE or node code> <message>" of a database error, for one log line (never the query or its parameters). */
+export function databaseErrorCause(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  const message = e?.driverError?.message ?? e?.message ?? String(err);
+  return `${code ? `${String(code)} ` : ''}${String(message)}`.slice(0, 300);
 }

@@ -6,6 +6,7 @@ import type { IngestFailure, IngestResult } from '../intake/inbound-event';
 import { IntakeService } from '../intake/intake.service';
 import { clampLimit } from '../pagination/cursor';
 import { InboundReplayRegistry } from '../receipts/inbound-replay.registry';
+import { sanitizeForDatabase } from '../text/database-text';
 
 /** Why a submission was kept as spam instead of becoming a lead. */
 export type FormSpamReason = 'honeypot' | 'too_fast';
@@ -59,7 +60,8 @@ export class FormSpamService {
   async keep(input: { formId: string; reason: FormSpamReason; raw: unknown; ip: string | null; origin: string | null }): Promise<string> {
     const [row]: Array<{ id: string }> = await this.db.query(
       `INSERT INTO web_form_spam (form_id, reason, raw, ip, origin) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [input.formId, input.reason, JSON.stringify(input.raw), input.ip, input.origin?.slice(0, 300) ?? null],
+      // jsonb refuses NUL and lone surrogates: a spam receipt keeps the storable text of what was posted.
+      [input.formId, input.reason, JSON.stringify(sanitizeForDatabase(input.raw)), input.ip, input.origin?.slice(0, 300) ?? null],
     );
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();

@@ -6,11 +6,13 @@ import { AssignmentService } from '../assignment/assignment.service';
 import { addBusinessMinutes } from '../business-hours/business-hours';
 import { ContactResolver, identityLockKeys, identityMatchesSql, type IdentityMatch, type LeadIdentity } from '../contacts/contact-resolver';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
-import { DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/domain-error';
+import { databaseErrorCause, DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
 import { normalizePhone } from '../identity/phone';
 import { OutboxKind } from '../outbox/outbox.service';
 import { StageAutomation, type PlannedStageTasks } from '../pipelines/stage-automation';
+import { rawPayloadText } from '../receipts/raw-payload';
+import { sanitizeForDatabase, toDatabaseText } from '../text/database-text';
 import { slaInstants } from '../sla/sla-schedule';
 import type { IngestFailure, IngestResult, InboundEvent } from './inbound-event';
 import { LeadWrites } from './lead-writes';
@@ -45,14 +47,17 @@ export class IntakeService {
    * (replayable) and an `IngestFailure` is returned so the caller can still answer 2xx. Only an
    * unreachable database throws (DatabaseUnavailableError), so the provider retries later.
    */
-  async ingest(event: InboundEvent, raw: unknown): Promise<IngestResult | IngestFailure> {
+  async ingest(input: InboundEvent, raw: unknown): Promise<IngestResult | IngestFailure> {
+    // The one place input enters the core: from here on every text is storable (no NUL, no lone
+    // surrogate). The raw payload is kept as JSON text, which holds both losslessly.
+    const event = sanitizeForDatabase(input);
     try {
       const result = await this.inTransactionWithRetry((em) => this.ingestInTransaction(em, event, raw));
       // Debug only: the channel writes the one line per handled event (the HTTP access line carries these ids).
       this.log.debug({ msg: result.duplicate ? 'lead duplicate' : 'lead ingested', channel: event.channel, externalId: event.externalId, ...result });
       return result;
     } catch (err) {
-      if (isDatabaseUnavailable(err)) throw new DatabaseUnavailableError(err);
+      if (isDatabaseUnavailable(err)) throw this.unavailable(err, event.channel, event.externalId);
       return this.recordFailure(event.channel, event.externalId, raw, err);
     }
   }
@@ -72,7 +77,8 @@ export class IntakeService {
 
   /** Keeps a payload we could not process (mapping or intake failure) for inspection and replay. */
   async recordFailure(channel: string, externalId: string, raw: unknown, err: unknown): Promise<IngestFailure> {
-    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const error = toDatabaseText(err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 4000);
+    const key = toDatabaseText(externalId);
     try {
       const rows: Array<{ id: string }> = await this.db.query(
         `INSERT INTO inbound_receipt (channel, external_id, status, raw, error, attempts, received_at)
@@ -81,15 +87,22 @@ export class IntakeService {
             SET error = EXCLUDED.error, raw = EXCLUDED.raw, attempts = inbound_receipt.attempts + 1
           WHERE inbound_receipt.status = 'failed'
          RETURNING id`,
-        [channel, externalId, JSON.stringify(raw ?? null), error.slice(0, 4000)],
+        [channel, key, rawPayloadText(raw), error],
       );
-      const receiptId = rows[0]?.id ?? (await this.db.query(`SELECT id FROM inbound_receipt WHERE channel = $1 AND external_id = $2`, [channel, externalId]))[0]?.id;
-      this.log.error({ msg: 'lead failed, kept for replay', channel, externalId, receiptId, error });
+      const receiptId = rows[0]?.id ?? (await this.db.query(`SELECT id FROM inbound_receipt WHERE channel = $1 AND external_id = $2`, [channel, key]))[0]?.id;
+      this.log.error({ msg: 'lead failed, kept for replay', channel, externalId: key, receiptId, error });
       return { failed: true, receiptId, error };
     } catch (storeErr) {
-      // Nothing could be stored: the sender must retry.
-      throw new DatabaseUnavailableError(storeErr);
+      // Only an unreachable database makes the sender retry; anything else is our bug and must show as one.
+      if (isDatabaseUnavailable(storeErr)) throw this.unavailable(storeErr, channel, key);
+      throw storeErr;
     }
+  }
+
+  /** "Database unavailable" is logged once here, at warn, with its cause (the sender gets 503 and retries). */
+  private unavailable(err: unknown, channel: string, externalId: string): DatabaseUnavailableError {
+    this.log.warn({ msg: 'database unavailable, lead not stored (sender will retry)', channel, externalId, cause: databaseErrorCause(err) });
+    return new DatabaseUnavailableError(err);
   }
 
   private async ingestInTransaction(em: EntityManager, event: InboundEvent, raw: unknown): Promise<IngestResult> {
@@ -98,7 +111,7 @@ export class IntakeService {
     // on the entry as information only.
     const at = this.clock.now();
     const claimedAt = claimedTime(event.occurredAt);
-    const identities = this.identitiesOf(event);
+    const { identities, unreadablePhones } = this.identitiesOf(event);
     const name = event.contact.name?.trim() || null;
 
     // All advisory locks in one statement and one global order (no deadlocks): the submission's
@@ -178,7 +191,10 @@ export class IntakeService {
         subject: event.message?.subject ?? null,
         identities: identities.map(({ kind, value }) => ({ kind, value })),
         source: event.source ?? {},
-        fields: event.fields ?? {},
+        // A phone we cannot read is no identity (it would match nobody and split the person in two),
+        // but the manager still sees it as typed, next to the other fields.
+        fields: unreadablePhones.length ? { ...(event.fields ?? {}), [UNREADABLE_PHONE_FIELD]: unreadablePhones.join(', ') } : (event.fields ?? {}),
+        ...(unreadablePhones.length ? { unreadablePhones } : {}),
         details: event.message?.details ?? {},
         ...(claimedAt ? { claimedAt } : {}),
       },
@@ -245,7 +261,7 @@ export class IntakeService {
         event.channel,
         event.externalId,
         event.dedupeKey ?? null,
-        JSON.stringify(raw ?? null),
+        rawPayloadText(raw),
         this.options.submissionDedupeSeconds,
         identities.map((i) => i.kind),
         identities.map((i) => i.value),
@@ -263,7 +279,7 @@ export class IntakeService {
     // A failed receipt: this delivery (a provider retry or a replay) takes it over.
     await em.query(`UPDATE inbound_receipt SET attempts = attempts + 1, raw = $2, dedupe_key = $3 WHERE id = $1`, [
       existing.id,
-      JSON.stringify(raw ?? null),
+      rawPayloadText(raw),
       event.dedupeKey ?? null,
     ]);
     return { receiptId: existing.id };
@@ -295,11 +311,13 @@ export class IntakeService {
     writes.activities.push({ contactId, kind: 'identity_added', channel, occurredAt: at, payload: { identities: fresh.map(({ kind, value }) => ({ kind, value })), foundInText: true } });
   }
 
-  private identitiesOf(event: InboundEvent): LeadIdentity[] {
+  private identitiesOf(event: InboundEvent): { identities: LeadIdentity[]; unreadablePhones: string[] } {
     const out: LeadIdentity[] = [];
+    const unreadablePhones: string[] = [];
     for (const p of event.contact.phones ?? []) {
       const value = normalizePhone(p, this.options.defaultPhoneRegion);
       if (value) out.push({ kind: 'phone', value, details: { input: p } });
+      else if (String(p ?? '').trim()) unreadablePhones.push(String(p).trim().slice(0, 100));
     }
     for (const e of event.contact.emails ?? []) {
       const value = normalizeEmail(e);
@@ -308,9 +326,12 @@ export class IntakeService {
     const tg = event.contact.telegram;
     if (tg?.userId) out.push({ kind: 'telegram', value: String(tg.userId), details: tg.username ? { username: tg.username } : {} });
     const seen = new Set<string>();
-    return out.filter((i) => !seen.has(`${i.kind}:${i.value}`) && !!seen.add(`${i.kind}:${i.value}`));
+    return { identities: out.filter((i) => !seen.has(`${i.kind}:${i.value}`) && !!seen.add(`${i.kind}:${i.value}`)), unreadablePhones };
   }
 }
+
+/** Field of a lead's timeline entry holding phones as typed that no phone plan reads (shown with the other fields). */
+export const UNREADABLE_PHONE_FIELD = 'phone (unreadable)';
 
 export function isIngestFailure(r: IngestResult | IngestFailure): r is IngestFailure {
   return (r as IngestFailure).failed === true;

@@ -6,6 +6,7 @@ import type { IngestFailure, IngestResult } from '../intake/inbound-event';
 import { IntakeService } from '../intake/intake.service';
 import { clampLimit } from '../pagination/cursor';
 import { InboundReplayRegistry } from './inbound-replay.registry';
+import { parseRawPayload } from './raw-payload';
 
 export interface FailedReceiptView {
   id: string;
@@ -32,14 +33,14 @@ export class ReceiptsService {
         WHERE status = 'failed' ORDER BY received_at DESC LIMIT $1`,
       [clampLimit(limit, 500, 100)],
     );
-    return rows.map((r: any) => ({
+    return rows.map((r: { id: string; channel: string; external_id: string; error: string | null; attempts: number; received_at: string; raw: string | null }) => ({
       id: r.id,
       channel: r.channel,
       externalId: r.external_id,
       error: r.error,
       attempts: r.attempts,
       receivedAt: new Date(r.received_at).toISOString(),
-      raw: r.raw,
+      raw: parseRawPayload(r.raw),
     }));
   }
 
@@ -49,13 +50,14 @@ export class ReceiptsService {
     if (row.status !== 'failed') throw DomainError.conflict('receipt was already processed');
     const remap = this.registry.get(row.channel);
     if (!remap) throw DomainError.conflict(`no mapper registered for channel ${row.channel}`);
+    const raw = parseRawPayload(row.raw);
     let event;
     try {
-      event = await remap(row.raw);
+      event = await remap(raw);
     } catch (err) {
-      return this.intake.recordFailure(row.channel, row.external_id, row.raw, err);
+      return this.intake.recordFailure(row.channel, row.external_id, raw, err);
     }
     // The stored receipt is keyed by its original external id; the replay must land on it.
-    return this.intake.ingest({ ...event, externalId: row.external_id }, row.raw);
+    return this.intake.ingest({ ...event, externalId: row.external_id }, raw);
   }
 }

@@ -9,6 +9,7 @@ import { Calls1763903000000 } from './1763903000000-calls';
 import { CompaniesReportsImport1763905000000 } from './1763905000000-companies-reports-import';
 import { ReportCallFacts1763906000000 } from './1763906000000-report-call-facts';
 import { WebFormDelivery1764000100000 } from './1764000100000-web-form-delivery';
+import { ReceiptRawText1764000200000 } from './1764000200000-receipt-raw-text';
 import { CallTruth1764000300000 } from './1764000300000-call-truth';
 import { TelegramTruth1764000500000 } from './1764000500000-telegram-truth';
 import { OutboxWake1764000600000 } from './1764000600000-outbox-wake';
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   CompaniesReportsImport1763905000000,
   ReportCallFacts1763906000000,
   WebFormDelivery1764000100000,
+  ReceiptRawText1764000200000,
   CallTruth1764000300000,
   TelegramTruth1764000500000,
   OutboxWake1764000600000,

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../data-source.options';
+
+/** A move is one long bulk job, not a request: no statement limit, and a patient wait for a connection. */
+const NO_TIMEOUTS = { DB_STATEMENT_TIMEOUT_MS: 0, DB_ACQUIRE_TIMEOUT_MS: 60_000 };
 import { planTables, quoteIdent, readSequences, tableFingerprint, type Query, type SequenceState, type TablePlan } from './table-plan';
 
 /** A refusal or failure with a plain one-line reason (the CLI prints it without a stack). */
@@ -52,10 +55,10 @@ export async function moveDatabase(o: MoveOptions): Promise<MoveReport> {
     if (n > 0) throw new MoveError(`${redactUrl(o.targetUrl)} is not empty (${n} tables or sequences in schema ${(await target.query('SELECT current_schema() AS s')).rows[0].s}); db:move only fills an empty database`);
 
     log(`opening ${o.pgliteDir} (migrations brought up to date)`);
-    source = new DataSource(await dataSourceOptions({ PGLITE_DATA_DIR: o.pgliteDir, DATABASE_URL: undefined, DB_POOL_SIZE: 1 }));
+    source = new DataSource(await dataSourceOptions({ PGLITE_DATA_DIR: o.pgliteDir, DATABASE_URL: undefined, DB_POOL_SIZE: 1, ...NO_TIMEOUTS }));
     await source.initialize();
     log(`creating the schema on ${redactUrl(o.targetUrl)}`);
-    const schemaOnly = new DataSource(await dataSourceOptions({ DATABASE_URL: o.targetUrl, DB_POOL_SIZE: 2, PGLITE_DATA_DIR: '' }));
+    const schemaOnly = new DataSource(await dataSourceOptions({ DATABASE_URL: o.targetUrl, DB_POOL_SIZE: 2, PGLITE_DATA_DIR: '', ...NO_TIMEOUTS }));
     await schemaOnly.initialize();
     await schemaOnly.destroy();
 

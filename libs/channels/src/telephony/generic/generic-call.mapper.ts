@@ -1,21 +1,5 @@
 import type { CallEvent } from '@leadline/core';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-
-/** Header carrying `sha256=<hex HMAC-SHA256 of the raw body with the shared secret>`. */
-export const GENERIC_SIGNATURE_HEADER = 'x-leadline-signature';
-
-export function genericSignature(secret: string, rawBody: Buffer | string): string {
-  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
-}
-
-/** Constant-time comparison of the header against the expected signature. */
-export function verifyGenericSignature(secret: string, rawBody: Buffer, header: string | undefined): boolean {
-  if (!header) return false;
-  const expected = Buffer.from(genericSignature(secret, rawBody));
-  const given = Buffer.from(header.trim());
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 const phone = z.string().trim().max(40);
 

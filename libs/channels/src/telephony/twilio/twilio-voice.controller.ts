@@ -191,10 +191,10 @@ export class TwilioVoiceController {
       // Enough to diagnose a PUBLIC_URL or account misconfiguration, never a token or the signature.
       this.log.warn({ msg: 'twilio signature rejected', reason: check.reason, expectedUrl: check.expectedUrl, accountSid: check.accountSid, path: req.url.split('?')[0] });
       annotateRequest(req, { channel: 'phone', outcome: 'forbidden', reason: check.reason });
-      // A genuine account whose requests fail the check is a misconfiguration the admin must see.
-      if (check.accountSid && this.options.twilioAccounts.some((a) => a.sid === check.accountSid)) {
-        this.channelStatus.report('phone', `twilio ${check.accountSid}`, 'error', `webhook signature rejected for ${check.expectedUrl}: check PUBLIC_URL and the auth token`);
-      }
+      // Anyone can send a request naming our AccountSid: counted and shown (a steady rate with no verified
+      // traffic means PUBLIC_URL or the token is wrong), never the channel's "error".
+      const known = check.accountSid && this.options.twilioAccounts.some((a) => a.sid === check.accountSid);
+      this.channelStatus.rejected('phone', known ? `twilio ${check.accountSid}` : 'twilio', `${check.reason} (signed URL expected: ${check.expectedUrl})`);
       reply.status(403).send({ error: 'forbidden', message: 'invalid Twilio signature' });
       return null;
     }
