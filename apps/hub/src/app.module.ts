@@ -4,6 +4,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthController } from './api/auth.controller';
+import { ChannelAvailabilityService } from './api/channel-availability.service';
 import { ChannelsController } from './api/channels.controller';
 import { CompaniesController } from './api/companies.controller';
 import { ContactsController } from './api/contacts.controller';
@@ -11,6 +12,7 @@ import { DealsController } from './api/deals.controller';
 import { EmailContentController } from './api/email-content.controller';
 import { FormsController } from './api/forms.controller';
 import { ExportController, ImportController } from './api/import.controller';
+import { InboxController } from './api/inbox.controller';
 import { MailboxesController } from './api/mailboxes.controller';
 import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
@@ -114,11 +116,13 @@ export class AppModule {
         ExportController,
         MailboxesController,
         EmailContentController,
+        InboxController,
       ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,
         WorkdayService,
+        ChannelAvailabilityService,
         FirstStartService,
         SlaScheduler,
         { provide: APP_GUARD, useClass: AuthGuard },

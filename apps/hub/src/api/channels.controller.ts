@@ -2,18 +2,31 @@ import { ChannelStatusRegistry } from '@leadline/core';
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/auth.decorators';
+import { ChannelAvailabilityService } from './channel-availability.service';
 
 @ApiTags('channels')
-@RequireRole('admin')
 @Controller('api/channels')
 export class ChannelsController {
-  constructor(private readonly registry: ChannelStatusRegistry) {}
+  constructor(
+    private readonly registry: ChannelStatusRegistry,
+    private readonly availability: ChannelAvailabilityService,
+  ) {}
+
+  /**
+   * Every channel with what it can do on this hub (`receives`, `sends`, `calls`) and, when off, what
+   * turns it on (`enableWith`). For every logged-in user: the UI offers only what works.
+   */
+  @Get()
+  list() {
+    return this.availability.list();
+  }
 
   /**
    * What each channel connection of this hub process is doing (mailbox watchers, Telegram bot,
    * telephony webhooks): `[{ channel, name, status, lastError, since }]`, by channel then name.
    */
   @Get('status')
+  @RequireRole('admin')
   status() {
     return this.registry.list().map((s) => ({ channel: s.channel, name: s.name, status: s.status, lastError: s.lastError, since: s.since.toISOString() }));
   }

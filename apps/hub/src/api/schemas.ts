@@ -1,4 +1,4 @@
-import { STAGE_KEY_PATTERN, STAGE_KINDS } from '@leadline/core';
+import { STAGE_KEY_PATTERN, STAGE_KINDS, TASK_RESULTS } from '@leadline/core';
 import { z } from 'zod';
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
@@ -67,6 +67,7 @@ export const listTasksQuery = z.object({
   overdue: boolish.optional(),
   status: z.enum(['open', 'done', 'cancelled']).optional(),
   assigneeId: z.uuid().optional(),
+  contactId: z.uuid().optional(),
   limit,
 });
 
@@ -146,3 +147,9 @@ export const newTaskSchema = z.object({
   dueAt: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
 });
 export const reassignSchema = z.object({ managerId: z.uuid() });
+
+// Callback cockpit (issue 15).
+export const completeTaskSchema = z.object({ result: z.enum(TASK_RESULTS).optional() }).optional();
+export const lostReasonSchema = z.object({ label: z.string().trim().min(1).max(200) });
+export const lostReasonUpdateSchema = z.object({ label: z.string().trim().min(1).max(200).optional(), position: z.number().int().min(0).max(10_000).optional() });
+export const markNotificationsReadSchema = z.object({ ids: z.array(z.uuid()).min(1).max(500).optional() });

@@ -63,6 +63,17 @@ export class NotificationsService {
     );
   }
 
+  /** Marks the viewer's given notices (null: all of them) read in one statement; others' ids are ignored. */
+  async markManyRead(viewer: Viewer, ids: string[] | null): Promise<{ read: number }> {
+    const rows = returnedRows<{ id: string }>(
+      await this.db.query(
+        `UPDATE notification SET read_at = $2 WHERE manager_id = $1 AND read_at IS NULL ${ids ? 'AND id = ANY($3::uuid[])' : ''} RETURNING id`,
+        ids ? [viewer.id, this.clock.now(), ids] : [viewer.id, this.clock.now()],
+      ),
+    );
+    return { read: rows.length };
+  }
+
   /** Marks one of the viewer's notices read (again is fine: the first read time is kept). */
   async markRead(viewer: Viewer, id: string): Promise<NotificationView> {
     const [row] = returnedRows<NotificationView>(

@@ -8,6 +8,7 @@ import { Email1763902000000 } from './1763902000000-email';
 import { Calls1763903000000 } from './1763903000000-calls';
 import { CompaniesReportsImport1763905000000 } from './1763905000000-companies-reports-import';
 import { ReportCallFacts1763906000000 } from './1763906000000-report-call-facts';
+import { Cockpit1764000800000 } from './1764000800000-cockpit';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Calls1763903000000,
   CompaniesReportsImport1763905000000,
   ReportCallFacts1763906000000,
+  Cockpit1764000800000,
 ];
