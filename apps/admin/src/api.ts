@@ -222,3 +222,48 @@ export interface Notification {
   readAt: string | null;
   createdAt: string;
 }
+
+// Callback cockpit (issue 15).
+export interface InboxTask {
+  id: string;
+  kind: string;
+  title: string;
+  dueAt: string;
+  assigneeId: string | null;
+  assigneeName: string | null;
+}
+export interface InboxItem {
+  dealId: string;
+  contactId: string;
+  contactName: string | null;
+  phone: string | null;
+  phoneDisplay: string | null;
+  email: string | null;
+  sourceChannel: string;
+  source: string | null;
+  excerpt: string | null;
+  ownerId: string | null;
+  ownerName: string | null;
+  task: InboxTask | null;
+  createdAt: string;
+}
+export interface InboxView {
+  queue: InboxItem[];
+  mine: InboxItem[];
+  overdue: InboxItem[];
+  now: string;
+}
+export type TaskResult = 'reached' | 'no_answer' | 'wrong_number' | 'call_later';
+export const TASK_RESULTS: TaskResult[] = ['reached', 'no_answer', 'wrong_number', 'call_later'];
+export interface ChannelAvailability {
+  key: 'web_form' | 'email' | 'telegram' | 'phone';
+  receives: boolean;
+  sends: boolean;
+  calls: boolean;
+  enableWith: string[];
+}
+export interface LostReason {
+  id: string;
+  label: string;
+  position: number;
+}

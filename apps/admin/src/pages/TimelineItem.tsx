@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { TimelineEntry } from '../api';
 import { dueState, entryText, formatDuration, leadFields, leadUtm } from '../format';
+import { assignmentReason, systemText } from '../cockpit/systemText';
 import { useI18n, type MessageKey } from '../i18n';
 import { useSession } from '../session';
 import { ChannelIcon, StageLabel } from '../ui';
@@ -28,7 +29,7 @@ export function TimelineItem({ entry }: { entry: TimelineEntry }) {
   const details = obj(p.details);
   const title = KNOWN.has(entry.kind) ? t(`timeline.${entry.kind}` as MessageKey) : t('timeline.other');
   const actor = managerName(entry.actorId);
-  const text = entryText(entry);
+  const text = systemText(p, t) ?? entryText(entry);
 
   return (
     <li className={`tl tl-${entry.kind}`} data-testid="timeline-entry" data-kind={entry.kind}>
@@ -65,14 +66,30 @@ export function TimelineItem({ entry }: { entry: TimelineEntry }) {
       {entry.kind === 'task_created' && str(p.dueAt) && (
         <div className={`due due-${dueState(str(p.dueAt)!)}`}>{t('timeline.due', { time: dateTime(str(p.dueAt)!) })}</div>
       )}
-      {(entry.kind === 'task_created' || entry.kind === 'task_done' || entry.kind === 'task_overdue' || entry.kind === 'task_escalated') && str(p.title) && <div>{str(p.title)}</div>}
+      {(entry.kind === 'task_created' || entry.kind === 'task_done' || entry.kind === 'task_overdue' || entry.kind === 'task_escalated') && (p.kind === 'callback' || str(p.title)) && (
+        <div>{p.kind === 'callback' ? t('task.callbackGeneric') : str(p.title)}</div>
+      )}
+      {entry.kind === 'task_done' && str(p.result) && (
+        <div className={`pill result-${str(p.result)}`} data-testid="task-result">
+          {t(`task.result.${str(p.result)}` as MessageKey)}
+        </div>
+      )}
       {entry.kind === 'assigned' && (
         <div>
           {str(p.managerName) ?? managerName(str(p.managerId))}
-          {str(p.reason) && <span className="muted"> — {t('timeline.reason', { reason: str(p.reason)! })}</span>}
+          {assignmentReason(p, t) && (
+            <span className="muted" title={str(p.reason) ?? undefined}>
+              {' '}
+              — {t('timeline.reason', { reason: assignmentReason(p, t)! })}
+            </span>
+          )}
         </div>
       )}
-      {entry.kind === 'unassigned' && str(p.reason) && <div className="muted">{t('timeline.reason', { reason: str(p.reason)! })}</div>}
+      {entry.kind === 'unassigned' && str(p.reason) && (
+        <div className="muted" title={str(p.reason)!}>
+          {t('timeline.reason', { reason: assignmentReason(p, t)! })}
+        </div>
+      )}
       {entry.kind === 'stage_changed' && (
         <div>
           <StageLabel stage={String(p.from ?? '')} /> → <StageLabel stage={String(p.to ?? '')} />

@@ -53,12 +53,17 @@ export class NotificationsService {
     return rows;
   }
 
-  /** The viewer's own notices, newest first. */
-  list(viewer: Viewer, q: { unread?: boolean; limit?: number }): Promise<NotificationView[]> {
+  /** The viewer's own notices, newest first, with the name of the contact each is about (when it names one). */
+  list(viewer: Viewer, q: { unread?: boolean; limit?: number }): Promise<Array<NotificationView & { contactName: string | null }>> {
     return this.db.query(
-      `SELECT ${NOTIFICATION_COLUMNS} FROM notification
-        WHERE manager_id = $1 ${q.unread ? 'AND read_at IS NULL' : ''}
-        ORDER BY created_at DESC, id DESC LIMIT $2`,
+      `SELECT n.id, n.manager_id AS "managerId", n.event, n.payload, n.outbox_id AS "outboxId", n.read_at AS "readAt", n.created_at AS "createdAt",
+              c.name AS "contactName"
+         FROM notification n
+         -- The payload is data: only a well-formed id is cast (CASE evaluates lazily).
+         LEFT JOIN contact c ON c.id = CASE WHEN n.payload->>'contactId' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                            THEN (n.payload->>'contactId')::uuid END
+        WHERE n.manager_id = $1 ${q.unread ? 'AND n.read_at IS NULL' : ''}
+        ORDER BY n.created_at DESC, n.id DESC LIMIT $2`,
       [viewer.id, q.limit ?? 50],
     );
   }

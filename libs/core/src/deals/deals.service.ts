@@ -191,7 +191,13 @@ export class DealsService {
             kind: 'note',
             actorId: viewer.id,
             occurredAt: now,
-            payload: { text: `${cancelled.length} open task(s) cancelled: deal ${stage.kind}`, taskIds: cancelled.map((t) => t.id) },
+            // code + params: the UI writes it in the reader's language; text stays for old clients and the API.
+            payload: {
+              text: `${cancelled.length} open task(s) cancelled: deal ${stage.kind}`,
+              code: 'tasks_cancelled_closed',
+              params: { count: cancelled.length, outcome: stage.kind },
+              taskIds: cancelled.map((t) => t.id),
+            },
           });
         }
       }

@@ -122,6 +122,9 @@ export class TasksService {
     if (via) {
       payload.via = via;
       payload.text = via === 'phone' ? `called back after ${minutes} min` : `answered by ${via} after ${minutes} min`;
+      // The same fact as a code the UI renders in the reader's language (text stays for API consumers).
+      payload.code = via === 'phone' ? 'called_back' : 'answered_by';
+      payload.params = { minutes, via };
     }
     await this.timeline.record(em, { contactId: task.contact_id, dealId: task.deal_id, kind: 'task_done', channel: via ?? null, actorId, occurredAt: at, payload });
     if (task.kind === 'callback') await this.recordFirstResponse(em, task.deal_id, at);
