@@ -159,7 +159,8 @@ describe('admin UI in the browser', () => {
       await page.getByRole('link', { name: 'Tasks' }).click();
       const row = page.locator(`[data-task-id="${second.taskId}"]`);
       await row.waitFor();
-      await row.getByRole('button', { name: 'Complete' }).click();
+      await row.getByRole('button', { name: 'Done' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Just mark done' }).click();
       await row.waitFor({ state: 'detached' });
       expect(await hub.query(`SELECT status, completed_by_id FROM task WHERE id = $1`, [second.taskId])).toEqual([{ status: 'done', completed_by_id: mira.id }]);
       await screenshot(page, '06-tasks');

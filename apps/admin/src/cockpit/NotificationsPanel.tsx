@@ -93,7 +93,7 @@ export function NotificationsBell({ unread, onUnreadChange }: { unread: number; 
         onClick={() => setOpen((o) => !o)}
         data-testid="bell"
       >
-        <span aria-hidden="true">🔔</span>
+        <BellIcon />
         {unread > 0 && (
           <span className="badge" data-testid="unread-badge">
             {unread}
@@ -152,5 +152,15 @@ export function NotificationsBell({ unread, onUnreadChange }: { unread: number; 
         </div>
       )}
     </div>
+  );
+}
+
+/** Drawn, not an emoji: phones and servers without an emoji font would show a box. */
+function BellIcon() {
+  return (
+    <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+      <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+      <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+    </svg>
   );
 }

@@ -55,7 +55,7 @@ export function TaskActions({ taskId, contactName, onDone, withReschedule }: { t
             else if (v) void snooze(snoozeUntil(v));
           }}
         >
-          <option value="">⏰ {t('task.snooze')}</option>
+          <option value="">{t('task.snooze')}…</option>
           {SNOOZES.map((s) => (
             <option key={s} value={s}>
               {t(`task.snooze.${s}` as never)}
