@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, setUnauthorizedHandler, type Manager, type Notification, type User } from './api';
 import { InboxProvider, useInbox } from './cockpit/inboxStore';
 import { NotificationsBell } from './cockpit/NotificationsPanel';
@@ -6,19 +6,22 @@ import { chime, showDesktop } from './cockpit/desktopNotices';
 import { noticeText } from './cockpit/notices';
 import { INBOX_EVENT, NOTIFICATION_EVENT } from './hooks';
 import { useI18n, type Lang } from './i18n';
-import { CompaniesPage } from './pages/CompaniesPage';
-import { CompanyPage } from './pages/CompanyPage';
-import { ContactPage } from './pages/ContactPage';
-import { ContactsPage } from './pages/ContactsPage';
-import { DealsPage } from './pages/DealsPage';
 import { InboxPage } from './pages/InboxPage';
 import { LoginPage } from './pages/LoginPage';
-import { ReportsPage } from './pages/ReportsPage';
-import { SettingsPage } from './pages/SettingsPage';
-import { TasksPage } from './pages/TasksPage';
 import { Link, navigate, useRoute } from './router';
 import { SessionContext, type Session } from './session';
 import { Loading } from './ui';
+
+// The inbox (the first screen) ships in the main bundle; other pages load when first opened, so a
+// phone on a slow network shows the inbox sooner.
+const CompaniesPage = lazy(() => import('./pages/CompaniesPage').then((m) => ({ default: m.CompaniesPage })));
+const CompanyPage = lazy(() => import('./pages/CompanyPage').then((m) => ({ default: m.CompanyPage })));
+const ContactPage = lazy(() => import('./pages/ContactPage').then((m) => ({ default: m.ContactPage })));
+const ContactsPage = lazy(() => import('./pages/ContactsPage').then((m) => ({ default: m.ContactsPage })));
+const DealsPage = lazy(() => import('./pages/DealsPage').then((m) => ({ default: m.DealsPage })));
+const ReportsPage = lazy(() => import('./pages/ReportsPage').then((m) => ({ default: m.ReportsPage })));
+const SettingsPage = lazy(() => import('./pages/SettingsPage').then((m) => ({ default: m.SettingsPage })));
+const TasksPage = lazy(() => import('./pages/TasksPage').then((m) => ({ default: m.TasksPage })));
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
@@ -131,7 +134,9 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
           </div>
         </header>
         <main id="main" tabIndex={-1}>
-          <Route path={path} />
+          <Suspense fallback={<Loading />}>
+            <Route path={path} />
+          </Suspense>
         </main>
       </InboxProvider>
     </SessionContext.Provider>
