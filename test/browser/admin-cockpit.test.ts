@@ -194,7 +194,7 @@ describe('callback cockpit in the browser', () => {
         expect(await countdown.getAttribute('data-overdue')).toBe('true');
         expect(await countdown.textContent()).toMatch(lang === 'en' ? /^overdue \d+:\d\d$/ : /^просрочено на \d+:\d\d$/);
         // Red: the danger colour, not the default text colour.
-        expect(await countdown.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(180, 35, 24)');
+        expect(await countdown.evaluate((el) => (globalThis as any).getComputedStyle(el).color)).toBe('rgb(180, 35, 24)');
         // The name gets room: never squeezed to a few letters per line.
         const nameBox = await overdueRow.locator('.lead-name').boundingBox();
         expect(nameBox!.width).toBeGreaterThan(120);
@@ -243,7 +243,7 @@ describe('callback cockpit in the browser', () => {
     await page.getByRole('heading', { name: 'Inbox' }).waitFor();
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
-    const color = await page.evaluate(() => getComputedStyle((globalThis as any).document.activeElement).outlineColor);
+    const color = await page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.activeElement).outlineColor);
     const [r, g, b] = color.match(/\d+/g)!.map(Number);
     const lum = (c: number) => {
       const s = c / 255;

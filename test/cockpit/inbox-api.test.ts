@@ -121,3 +121,31 @@ describe('cockpit API', () => {
     expect(again.status).toBe(201);
   });
 });
+
+describe('deal amounts', () => {
+  let hub: TestHub;
+  let mira: { id: string; token: string; email: string };
+
+  beforeAll(async () => {
+    hub = await TestHub.start();
+    mira = await hub.createManager({ name: 'Mira Manager' });
+  });
+  afterAll(() => hub?.close());
+
+  it('sets amount and currency with one timeline entry per change, and refuses what is not money', async () => {
+    const lead = await postLead(hub, { name: 'Buyer', phone: nextPhone().typed });
+    const put = (body: unknown, token = mira.token) => hub.request({ method: 'PUT', url: `/api/deals/${lead.dealId}/amount`, token, body });
+    const res = await put({ amount: '1500,5', currency: 'rub' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ amount: '1500.50', currency: 'RUB' });
+    expect((await put({ amount: '1500.50', currency: 'RUB' })).status).toBe(200);
+    const entries = await hub.query(`SELECT actor_id, payload FROM activity WHERE deal_id = $1 AND kind = 'deal_updated'`, [lead.dealId]);
+    expect(entries).toEqual([{ actor_id: mira.id, payload: { code: 'amount_changed', params: { from: null, fromCurrency: null, to: '1500.50', toCurrency: 'RUB' } } }]);
+    expectError(await put({ amount: '-3', currency: 'RUB' }), 400, 'invalid', ['amount']);
+    expectError(await put({ amount: '12', currency: 'rubles' }), 400, 'invalid', ['currency']);
+    expectError(await put({ amount: '1e5' }), 400, 'invalid', ['amount']);
+    const other = await hub.createManager({ name: 'Other Manager' });
+    expectError(await put({ amount: '1' }, other.token), 404, 'not_found');
+    expect((await put({ amount: null, currency: null })).body).toMatchObject({ amount: null, currency: null });
+  });
+});

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, setUnauthorizedHandler, type Manager, type Notification, type User } from './api';
+import { takeBoot } from './boot';
 import { InboxProvider, useInbox } from './cockpit/inboxStore';
 import { NotificationsBell } from './cockpit/NotificationsPanel';
 import { chime, showDesktop } from './cockpit/desktopNotices';
@@ -27,7 +28,7 @@ export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   useEffect(() => {
     setUnauthorizedHandler(() => setUser(null));
-    api<User>('/api/auth/me').then(setUser, () => setUser(null));
+    (takeBoot<User>('me') ?? api<User>('/api/auth/me')).then(setUser, () => setUser(null));
     return () => setUnauthorizedHandler(null);
   }, []);
   if (user === undefined) return <Loading />;

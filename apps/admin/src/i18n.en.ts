@@ -312,4 +312,5 @@ export const en = {
   "assign.manual": "handed over by an admin",
   "assign.escalated": "escalated: the previous manager was late",
   "assign.fromQueue": "from the queue, when a manager became free",
+  'inbox.showAll': "Show all {n}",
 };

@@ -314,4 +314,5 @@ export const ru: Record<keyof typeof en, string> = {
   "assign.manual": "передан администратором",
   "assign.escalated": "эскалация: предыдущий менеджер опоздал",
   "assign.fromQueue": "из очереди, когда освободился менеджер",
+  'inbox.showAll': "Показать все: {n}",
 };

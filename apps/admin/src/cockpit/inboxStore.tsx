@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, type InboxView } from '../api';
+import { takeBoot } from '../boot';
 import { INBOX_EVENT, NOTIFICATION_EVENT } from '../hooks';
 
 interface InboxState {
@@ -18,6 +19,8 @@ const InboxContext = createContext<InboxState | null>(null);
 const DEBOUNCE_MS = 250;
 // Catches what no event announces (a stream that reconnected after missing some).
 const REFRESH_MS = 60_000;
+// After a prefetched first answer, one more load soon measures the server's clock for the countdowns.
+const CALIBRATE_MS = 3_000;
 
 /** Loads the inbox once for the whole app and keeps it live; the count goes into the tab title. */
 export function InboxProvider({ children, title }: { children: ReactNode; title: string }) {
@@ -30,11 +33,16 @@ export function InboxProvider({ children, title }: { children: ReactNode; title:
   const load = useCallback(async () => {
     const seq = ++inFlight.current;
     const sent = Date.now();
+    // The first answer may already be here (public/boot.js asked before the app's script ran); when it
+    // failed (not logged in then) the inbox is asked for again.
+    const boot = takeBoot<InboxView>('inbox');
     try {
-      const view = await api<InboxView>('/api/inbox');
+      const view = await (boot ? boot.catch(() => api<InboxView>('/api/inbox')) : api<InboxView>('/api/inbox'));
       if (seq !== inFlight.current) return; // a newer answer is on its way
       const received = Date.now();
-      setSkew(new Date(view.now).getTime() - (sent + received) / 2);
+      // A prefetched answer's round trip is unknown: the next load measures the clock difference.
+      if (!boot) setSkew(new Date(view.now).getTime() - (sent + received) / 2);
+      else setTimeout(() => void load(), CALIBRATE_MS);
       setData(view);
       setError(null);
     } catch (err) {

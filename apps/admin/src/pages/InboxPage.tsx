@@ -11,6 +11,8 @@ import { Link } from '../router';
 import { useSession } from '../session';
 import { ChannelIcon, ErrorNote, Loading, Section } from '../ui';
 
+const FIRST_ROWS = 8;
+
 /**
  * The callback cockpit: every lead that waits for someone, with what a manager needs to act on it
  * (who, how to reach them, what they wrote, how long is left) and the actions themselves.
@@ -20,6 +22,7 @@ export function InboxPage() {
   const { user } = useSession();
   const inbox = useInbox();
   const [message, setMessage] = useState<string | null>(null);
+  const [expanded, setExpanded] = useState<Record<string, boolean>>({});
 
   const take = async (item: InboxItem) => {
     try {
@@ -36,13 +39,21 @@ export function InboxPage() {
   const { queue, mine, overdue } = inbox.data;
   const admin = user.role === 'admin';
 
+  // The first rows of each list, the rest on request: a long queue must not slow the first screen on a phone.
   const list = (items: InboxItem[], testId: string, render: (i: InboxItem) => ReactNode) =>
     items.length === 0 ? (
       <p className="muted">{t('inbox.empty')}</p>
     ) : (
-      <ul className="list cockpit" data-testid={testId}>
-        {items.map(render)}
-      </ul>
+      <>
+        <ul className="list cockpit" data-testid={testId}>
+          {(expanded[testId] ? items : items.slice(0, FIRST_ROWS)).map(render)}
+        </ul>
+        {!expanded[testId] && items.length > FIRST_ROWS && (
+          <button type="button" className="show-all" onClick={() => setExpanded({ ...expanded, [testId]: true })}>
+            {t('inbox.showAll', { n: items.length })}
+          </button>
+        )}
+      </>
     );
 
   return (

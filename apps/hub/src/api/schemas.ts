@@ -34,7 +34,14 @@ export const listDealsQuery = z.object({
 });
 /** `stage` (a key, resolved in the deal's pipeline or in `pipelineId`), or `stageId`; `pipelineId` alone: that pipeline's first stage. */
 export const changeStageSchema = z
-  .object({ stage: stageKeyRef.optional(), stageId: z.uuid().optional(), pipelineId: z.uuid().optional(), lostReason: z.string().max(1000).nullish() })
+  .object({
+    stage: stageKeyRef.optional(),
+    stageId: z.uuid().optional(),
+    pipelineId: z.uuid().optional(),
+    lostReason: z.string().max(1000).nullish(),
+    // Moving a won or lost deal back to an open stage must be confirmed.
+    reopen: z.boolean().optional(),
+  })
   .refine((b) => b.stage !== undefined || b.stageId !== undefined || b.pipelineId !== undefined, { path: ['stage'], message: 'give stage (a key), stageId or pipelineId' });
 
 const pipelineName = z.string().trim().min(1).max(100);
@@ -153,3 +160,18 @@ export const completeTaskSchema = z.object({ result: z.enum(TASK_RESULTS).option
 export const lostReasonSchema = z.object({ label: z.string().trim().min(1).max(200) });
 export const lostReasonUpdateSchema = z.object({ label: z.string().trim().min(1).max(200).optional(), position: z.number().int().min(0).max(10_000).optional() });
 export const markNotificationsReadSchema = z.object({ ids: z.array(z.uuid()).min(1).max(500).optional() });
+export const dealAmountSchema = z.object({
+  // A decimal with at most 2 places, as text or number ("1500.50"); null: unknown.
+  amount: z
+    .union([z.string().trim(), z.number()])
+    .nullable()
+    .transform((v) => (v === null || v === '' ? null : String(v).replace(',', '.')))
+    .refine((v) => v === null || (/^\d{1,12}(\.\d{1,2})?$/.test(v)), 'a non-negative amount with at most 2 decimals, e.g. 1500.50'),
+  currency: z
+    .string()
+    .trim()
+    .transform((v) => v.toUpperCase())
+    .refine((v) => /^[A-Z]{3}$/.test(v), 'a 3-letter ISO 4217 code, e.g. RUB, USD, EUR')
+    .nullish()
+    .transform((v) => v ?? null),
+});

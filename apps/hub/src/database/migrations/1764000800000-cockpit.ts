@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The callback cockpit: what came of a task completed by hand (reports count call outcomes), and the
- * reasons an admin offers when a deal is lost (free text stays possible).
+ * The callback cockpit: what came of a task completed by hand (reports count call outcomes), the
+ * reasons an admin offers when a deal is lost (free text stays possible), and the currency of a deal's amount.
  */
 export class Cockpit1764000800000 implements MigrationInterface {
   name = 'Cockpit1764000800000';
@@ -19,9 +19,11 @@ export class Cockpit1764000800000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE UNIQUE INDEX uq_lost_reason_label ON lost_reason (lower(label)) WHERE active`);
+    await q.query(`ALTER TABLE deal ADD COLUMN currency text CHECK (currency ~ '^[A-Z]{3}$')`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE deal DROP COLUMN currency`);
     await q.query(`DROP TABLE lost_reason`);
     await q.query(`DROP INDEX ix_task_result`);
     await q.query(`ALTER TABLE task DROP COLUMN result`);
