@@ -86,6 +86,12 @@ export interface ContactDeal {
   id: string;
   title: string | null;
   stage: string;
+  stageId?: string;
+  stageName?: string;
+  pipelineId?: string;
+  amount?: string | null;
+  currency?: string | null;
+  lostReason?: string | null;
   ownerId: string | null;
   sourceChannel: string;
   source: Record<string, unknown>;
@@ -134,6 +140,7 @@ export interface Deal {
   sourceChannel: string;
   source: Record<string, unknown>;
   amount: string | null;
+  currency?: string | null;
   lostReason: string | null;
   closedAt: string | null;
   createdAt: string;
@@ -150,6 +157,7 @@ export interface Task {
   status: string;
   overdue: boolean;
   completedAt: string | null;
+  result?: TaskResult | null;
 }
 export interface Manager {
   id: string;

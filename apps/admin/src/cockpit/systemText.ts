@@ -21,6 +21,10 @@ export function systemText(payload: Record<string, unknown>, t: T): string | nul
       return t('system.tasks_cancelled_closed', { count: num(params.count), outcome: label(t, 'stage', params.outcome) });
     case 'task_cancelled_left_stage':
       return t('system.task_cancelled_left_stage', { title: String(params.title ?? ''), from: label(t, 'stage', params.from, params.fromName), to: label(t, 'stage', params.to, params.toName) });
+    case 'amount_changed': {
+      const money = (v: unknown, cur: unknown) => (v === null || v === undefined || v === '' ? '—' : `${String(v)}${cur ? ` ${String(cur)}` : ''}`);
+      return t('system.amount_changed', { from: money(params.from, params.fromCurrency), to: money(params.to, params.toCurrency) });
+    }
     case 'called_back':
       return t('system.called_back', { minutes: num(params.minutes) });
     case 'answered_by':

@@ -103,7 +103,7 @@ export class ContactsService {
     if (!row) throw DomainError.notFound('contact');
     const deals = await this.db.query(
       `SELECT d.id, d.title, d.stage, d.stage_id AS "stageId", s.name AS "stageName", d.pipeline_id AS "pipelineId", d.owner_id AS "ownerId",
-              d.source_channel AS "sourceChannel", d.source, d.amount,
+              d.source_channel AS "sourceChannel", d.source, d.amount, d.currency, d.lost_reason AS "lostReason",
               d.first_response_at AS "firstResponseAt", d.closed_at AS "closedAt", d.created_at AS "createdAt"
          FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.contact_id = $1 ORDER BY d.created_at DESC`,
       [id],
