@@ -73,7 +73,7 @@ describe('admin UI in the browser', () => {
 
     // An admin-only page works with cookie auth + CSRF header: pause and resume a manager.
     await page.getByRole('link', { name: 'Settings' }).click();
-    await page.getByRole('cell', { name: /Boris Manager/ }).waitFor();
+    await page.locator(`[data-manager-id="${boris.id}"]`).waitFor();
     await screenshot(page, '02-settings-managers');
     await page.getByRole('tab', { name: 'Web forms' }).click();
     await page.getByTestId('embed-snippet').first().waitFor();

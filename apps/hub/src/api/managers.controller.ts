@@ -4,13 +4,17 @@ import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { RequireRole } from '../auth/auth.decorators';
 import { hashPassword } from '../auth/password';
+import { SessionsService } from '../auth/sessions.service';
 import { createManagerSchema, updateManagerSchema } from './schemas';
 
 @ApiTags('managers')
 @RequireRole('admin')
 @Controller('api/managers')
 export class ManagersController {
-  constructor(private readonly managers: ManagersService) {}
+  constructor(
+    private readonly managers: ManagersService,
+    private readonly sessions: SessionsService,
+  ) {}
 
   @Get()
   list() {
@@ -31,7 +35,10 @@ export class ManagersController {
   @Patch(':id')
   async update(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: updateManagerSchema }) body: z.infer<typeof updateManagerSchema>) {
     const { password, ...rest } = body;
-    return this.managers.update(id, { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) });
+    const updated = await this.managers.update(id, { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) });
+    // A reset password (a leaked one, a manager who left) ends the logins made with the old one.
+    if (password) await this.sessions.endAllOf(id);
+    return updated;
   }
 
   /** Deactivates: history keeps the manager's name; they can no longer log in or receive leads. */

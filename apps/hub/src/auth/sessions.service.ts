@@ -41,4 +41,9 @@ export class SessionsService {
   async logout(token: string): Promise<void> {
     await this.db.query(`DELETE FROM auth_session WHERE id = $1`, [sha256(token)]);
   }
+
+  /** Ends every login of a manager (a new password set by an admin: old sessions must not outlive it). */
+  async endAllOf(managerId: string): Promise<void> {
+    await this.db.query(`DELETE FROM auth_session WHERE manager_id = $1`, [managerId]);
+  }
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { optionalApi, type ChannelStatus, type Mailbox } from '../../api';
+import { useChannels } from '../../cockpit/channels';
 import { useAsync } from '../../hooks';
 import { useI18n } from '../../i18n';
 import type { MailboxDetails } from '../../mailboxForm';
@@ -25,6 +26,9 @@ export function ChannelsTab() {
   };
   return (
     <>
+      <Section title={t('channels.all')}>
+        <ChannelAvailabilityList />
+      </Section>
       <Section title={t('settings.channels')} actions={<button type="button" onClick={statuses.reload}>{t('retry')}</button>}>
         {statuses.error ? (
           <ErrorNote error={statuses.error} onRetry={statuses.reload} />
@@ -89,5 +93,33 @@ export function ChannelsTab() {
         )}
       </Section>
     </>
+  );
+}
+
+/** Every channel this hub knows, on or off, and for an off one what turns it on. */
+function ChannelAvailabilityList() {
+  const { t } = useI18n();
+  const channels = useChannels();
+  if (!channels) return <Loading />;
+  return (
+    <ul className="list" data-testid="channel-availability">
+      {channels.map((c) => {
+        const on = c.receives || c.sends || c.calls;
+        const can = [c.receives && t('channels.receives'), c.sends && t('channels.sends'), c.calls && t('channels.calls')].filter(Boolean).join(', ');
+        const how = c.enableWith.map((x) => (x === 'settings:channels' ? t('channels.howToSettings') : x)).join(', ');
+        return (
+          <li key={c.key} className="row wrap" data-channel={c.key}>
+            <strong>{t(`channel.${c.key}` as never)}</strong>
+            <span className={`pill ${on ? 'ok' : 'status-disabled'}`}>{on ? t('channels.on') : t('channels.off')}</span>
+            {can && <span className="muted small grow">{can}</span>}
+            {c.enableWith.length > 0 && (
+              <div className="full small" data-testid="how-to-enable">
+                {t('channels.howTo', { how })}
+              </div>
+            )}
+          </li>
+        );
+      })}
+    </ul>
   );
 }
