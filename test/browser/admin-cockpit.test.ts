@@ -64,6 +64,15 @@ describe('callback cockpit in the browser', () => {
     return { context, page, errors };
   }
 
+  /** Polls `check` until it holds (10 s at most): for effects the page causes through the API. */
+  async function until(check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('condition not reached within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** Nothing sticks out sideways, and every button, select and link-button is at least 44 px tall (phones). */
   async function expectPhoneFriendly(page: Page): Promise<void> {
     const layout = await page.evaluate(() => {
@@ -255,4 +264,145 @@ describe('callback cockpit in the browser', () => {
     expect((0.91 + 0.05) / (l + 0.05)).toBeGreaterThanOrEqual(3);
     await context.close();
   });
+
+  it('contact page: tasks, stage with a lost reason from the list, reopen only after a confirmation, amount on the board; only channels that deliver (ru, phone)', async () => {
+    const admin = await hub.adminToken();
+    expect((await hub.request({ method: 'POST', url: '/api/lost-reasons', token: admin, body: { label: 'Дорого' } })).status).toBe(201);
+    await onlyAvailable(hub, [mira.id, boris.id], mira.id);
+    const lead = await postLead(hub, { name: 'Карина Контактова', phone: nextPhone().typed, email: 'karina@example.com', message: 'Нужен счёт', city: 'Казань', utm_source: 'yandex', empty_field: '' });
+    const { context, page, errors } = await open(mira.email, 'manager-pass-1', PHONE, 'ru');
+    await page.goto(`${base}/admin/contacts/${lead.contactId}`);
+    await page.getByTestId('contact-name').waitFor();
+
+    // Form fields under labels in the reader's language; the empty one is not shown.
+    const fields = await page.getByTestId('lead-fields').textContent();
+    expect(fields).toContain('Город');
+    expect(fields).toContain('Источник рекламы');
+    expect(fields).not.toContain('utm_source');
+    expect(fields).not.toContain('empty_field');
+
+    // No mailbox can send here and Telegram is off: email is not offered for this email contact.
+    await page.getByTestId('composer').getByRole('tab', { name: 'Ответ' }).click();
+    await page.getByTestId('composer').getByText('почтовый ящик с SMTP', { exact: false }).waitFor();
+    expect(await page.getByTestId('composer').locator('select').count()).toBe(0);
+
+    // The open callback task, completed from the contact page with a result.
+    const task = page.getByTestId('contact-tasks').locator(`[data-task-id="${lead.taskId}"]`);
+    await task.waitFor();
+    expect(await task.textContent()).toContain('Перезвонить: Карина Контактова');
+    await task.getByTestId('complete-task').click();
+    await page.getByTestId('result-dialog').getByRole('button', { name: 'Дозвонился' }).click();
+    await task.waitFor({ state: 'detached' });
+    expect(await hub.query(`SELECT result FROM task WHERE id = $1`, [lead.taskId])).toEqual([{ result: 'reached' }]);
+
+    // Amount and currency.
+    await page.getByTestId('deal-amount-input').fill('125000');
+    await page.getByTestId('deal-currency').selectOption('RUB');
+    await page.getByTestId('deal-amount-input').press('Enter');
+    await page.locator('[data-kind="deal_updated"]').waitFor();
+    expect(await hub.query(`SELECT amount, currency FROM deal WHERE id = $1`, [lead.dealId])).toEqual([{ amount: '125000.00', currency: 'RUB' }]);
+
+    // Lost: the reason from the admin's list plus a comment.
+    await page.getByTestId('stage-select').selectOption('lost');
+    await page.getByTestId('lost-reason-choice').selectOption('Дорого');
+    await page.getByTestId('lost-reason').fill('нашли дешевле');
+    await page.getByRole('dialog').getByRole('button', { name: 'Сохранить' }).click();
+    await page.locator('[data-kind="stage_changed"]').first().waitFor();
+    expect(await hub.query(`SELECT stage, lost_reason FROM deal WHERE id = $1`, [lead.dealId])).toEqual([{ stage: 'lost', lost_reason: 'Дорого: нашли дешевле' }]);
+
+    // Back to New: asks first; cancelling changes nothing, confirming reopens with a timeline entry.
+    await page.getByTestId('stage-select').selectOption('new');
+    await page.getByTestId('reopen-dialog').waitFor();
+    await page.getByTestId('reopen-dialog').getByRole('button', { name: 'Отмена' }).click();
+    expect(await hub.query(`SELECT stage FROM deal WHERE id = $1`, [lead.dealId])).toEqual([{ stage: 'lost' }]);
+    await page.getByTestId('stage-select').selectOption('new');
+    await page.getByTestId('reopen-dialog').getByRole('button', { name: 'Открыть снова' }).click();
+    await until(async () => (await hub.query(`SELECT closed_at FROM deal WHERE id = $1`, [lead.dealId]))[0].closed_at === null);
+    const moves = await hub.query(`SELECT payload, occurred_at FROM activity WHERE deal_id = $1 AND kind = 'stage_changed' ORDER BY occurred_at, created_at`, [lead.dealId]);
+    expect(moves.map((m: { payload: Record<string, unknown> }) => m.payload)).toEqual([
+      { from: 'new', to: 'lost', lostReason: 'Дорого: нашли дешевле' },
+      { from: 'lost', to: 'new', reopened: true },
+    ]);
+
+    // Timeline filter: only tasks.
+    await page.getByTestId('timeline-filter').getByRole('button', { name: 'Задачи' }).click();
+    const kinds = await page.locator('[data-testid=timeline] [data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(kinds.every((k) => String(k).startsWith('task_'))).toBe(true);
+    await expectPhoneFriendly(page);
+    await screenshot(page, 'cockpit-06-contact-phone-ru');
+
+    // The board shows the amount and the stage sum.
+    await page.goto(`${base}/admin/deals`);
+    const card = page.locator(`[data-deal-id="${lead.dealId}"]`);
+    await card.waitFor();
+    expect((await card.getByTestId('deal-amount').textContent())!.replace(/\s/g, ' ')).toBe('125 000 ₽');
+    expect((await page.getByTestId('column-new').getByTestId('stage-sum').textContent())!.replace(/\s/g, ' ')).toContain('125 000 ₽');
+    await page.getByTestId('deal-search').fill('Карина');
+    expect(await page.locator('[data-testid=deal-card]').count()).toBe(1);
+    await screenshot(page, 'cockpit-07-board-phone-ru');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a failed message shows why and is sent again on request (en, desktop)', async () => {
+    const lead = await postLead(hub, { name: 'Failed Fiona', phone: nextPhone().typed, email: 'fiona@example.com' });
+    const [outbox] = await hub.query(`INSERT INTO outbox (kind, payload, status, attempts, last_error) VALUES ('message.email', '{}'::jsonb, 'dead', 8, 'SMTP 550 mailbox unavailable') RETURNING id`);
+    await hub.query(
+      `INSERT INTO activity (contact_id, deal_id, kind, channel, actor_id, occurred_at, payload)
+       VALUES ($1, $2, 'message_out', 'email', $3, now(), $4::jsonb)`,
+      [lead.contactId, lead.dealId, mira.id, JSON.stringify({ text: 'Your invoice', to: 'fiona@example.com', status: 'failed', outboxId: outbox.id, error: 'SMTP 550 mailbox unavailable' })],
+    );
+    const { context, page, errors } = await open(mira.email, 'manager-pass-1', DESKTOP, 'en');
+    await page.goto(`${base}/admin/contacts/${lead.contactId}`);
+    const failed = page.getByTestId('message-failed');
+    await failed.waitFor();
+    expect(await failed.textContent()).toContain('Not delivered: SMTP 550 mailbox unavailable');
+    await failed.getByRole('button', { name: 'Send again' }).click();
+    await page.getByTestId('message-status').filter({ hasText: 'queued' }).waitFor();
+    // Back in the outbox with a fresh budget (the worker may already be trying it).
+    const [row] = await hub.query(`SELECT status, attempts FROM outbox WHERE id = $1`, [outbox.id]);
+    expect(row.status).not.toBe('dead');
+    expect(row.attempts).toBeLessThanOrEqual(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('settings: every channel with how to turn it on; a manager’s timezone, a readable shift error, reset password ends their sessions (en, desktop)', async () => {
+    const { context, page, errors } = await open(ADMIN_EMAIL, ADMIN_PASSWORD, DESKTOP, 'en');
+    await page.goto(`${base}/admin/settings/channels`);
+    const phone = page.getByTestId('channel-availability').locator('[data-channel=phone]');
+    await phone.waitFor();
+    expect(await phone.textContent()).toContain('off');
+    expect(await phone.getByTestId('how-to-enable').textContent()).toContain('TWILIO_ACCOUNT_SID');
+    expect(await page.getByTestId('channel-availability').locator('[data-channel=web_form]').textContent()).toContain('on');
+    await screenshot(page, 'cockpit-08-channels');
+
+    await page.goto(`${base}/admin/settings/managers`);
+    const card = page.locator(`[data-manager-id="${boris.id}"]`);
+    await card.waitFor();
+    const tz = card.getByLabel('Timezone').first();
+    await tz.fill('Europe/Moscow');
+    await tz.press('Enter');
+    await until(async () => (await hub.query(`SELECT timezone FROM manager WHERE id = $1`, [boris.id]))[0].timezone === 'Europe/Moscow');
+    const shift = card.getByRole('textbox', { name: 'Shift (weekly)' });
+    await shift.fill('weekdays 9 to 6');
+    await shift.press('Enter');
+    expect(await page.getByTestId('manager-error').textContent()).toContain('Shift: use days and hours like');
+    await card.getByRole('textbox', { name: 'Email' }).fill(mira.email);
+    await card.getByRole('textbox', { name: 'Email' }).press('Enter');
+    await page.getByTestId('manager-error').filter({ hasText: 'Another manager already has this email.' }).waitFor();
+
+    expect((await hub.request({ url: '/api/auth/me', token: boris.token })).status).toBe(200);
+    await card.getByTestId('reset-password').click();
+    await page.getByTestId('password-dialog').getByLabel('New password').fill('brand-new-pass-2');
+    await page.getByTestId('password-dialog').getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('password-dialog').waitFor({ state: 'detached' });
+    expect((await hub.request({ url: '/api/auth/me', token: boris.token })).status).toBe(401);
+    boris.token = await hub.login(boris.email, 'brand-new-pass-2');
+    await screenshot(page, 'cockpit-09-managers');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
+

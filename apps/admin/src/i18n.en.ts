@@ -61,7 +61,7 @@ export const en = {
   'composer.task': 'Task',
   'composer.taskTitle': 'What to do',
   'composer.addTask': 'Add task',
-  'composer.noChannel': 'This contact has no email or Telegram to reply to.',
+  'composer.noChannel': 'No way to write to this contact from here: it needs an email or Telegram, and the hub a mailbox with SMTP or the Telegram bot (Settings → Channels).',
   'composer.unavailable': 'Replies are not available on this hub yet.',
   'timeline.lead': 'Form submission',
   'timeline.repeat_lead': 'Repeat request',

@@ -63,7 +63,7 @@ export const ru: Record<keyof typeof en, string> = {
   'composer.task': 'Задача',
   'composer.taskTitle': 'Что сделать',
   'composer.addTask': 'Добавить задачу',
-  'composer.noChannel': 'У контакта нет email или Telegram для ответа.',
+  'composer.noChannel': 'Написать этому контакту отсюда нельзя: нужен его email или Telegram, а хабу — почтовый ящик с SMTP или Telegram-бот (Настройки → Каналы).',
   'composer.unavailable': 'Ответы на этом хабе пока недоступны.',
   'timeline.lead': 'Заявка с формы',
   'timeline.repeat_lead': 'Повторное обращение',
