@@ -102,6 +102,8 @@ export interface Contact extends ContactSummary {
   /** Hubs with companies answer the contact's company (null: none). */
   company?: { id: string; name: string } | null;
   deals: ContactDeal[];
+  /** E.164 → as people of the number's country write it. */
+  phoneDisplay?: Record<string, string>;
 }
 export interface Company {
   id: string;

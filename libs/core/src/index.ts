@@ -16,6 +16,7 @@ export * from './forms/web-forms.service';
 export * from './identity/email';
 export * from './identity/identity-kind';
 export * from './identity/phone';
+export * from './identity/phone-format';
 export * from './inbox/inbox.service';
 export * from './intake/inbound-event';
 export * from './intake/intake.service';

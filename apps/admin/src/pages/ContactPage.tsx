@@ -42,7 +42,7 @@ export function ContactPage({ id }: { id: string }) {
             {c.identities.map((i) => (
               <li key={`${i.kind}:${i.value}`} className="row">
                 <ChannelIcon kind={i.kind} />
-                {i.kind === 'phone' ? <a href={`tel:${i.value}`}>{i.value}</a> : i.kind === 'email' ? <a href={`mailto:${i.value}`}>{i.value}</a> : <span>{i.value}</span>}
+                {i.kind === 'phone' ? <a href={`tel:${i.value}`}>{c.phoneDisplay?.[i.value] ?? i.value}</a> : i.kind === 'email' ? <a href={`mailto:${i.value}`}>{i.value}</a> : <span>{i.value}</span>}
               </li>
             ))}
           </ul>

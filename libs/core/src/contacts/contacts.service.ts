@@ -6,6 +6,7 @@ import { CORE_OPTIONS, type CoreOptions } from '../core-options';
 import { DomainError } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
 import { looksLikePhone, normalizePhone } from '../identity/phone';
+import { formatPhone } from '../identity/phone-format';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
 
 export interface ContactSummary {
@@ -90,7 +91,7 @@ export class ContactsService {
     return { items, nextCursor: last ? encodeCursor(last.last_activity_at, last.id) : null };
   }
 
-  async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: unknown[] }> {
+  async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: unknown[]; phoneDisplay: Record<string, string> }> {
     const params: unknown[] = [id];
     const [row] = await this.db.query(
       `SELECT c.id, c.name, c.owner_id, c.last_activity_at, c.created_at,
@@ -110,7 +111,8 @@ export class ContactsService {
     );
     // The contact's company for the contact page (null when it has none).
     const company: { id: string; name: string } | null = typeof row.company === 'string' ? JSON.parse(row.company) : (row.company ?? null);
-    return { ...toSummary(row), company, deals };
+    const summary = toSummary(row);
+    return { ...summary, company, deals, phoneDisplay: phoneDisplay(summary.identities) };
   }
 
   async timeline(viewer: Viewer, contactId: string, q: { cursor?: string; limit?: number }): Promise<Page<TimelineEntry>> {
@@ -157,6 +159,11 @@ function toSummary(r: any): ContactSummary {
     lastActivityAt: new Date(r.last_activity_at).toISOString(),
     createdAt: new Date(r.created_at).toISOString(),
   };
+}
+
+/** Each phone of the contact as people of its country write it, by its E.164 value. */
+function phoneDisplay(ids: Array<{ kind: string; value: string }>): Record<string, string> {
+  return Object.fromEntries(ids.filter((i) => i.kind === 'phone').map((i) => [i.value, formatPhone(i.value)]));
 }
 
 function escapeLike(s: string): string {

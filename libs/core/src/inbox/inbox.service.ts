@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { DataSource } from 'typeorm';
 import { isAdmin, type Viewer } from '../access/viewer';
 import { Clock } from '../core-options';
+import { formatPhone } from '../identity/phone-format';
 
 /** One lead as the callback cockpit shows it: who, how to reach them, what they wrote, and the clock. */
 export interface InboxItem {
@@ -161,12 +161,6 @@ function toItem(r: InboxRow): InboxItem {
       : null,
     createdAt: new Date(r.created_at).toISOString(),
   };
-}
-
-/** "+79991234567" → "+7 999 123-45-67": the international format of the number's own country. */
-export function formatPhone(e164: string): string {
-  const parsed = parsePhoneNumberFromString(e164);
-  return parsed ? parsed.formatInternational() : e164;
 }
 
 /** Where the lead came from, in one short label: UTM source, else the referring site, else the form. */
