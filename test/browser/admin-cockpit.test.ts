@@ -1,5 +1,7 @@
 import { SlaService } from '@leadline/core';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { nextPhone, onlyAvailable, postLead, raiseFormRateLimit } from '../http/http-helpers';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestHub } from '../support/test-hub';
@@ -403,6 +405,31 @@ describe('callback cockpit in the browser', () => {
     await screenshot(page, 'cockpit-09-managers');
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  it('imports a CSV through the wizard: suggested mapping, per-row dry run, import, result (ru, desktop)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leadline-import-'));
+    const file = join(dir, 'clients.csv');
+    writeFileSync(file, 'Имя;Телефон;Email\nИмпорт Первый;+7 913 100-00-01;first@example.com\nИмпорт Второй;not a phone;\n', 'utf8');
+    const { context, page, errors } = await open(ADMIN_EMAIL, ADMIN_PASSWORD, DESKTOP, 'ru');
+    await page.goto(`${base}/admin/settings/import`);
+    await page.getByTestId('import-file').setInputFiles(file);
+    const mapping = page.getByTestId('import-mapping');
+    await mapping.waitFor();
+    expect(await mapping.getByRole('combobox', { name: 'Импортировать как: Телефон' }).inputValue()).toBe('phone');
+    await page.getByTestId('import-preview').click();
+    const rows = page.getByTestId('import-rows');
+    await rows.waitFor();
+    expect(await rows.locator('[data-outcome=created]').count()).toBe(1);
+    expect(await rows.locator('[data-outcome=skipped]').count()).toBe(1);
+    expect(await hub.query(`SELECT count(*)::int AS n FROM contact WHERE name = 'Импорт Первый'`)).toEqual([{ n: 0 }]);
+    await screenshot(page, 'cockpit-10-import-preview');
+    await page.getByTestId('import-run').click();
+    await page.getByTestId('import-result').waitFor();
+    expect(await hub.query(`SELECT count(*)::int AS n FROM contact WHERE name = 'Импорт Первый'`)).toEqual([{ n: 1 }]);
+    expect(errors).toEqual([]);
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

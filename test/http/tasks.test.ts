@@ -81,6 +81,7 @@ describe('tasks (HTTP)', () => {
       overdue: false,
       missedCalls: 0,
       completedAt: null,
+      result: null,
       createdAt: expect.any(String),
     });
     expect(await ids('', boris.token)).toEqual([b1.taskId]);

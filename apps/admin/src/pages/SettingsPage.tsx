@@ -2,11 +2,12 @@ import { useI18n } from '../i18n';
 import { navigate, useRoute } from '../router';
 import { ChannelsTab } from './settings/ChannelsTab';
 import { FormsTab } from './settings/FormsTab';
+import { ImportTab } from './settings/ImportTab';
 import { ManagersTab } from './settings/ManagersTab';
 import { OutboxTab } from './settings/OutboxTab';
 
-type Tab = 'managers' | 'forms' | 'channels' | 'outbox';
-const TABS: Tab[] = ['managers', 'forms', 'channels', 'outbox'];
+type Tab = 'managers' | 'forms' | 'channels' | 'outbox' | 'import';
+const TABS: Tab[] = ['managers', 'forms', 'channels', 'outbox', 'import'];
 
 export function SettingsPage() {
   const { t } = useI18n();
@@ -26,6 +27,7 @@ export function SettingsPage() {
       {tab === 'forms' && <FormsTab />}
       {tab === 'channels' && <ChannelsTab />}
       {tab === 'outbox' && <OutboxTab />}
+      {tab === 'import' && <ImportTab />}
     </div>
   );
 }
