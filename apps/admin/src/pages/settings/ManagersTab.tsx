@@ -10,7 +10,12 @@ import { useAction } from './useAction';
 export function ManagersTab() {
   const { t } = useI18n();
   const managers = useAsync(() => api<Manager[]>('/api/managers'), []);
-  const [run, error] = useAction(managers.reload);
+  // Each save remounts the cards: a refused value goes back to what is stored (the error says why).
+  const [version, setVersion] = useState(0);
+  const [run, error] = useAction(() => {
+    managers.reload();
+    setVersion((v) => v + 1);
+  });
   const [draft, setDraft] = useState({ name: '', email: '', password: '', phone: '' });
   const [resetting, setResetting] = useState<Manager | null>(null);
   const [confirmOff, setConfirmOff] = useState<Manager | null>(null);
@@ -34,7 +39,7 @@ export function ManagersTab() {
       {error ? <p className="error" role="alert" data-testid="manager-error">{explainManagerError(error, t)}</p> : null}
       <ul className="manager-cards" data-testid="managers">
         {active.map((m) => (
-          <li key={m.id} className="card manager-card" data-testid="manager" data-manager-id={m.id}>
+          <li key={`${m.id}:${version}`} className="card manager-card" data-testid="manager" data-manager-id={m.id}>
             <div className="manager-head">
               <BlurInput value={m.name} label={t('managers.name')} wide onCommit={(v) => v && patch(m, { name: v })} />
               <select value={m.role} aria-label={t('managers.role')} onChange={(e) => patch(m, { role: e.target.value as Manager['role'] })} data-testid="manager-role">
