@@ -109,7 +109,7 @@ async function main() {
 Chromium at 390×844 (mobile, touch), logged in, CDP throttling: ${NETWORK.latency} ms RTT, 1.6 Mbps down, 750 kbps up,
 CPU ${CPU_SLOWDOWN}× slower. Time from navigation to the first inbox row on screen (${cfg.leads} leads in the inbox),
 ${cfg.runs} runs each; cold = empty cache, warm = reload with the hashed assets cached (immutable).
-${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), shared machine.
+${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${os.loadavg()[0].toFixed(1)} at the end.
 
 | Case | Median | Worst | On the wire |
 |---|---|---|---|
