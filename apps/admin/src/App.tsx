@@ -54,7 +54,7 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
   useEffect(() => {
     api<Notification[]>('/api/notifications?unread=true&limit=500').then((n) => setUnread(n.length), () => undefined);
     // The browser reconnects by itself (the hub sends retry: 5000).
-    const source = new EventSource('/api/events', { withCredentials: true });
+    const source = new EventSource('/api/events?inbox=1', { withCredentials: true });
     source.addEventListener('notification', (ev) => {
       const notice = JSON.parse((ev as MessageEvent).data) as Notification;
       setUnread((n) => n + 1);
