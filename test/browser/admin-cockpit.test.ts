@@ -343,6 +343,14 @@ describe('callback cockpit in the browser', () => {
     await page.getByTestId('deal-search').fill('Карина');
     expect(await page.locator('[data-testid=deal-card]').count()).toBe(1);
     await screenshot(page, 'cockpit-07-board-phone-ru');
+
+    // The Tasks page on a phone: titles get a line of their own, never a letter per line.
+    await page.goto(`${base}/admin/tasks`);
+    const title = page.getByTestId('task').first().locator('.task-title');
+    await title.waitFor();
+    expect((await title.boundingBox())!.width).toBeGreaterThan(120);
+    await expectPhoneFriendly(page);
+    await screenshot(page, 'cockpit-11-tasks-phone-ru');
     expect(errors).toEqual([]);
     await context.close();
   });
