@@ -149,3 +149,33 @@ describe('deal amounts', () => {
     expect((await put({ amount: null, currency: null })).body).toMatchObject({ amount: null, currency: null });
   });
 });
+
+describe('contact list filters', () => {
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    hub = await TestHub.start();
+  });
+  afterAll(() => hub?.close());
+
+  it('narrows by owner, source, tag, creation time and open task, and refuses what it cannot read', async () => {
+    const admin = await hub.adminToken();
+    const anna = await hub.createManager({ name: 'Anna Filter' });
+    await onlyAvailable(hub, [anna.id], anna.id);
+    await postLead(hub, { name: 'Has Task', phone: nextPhone().typed });
+    const done = await postLead(hub, { name: 'No Task', phone: nextPhone().typed });
+    expect((await hub.request({ method: 'POST', url: `/api/tasks/${done.taskId}/complete`, token: anna.token, body: { result: 'reached' } })).status).toBe(200);
+    await hub.query(`UPDATE contact SET tags = ARRAY['vip'] WHERE id = $1`, [done.contactId]);
+    const names = async (query: string) =>
+      (await hub.request({ url: `/api/contacts?${query}`, token: admin })).body.items.map((c: { name: string }) => c.name).sort();
+    expect(await names('hasOpenTask=true')).toEqual(['Has Task']);
+    expect(await names('hasOpenTask=false')).toEqual(['No Task']);
+    expect(await names('tag=vip')).toEqual(['No Task']);
+    expect(await names(`ownerId=${anna.id}`)).toEqual(['Has Task', 'No Task']);
+    expect(await names('source=telegram')).toEqual([]);
+    expect(await names('source=web_form')).toEqual(['Has Task', 'No Task']);
+    expect(await names(`createdFrom=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
+    expectError(await hub.request({ url: '/api/contacts?createdFrom=yesterday', token: admin }), 400, 'invalid', ['createdFrom']);
+    expectError(await hub.request({ url: '/api/contacts?ownerId=7', token: admin }), 400, 'invalid', ['ownerId']);
+  });
+});

@@ -426,4 +426,9 @@ export const en = {
   "import.field.dealTitle": "Deal title",
   "import.field.dealAmount": "Deal amount",
   "import.field.dealStage": "Deal stage",
+  "contacts.tag": "Tag",
+  "contacts.openTask": "Open tasks",
+  "contacts.anyTasks": "With or without tasks",
+  "contacts.withOpenTask": "With an open task",
+  "contacts.withoutOpenTask": "Without open tasks",
 };

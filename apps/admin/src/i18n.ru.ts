@@ -428,4 +428,9 @@ export const ru: Record<keyof typeof en, string> = {
   "import.field.dealTitle": "Название сделки",
   "import.field.dealAmount": "Сумма сделки",
   "import.field.dealStage": "Этап сделки",
+  "contacts.tag": "Тег",
+  "contacts.openTask": "Открытые задачи",
+  "contacts.anyTasks": "С задачами и без",
+  "contacts.withOpenTask": "С открытой задачей",
+  "contacts.withoutOpenTask": "Без открытых задач",
 };

@@ -9,7 +9,17 @@ const cursor = z.string().max(500).optional();
 
 export const loginSchema = z.object({ email: z.string().min(3).max(254), password: z.string().min(1).max(200) });
 
-export const listContactsQuery = z.object({ search: z.string().max(200).optional(), cursor, limit });
+export const listContactsQuery = z.object({
+  search: z.string().max(200).optional(),
+  ownerId: z.uuid().optional(),
+  source: z.string().trim().min(1).max(50).optional(),
+  tag: z.string().trim().min(1).max(100).optional(),
+  createdFrom: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
+  createdTo: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
+  hasOpenTask: boolish.optional(),
+  cursor,
+  limit,
+});
 export const pageQuery = z.object({ cursor, limit });
 export const sendMessageSchema = z.object({
   text: z.string().trim().min(1, 'must not be empty').max(20_000),

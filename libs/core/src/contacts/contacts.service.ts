@@ -51,7 +51,7 @@ export class ContactsService {
     if (!row) throw DomainError.notFound('contact');
   }
 
-  async list(viewer: Viewer, q: { search?: string; cursor?: string; limit?: number }): Promise<Page<ContactSummary>> {
+  async list(viewer: Viewer, q: ContactFilters & { search?: string; cursor?: string; limit?: number }): Promise<Page<ContactSummary>> {
     const limit = clampLimit(q.limit);
     const params: unknown[] = [];
     const where: string[] = ['c.merged_into_id IS NULL', this.scope(viewer, params)];
@@ -72,6 +72,7 @@ export class ContactsService {
         where.push(`(lower(c.name) LIKE ${p} OR EXISTS (SELECT 1 FROM contact_identity i WHERE i.contact_id = c.id AND i.value LIKE ${p}))`);
       }
     }
+    where.push(...filterSql(q, params));
     const cursor = decodeCursor(q.cursor);
     if (cursor) {
       params.push(cursor.at, cursor.id);
@@ -159,6 +160,33 @@ function toSummary(r: any): ContactSummary {
     lastActivityAt: new Date(r.last_activity_at).toISOString(),
     createdAt: new Date(r.created_at).toISOString(),
   };
+}
+
+/** Narrowing a contacts list the way a sales team does: whose, from where, tagged, how new, waiting for a call. */
+export interface ContactFilters {
+  ownerId?: string;
+  /** A deal of the contact came from this channel (web_form, email, telegram, phone). */
+  source?: string;
+  tag?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  /** true: has an open task; false: has none. */
+  hasOpenTask?: boolean;
+}
+
+function filterSql(q: ContactFilters, params: unknown[]): string[] {
+  const where: string[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (q.ownerId) where.push(`c.owner_id = ${p(q.ownerId)}`);
+  if (q.source) where.push(`EXISTS (SELECT 1 FROM deal d WHERE d.contact_id = c.id AND d.source_channel = ${p(q.source)})`);
+  if (q.tag) where.push(`${p(q.tag)} = ANY(c.tags)`);
+  if (q.createdFrom) where.push(`c.created_at >= ${p(q.createdFrom)}`);
+  if (q.createdTo) where.push(`c.created_at < ${p(q.createdTo)}`);
+  if (q.hasOpenTask !== undefined) where.push(`${q.hasOpenTask ? '' : 'NOT '}EXISTS (SELECT 1 FROM task t WHERE t.contact_id = c.id AND t.status = 'open')`);
+  return where;
 }
 
 /** Each phone of the contact as people of its country write it, by its E.164 value. */
