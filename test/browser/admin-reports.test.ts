@@ -50,7 +50,7 @@ describe('admin UI reports and companies in the browser', () => {
     await screenshot(page, '20-reports-funnel');
 
     const href = await page.getByTestId('report-csv').getAttribute('href');
-    expect(href).toBe('/api/reports/funnel?format=csv');
+    expect(href).toBe('/api/reports/funnel?format=csv&lang=en');
     const download = page.waitForEvent('download');
     await page.getByTestId('report-csv').click();
     const file = await download;
@@ -63,7 +63,7 @@ describe('admin UI reports and companies in the browser', () => {
     // The other reports render (keyboard-reachable tabs) without errors.
     await page.getByRole('tab', { name: 'Lead sources' }).click();
     await page.getByTestId('sources-channel').getByRole('cell', { name: 'Web form' }).waitFor();
-    expect(await page.getByTestId('report-csv').getAttribute('href')).toBe('/api/reports/sources?format=csv');
+    expect(await page.getByTestId('report-csv').getAttribute('href')).toBe('/api/reports/sources?format=csv&lang=en');
     await page.getByRole('tab', { name: 'Managers' }).click();
     await page.getByRole('heading', { name: 'Managers' }).waitFor();
     await page.getByRole('tab', { name: 'SLA over time' }).focus();

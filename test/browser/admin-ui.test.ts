@@ -29,6 +29,12 @@ describe('admin UI in the browser', () => {
     await onlyAvailable(hub, [mira.id, boris.id], boris.id);
     borisLead = await postLead(hub, { name: 'Secret Client of Boris', phone: nextPhone().typed });
     await onlyAvailable(hub, [mira.id, boris.id], mira.id);
+    // A mailbox that can send (SMTP): the composer offers email only when the hub can deliver it. Added
+    // behind the running hub's back, so no watcher connects to its (unreachable) servers.
+    await hub.query(
+      `INSERT INTO mailbox (name, address, imap_host, imap_port, imap_user, imap_password, smtp_host, smtp_port)
+       VALUES ('Sales', 'sales@example.com', '127.0.0.1', 1, 'sales', 'x', '127.0.0.1', 1)`,
+    );
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -67,7 +73,7 @@ describe('admin UI in the browser', () => {
 
     // An admin-only page works with cookie auth + CSRF header: pause and resume a manager.
     await page.getByRole('link', { name: 'Settings' }).click();
-    await page.getByRole('cell', { name: /Boris Manager/ }).waitFor();
+    await page.locator(`[data-manager-id="${boris.id}"]`).waitFor();
     await screenshot(page, '02-settings-managers');
     await page.getByRole('tab', { name: 'Web forms' }).click();
     await page.getByTestId('embed-snippet').first().waitFor();
@@ -122,7 +128,10 @@ describe('admin UI in the browser', () => {
       const text = await leadEntry.textContent();
       expect(text).toContain('Need 40 chairs');
       expect(text).toContain('Samarkand');
-      expect(text).toContain('utm_source');
+      // Form fields under their labels, not the raw keys.
+      expect(text).toContain('Ad source');
+      expect(text).toContain('City');
+      expect(text).not.toContain('utm_source');
       expect(text).toContain('google');
       expect(text).toContain('chairs');
       expect(page.url()).toBe(`${base}/admin/contacts/${lead.contactId}`);
@@ -159,7 +168,8 @@ describe('admin UI in the browser', () => {
       await page.getByRole('link', { name: 'Tasks' }).click();
       const row = page.locator(`[data-task-id="${second.taskId}"]`);
       await row.waitFor();
-      await row.getByRole('button', { name: 'Complete' }).click();
+      await row.getByRole('button', { name: 'Done' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Just mark done' }).click();
       await row.waitFor({ state: 'detached' });
       expect(await hub.query(`SELECT status, completed_by_id FROM task WHERE id = $1`, [second.taskId])).toEqual([{ status: 'done', completed_by_id: mira.id }]);
       await screenshot(page, '06-tasks');

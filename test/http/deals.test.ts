@@ -152,12 +152,15 @@ describe('deals (HTTP)', () => {
     expect(await list('?stage=new', boris.token)).toEqual([b1.dealId]);
   });
 
-  it('reopening a closed deal clears closedAt and lostReason', async () => {
-    const res = await patch(a2.dealId, { stage: 'qualified' }, anna.token);
+  it('reopening a closed deal needs a confirmation, then clears closedAt and lostReason with a timeline entry', async () => {
+    expectError(await patch(a2.dealId, { stage: 'qualified' }, anna.token), 409, 'conflict');
+    const res = await patch(a2.dealId, { stage: 'qualified', reopen: true }, anna.token);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ stage: 'qualified', closedAt: null, lostReason: null });
     expect(await dealRow(a2.dealId)).toEqual({ stage: 'qualified', owner_id: anna.id, lost_reason: null, closed_at: null });
     expect(await list('?status=open')).toEqual([b1.dealId, a2.dealId]);
+    const [entry] = await hub.query(`SELECT payload FROM activity WHERE deal_id = $1 AND kind = 'stage_changed' ORDER BY occurred_at DESC LIMIT 1`, [a2.dealId]);
+    expect(entry.payload).toMatchObject({ to: 'qualified', reopened: true });
   });
 
   it('answers 404 for an unknown deal and 400 for a non-uuid id', async () => {

@@ -82,6 +82,7 @@ describe('tasks (HTTP)', () => {
       missedCalls: 0,
       callAttempts: 0,
       completedAt: null,
+      result: null,
       createdAt: expect.any(String),
     });
     expect(await ids('', boris.token)).toEqual([b1.taskId]);

@@ -193,6 +193,7 @@ describe('reports (HTTP)', () => {
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toBe('attachment; filename="funnel-2026-03-01-2026-03-02.csv"');
     expect(res.text).toBe(
+      '\uFEFF' +
       [
         'stage,deals,reached,conversion_from_previous,conversion_from_first,lost_here',
         'new,1,6,,,1',
@@ -204,13 +205,19 @@ describe('reports (HTTP)', () => {
       ].join('\r\n'),
     );
     const sla = await hub.request({ url: `/api/reports/sla?${P}&format=csv`, token: admin });
-    expect(sla.text).toBe('date,leads,answered,answered_within_sla,share\r\n2026-03-01,2,2,1,0.5\r\n2026-03-02,4,2,2,0.5\r\n');
+    expect(sla.text).toBe('\uFEFFdate,leads,answered,answered_within_sla,share\r\n2026-03-01,2,2,1,0.5\r\n2026-03-02,4,2,2,0.5\r\n');
     const managers = await hub.request({ url: `/api/reports/managers?${P}&format=csv`, token: anna.token });
     expect(managers.text.split('\r\n')[1]).toBe(`${anna.id},Anna Reports,3,3,2,1,180,1200,1680,1,0.3333,1,1,2,1`);
     const sources = await hub.request({ url: `/api/reports/sources?${P}&format=csv`, token: admin });
     expect(sources.text.split('\r\n')).toContain('channel,web_form,,,3,1,1,0.3333,1000');
     const unanswered = await hub.request({ url: `/api/reports/sla/unanswered?${P}&format=csv`, token: admin });
     expect(unanswered.text.split('\r\n').filter(Boolean)).toHaveLength(3);
+    // In Russian: the column titles and coded values a reader sees, from ?lang= or the browser's language.
+    const ru = await hub.request({ url: `/api/reports/funnel?${P}&format=csv&lang=ru`, token: admin });
+    expect(ru.text.split('\r\n')[0]).toBe('\uFEFFЭтап,Сделки,Дошли,Конверсия от предыдущего,Конверсия от первого,Проиграны здесь');
+    expect(ru.text.split('\r\n')[1]).toBe('Новая,1,6,,,1');
+    const byHeader = await hub.request({ url: `/api/reports/sla?${P}&format=csv`, token: admin, headers: { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.8' } });
+    expect(byHeader.text.startsWith('\uFEFFДата,Лиды,Ответили')).toBe(true);
   });
 
   it('validates the period and filters (400 naming the field)', async () => {

@@ -63,7 +63,7 @@ describe('pipelines and stages (HTTP)', () => {
     expect(rule.properties.dueUnit.enum).toEqual(['minutes', 'hours']);
     expect(rule.properties.assignTo.enum).toEqual(['owner', 'admins', 'manager']);
     expect(rule.required.sort()).toEqual(['dueIn', 'dueUnit', 'title']);
-    expect(Object.keys(doc.paths['/api/deals/{id}'].patch.requestBody.content['application/json'].schema.properties).sort()).toEqual(['lostReason', 'pipelineId', 'stage', 'stageId']);
+    expect(Object.keys(doc.paths['/api/deals/{id}'].patch.requestBody.content['application/json'].schema.properties).sort()).toEqual(['lostReason', 'pipelineId', 'reopen', 'stage', 'stageId']);
   });
 
   it('managers may read pipelines and rules but not change them (403), and nothing changes', async () => {
@@ -246,7 +246,8 @@ describe('pipelines and stages (HTTP)', () => {
     expect(await hub.query(`SELECT status FROM task WHERE id = $1`, [lead.taskId])).toEqual([{ status: 'cancelled' }]);
     const won = await req('PATCH', `/api/deals/${id}`, { stage: 'signed' });
     expect(won.body).toMatchObject({ stage: 'signed', lostReason: null, closedAt: expect.any(String) });
-    const reopened = await req('PATCH', `/api/deals/${id}`, { stage: 'viewing_booked' });
+    expectError(await req('PATCH', `/api/deals/${id}`, { stage: 'viewing_booked' }), 409, 'conflict');
+    const reopened = await req('PATCH', `/api/deals/${id}`, { stage: 'viewing_booked', reopen: true });
     expect(reopened.body).toMatchObject({ stage: 'viewing_booked', closedAt: null });
   });
 

@@ -1,26 +1,34 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, setUnauthorizedHandler, type Manager, type Notification, type User } from './api';
-import { NOTIFICATION_EVENT } from './hooks';
+import { takeBoot } from './boot';
+import { InboxProvider, useInbox } from './cockpit/inboxStore';
+import { NotificationsBell } from './cockpit/NotificationsPanel';
+import { chime, showDesktop } from './cockpit/desktopNotices';
+import { noticeText } from './cockpit/notices';
+import { INBOX_EVENT, NOTIFICATION_EVENT } from './hooks';
 import { useI18n, type Lang } from './i18n';
-import { CompaniesPage } from './pages/CompaniesPage';
-import { CompanyPage } from './pages/CompanyPage';
-import { ContactPage } from './pages/ContactPage';
-import { ContactsPage } from './pages/ContactsPage';
-import { DealsPage } from './pages/DealsPage';
 import { InboxPage } from './pages/InboxPage';
 import { LoginPage } from './pages/LoginPage';
-import { ReportsPage } from './pages/ReportsPage';
-import { SettingsPage } from './pages/SettingsPage';
-import { TasksPage } from './pages/TasksPage';
 import { Link, navigate, useRoute } from './router';
 import { SessionContext, type Session } from './session';
 import { Loading } from './ui';
+
+// The inbox (the first screen) ships in the main bundle; other pages load when first opened, so a
+// phone on a slow network shows the inbox sooner.
+const CompaniesPage = lazy(() => import('./pages/CompaniesPage').then((m) => ({ default: m.CompaniesPage })));
+const CompanyPage = lazy(() => import('./pages/CompanyPage').then((m) => ({ default: m.CompanyPage })));
+const ContactPage = lazy(() => import('./pages/ContactPage').then((m) => ({ default: m.ContactPage })));
+const ContactsPage = lazy(() => import('./pages/ContactsPage').then((m) => ({ default: m.ContactsPage })));
+const DealsPage = lazy(() => import('./pages/DealsPage').then((m) => ({ default: m.DealsPage })));
+const ReportsPage = lazy(() => import('./pages/ReportsPage').then((m) => ({ default: m.ReportsPage })));
+const SettingsPage = lazy(() => import('./pages/SettingsPage').then((m) => ({ default: m.SettingsPage })));
+const TasksPage = lazy(() => import('./pages/TasksPage').then((m) => ({ default: m.TasksPage })));
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   useEffect(() => {
     setUnauthorizedHandler(() => setUser(null));
-    api<User>('/api/auth/me').then(setUser, () => setUser(null));
+    (takeBoot<User>('me') ?? api<User>('/api/auth/me')).then(setUser, () => setUser(null));
     return () => setUnauthorizedHandler(null);
   }, []);
   if (user === undefined) return <Loading />;
@@ -33,21 +41,29 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
   const { path } = useRoute();
   const [managers, setManagers] = useState<Manager[]>([]);
   const [unread, setUnread] = useState(0);
+  const [menuOpen, setMenuOpen] = useState(false);
 
   useEffect(() => {
     if (user.role !== 'admin') return;
     api<Manager[]>('/api/managers').then(setManagers, () => setManagers([]));
   }, [user.role]);
 
+  // The latest t, for the event handler registered once.
+  const tRef = useRef(t);
+  tRef.current = t;
   useEffect(() => {
-    api<Notification[]>('/api/notifications?unread=true&limit=100').then((n) => setUnread(n.length), () => undefined);
+    api<Notification[]>('/api/notifications?unread=true&limit=500').then((n) => setUnread(n.length), () => undefined);
     // The browser reconnects by itself (the hub sends retry: 5000).
-    const source = new EventSource('/api/events', { withCredentials: true });
+    const source = new EventSource('/api/events?inbox=1', { withCredentials: true });
     source.addEventListener('notification', (ev) => {
+      const notice = JSON.parse((ev as MessageEvent).data) as Notification;
       setUnread((n) => n + 1);
       chime();
-      window.dispatchEvent(new CustomEvent(NOTIFICATION_EVENT, { detail: JSON.parse((ev as MessageEvent).data) }));
+      const contactId = typeof notice.payload.contactId === 'string' ? notice.payload.contactId : null;
+      showDesktop(tRef.current('appName'), noticeText(notice, tRef.current), notice.id, () => contactId && navigate(`/contacts/${contactId}`));
+      window.dispatchEvent(new CustomEvent(NOTIFICATION_EVENT, { detail: notice }));
     });
+    source.addEventListener('inbox', () => window.dispatchEvent(new CustomEvent(INBOX_EVENT)));
     return () => source.close();
   }, []);
 
@@ -70,12 +86,6 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
     onLogout();
   }, [onLogout]);
 
-  const markSeen = useCallback(async () => {
-    const list = await api<Notification[]>('/api/notifications?unread=true&limit=100');
-    await Promise.all(list.map((n) => api(`/api/notifications/${n.id}/read`, { method: 'POST' })));
-    setUnread(0);
-  }, []);
-
   const nav: Array<[string, string]> = [
     ['/', t('nav.inbox')],
     ['/contacts', t('nav.contacts')],
@@ -86,50 +96,67 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
   ];
   if (user.role === 'admin') nav.push(['/settings', t('nav.settings')]);
   const active = (to: string) => (to === '/' ? path === '/' : path.startsWith(to));
+  const current = nav.find(([to]) => active(to));
 
   return (
     <SessionContext.Provider value={session}>
       <a className="skip" href="#main">
         {t('nav.skip')}
       </a>
-      <header className="topbar">
-        <span className="brand">{t('appName')}</span>
-        <nav aria-label="main">
-          {nav.map(([to, label]) => (
-            <Link key={to} to={to} aria-current={active(to) ? 'page' : undefined} className={active(to) ? 'active' : undefined}>
-              {label}
-              {to === '/' && unread > 0 && (
-                <span className="badge" data-testid="unread-badge" aria-label={t('inbox.newBadge', { n: unread })}>
-                  {unread}
-                </span>
-              )}
-            </Link>
-          ))}
-        </nav>
-        <div className="topbar-right">
-          <label className="lang">
-            <span className="sr-only">{t('language')}</span>
-            <select value={lang} onChange={(e) => setLang(e.target.value as Lang)} aria-label={t('language')} data-testid="lang">
-              <option value="en">English</option>
-              <option value="ru">Русский</option>
-            </select>
-          </label>
-          <span className="who" title={t(`role.${user.role}`)}>
-            {user.name}
-          </span>
-          <button type="button" onClick={logout}>
-            {t('logout')}
+      <InboxProvider title={t('appName')}>
+        <header className="topbar">
+          <span className="brand">{t('appName')}</span>
+          <button type="button" className="menu-button" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen((o) => !o)} data-testid="menu-button">
+            <span aria-hidden="true">☰</span> {current?.[1] ?? t('nav.menu')}
           </button>
-        </div>
-      </header>
-      <main id="main" tabIndex={-1}>
-        <Route path={path} onSeen={markSeen} />
-      </main>
+          <nav id="main-nav" aria-label="main" className={menuOpen ? 'open' : undefined}>
+            {nav.map(([to, label]) => (
+              <Link key={to} to={to} aria-current={active(to) ? 'page' : undefined} className={active(to) ? 'active' : undefined} onClick={() => setMenuOpen(false)}>
+                {label}
+                {to === '/' && <InboxCount />}
+              </Link>
+            ))}
+          </nav>
+          <div className="topbar-right">
+            <NotificationsBell unread={unread} onUnreadChange={setUnread} />
+            <label className="lang">
+              <span className="sr-only">{t('language')}</span>
+              <select value={lang} onChange={(e) => setLang(e.target.value as Lang)} aria-label={t('language')} data-testid="lang">
+                <option value="en">English</option>
+                <option value="ru">Русский</option>
+              </select>
+            </label>
+            <span className="who" title={t(`role.${user.role}`)}>
+              {user.name}
+            </span>
+            <button type="button" onClick={logout}>
+              {t('logout')}
+            </button>
+          </div>
+        </header>
+        <main id="main" tabIndex={-1}>
+          <Suspense fallback={<Loading />}>
+            <Route path={path} />
+          </Suspense>
+        </main>
+      </InboxProvider>
     </SessionContext.Provider>
   );
 }
 
-function Route({ path, onSeen }: { path: string; onSeen: () => void }) {
+/** How many leads wait for someone to act (the tab title shows the same number). */
+function InboxCount() {
+  const { t } = useI18n();
+  const { count } = useInbox();
+  if (count === 0) return null;
+  return (
+    <span className="badge" data-testid="inbox-count" aria-label={t('inbox.waiting', { n: count })}>
+      {count}
+    </span>
+  );
+}
+
+function Route({ path }: { path: string }) {
   const contact = /^\/contacts\/([0-9a-f-]{36})$/i.exec(path);
   if (contact) return <ContactPage id={contact[1]} />;
   if (path.startsWith('/contacts')) return <ContactsPage />;
@@ -140,27 +167,5 @@ function Route({ path, onSeen }: { path: string; onSeen: () => void }) {
   if (path.startsWith('/tasks')) return <TasksPage />;
   if (path.startsWith('/reports')) return <ReportsPage />;
   if (path.startsWith('/settings')) return <SettingsPage />;
-  return <InboxPage onSeen={onSeen} />;
-}
-
-/** A short, quiet two-note chime for a new notice (no audio file: nothing to fetch, CSP stays strict). */
-function chime(): void {
-  try {
-    const Ctx = window.AudioContext ?? (window as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
-    if (!Ctx) return;
-    const ctx = new Ctx();
-    const gain = ctx.createGain();
-    gain.gain.value = 0.04;
-    gain.connect(ctx.destination);
-    [880, 1320].forEach((freq, i) => {
-      const osc = ctx.createOscillator();
-      osc.frequency.value = freq;
-      osc.connect(gain);
-      osc.start(ctx.currentTime + i * 0.12);
-      osc.stop(ctx.currentTime + i * 0.12 + 0.1);
-    });
-    setTimeout(() => void ctx.close(), 600);
-  } catch {
-    // Sound is a nicety; browsers may refuse audio before a user gesture.
-  }
+  return <InboxPage />;
 }

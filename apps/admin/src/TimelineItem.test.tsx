@@ -27,13 +27,25 @@ function show(entry: Partial<TimelineEntry>) {
 afterEach(cleanup);
 
 describe('TimelineItem', () => {
-  it('shows a form submission with its fields and UTM tags', () => {
-    show({ payload: { name: 'Anna', message: 'Call me', fields: { city: 'Samarkand' }, source: { utm: { source: 'google' } } } });
+  it('shows a form submission with its fields and UTM tags under labels, empty fields left out', () => {
+    show({ payload: { name: 'Anna', message: 'Call me', fields: { city: 'Samarkand', comment: '', shoe_size: '42' }, source: { utm: { source: 'google' } } } });
     expect(screen.getByText('Form submission')).toBeTruthy();
     expect(screen.getByText('Call me')).toBeTruthy();
+    expect(screen.getByText('City')).toBeTruthy();
     expect(screen.getByText('Samarkand')).toBeTruthy();
-    expect(screen.getByText('utm_source')).toBeTruthy();
+    expect(screen.getByText('Ad source')).toBeTruthy();
+    expect(screen.queryByText('utm_source')).toBeNull();
     expect(screen.getByText('google')).toBeTruthy();
+    expect(screen.getByText('Shoe size')).toBeTruthy();
+    expect(screen.queryByText('Comment')).toBeNull();
+  });
+
+  it('renders system notes from their code in the reader’s language, and a task result', () => {
+    show({ kind: 'note', payload: { text: '1 open task(s) cancelled: deal lost', code: 'tasks_cancelled_closed', params: { count: 1, outcome: 'lost' } } });
+    expect(screen.getByText('Open tasks cancelled: 1 (deal Lost)')).toBeTruthy();
+    show({ kind: 'task_done', payload: { kind: 'callback', result: 'wrong_number' } });
+    expect(screen.getByText('Wrong number')).toBeTruthy();
+    expect(screen.getByText('Call back the client')).toBeTruthy();
   });
 
   it('renders script payloads in names and texts as inert text', () => {

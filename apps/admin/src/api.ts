@@ -86,6 +86,12 @@ export interface ContactDeal {
   id: string;
   title: string | null;
   stage: string;
+  stageId?: string;
+  stageName?: string;
+  pipelineId?: string;
+  amount?: string | null;
+  currency?: string | null;
+  lostReason?: string | null;
   ownerId: string | null;
   sourceChannel: string;
   source: Record<string, unknown>;
@@ -96,6 +102,8 @@ export interface Contact extends ContactSummary {
   /** Hubs with companies answer the contact's company (null: none). */
   company?: { id: string; name: string } | null;
   deals: ContactDeal[];
+  /** E.164 → as people of the number's country write it. */
+  phoneDisplay?: Record<string, string>;
 }
 export interface Company {
   id: string;
@@ -134,6 +142,7 @@ export interface Deal {
   sourceChannel: string;
   source: Record<string, unknown>;
   amount: string | null;
+  currency?: string | null;
   lostReason: string | null;
   closedAt: string | null;
   createdAt: string;
@@ -150,6 +159,7 @@ export interface Task {
   status: string;
   overdue: boolean;
   completedAt: string | null;
+  result?: TaskResult | null;
 }
 export interface Manager {
   id: string;
@@ -223,4 +233,49 @@ export interface Notification {
   payload: Record<string, unknown>;
   readAt: string | null;
   createdAt: string;
+}
+
+// Callback cockpit (issue 15).
+export interface InboxTask {
+  id: string;
+  kind: string;
+  title: string;
+  dueAt: string;
+  assigneeId: string | null;
+  assigneeName: string | null;
+}
+export interface InboxItem {
+  dealId: string;
+  contactId: string;
+  contactName: string | null;
+  phone: string | null;
+  phoneDisplay: string | null;
+  email: string | null;
+  sourceChannel: string;
+  source: string | null;
+  excerpt: string | null;
+  ownerId: string | null;
+  ownerName: string | null;
+  task: InboxTask | null;
+  createdAt: string;
+}
+export interface InboxView {
+  queue: InboxItem[];
+  mine: InboxItem[];
+  overdue: InboxItem[];
+  now: string;
+}
+export type TaskResult = 'reached' | 'no_answer' | 'wrong_number' | 'call_later';
+export const TASK_RESULTS: TaskResult[] = ['reached', 'no_answer', 'wrong_number', 'call_later'];
+export interface ChannelAvailability {
+  key: 'web_form' | 'email' | 'telegram' | 'phone';
+  receives: boolean;
+  sends: boolean;
+  calls: boolean;
+  enableWith: string[];
+}
+export interface LostReason {
+  id: string;
+  label: string;
+  position: number;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readCookie } from './api';
-import { appendPage, mergeNewest, boardStages, channelsOf, DEFAULT_STAGES, dueState, embedSnippet, formatDuration, isLostStage, leadFields, leadUtm, replyChannels } from './format';
+import { appendPage, mergeNewest, boardStages, channelsOf, DEFAULT_STAGES, dueState, formatDuration, isLostStage, leadFields, leadUtm, replyChannels } from './format';
 
 describe('format helpers', () => {
   it('formats call durations', () => {
@@ -70,13 +70,6 @@ describe('format helpers', () => {
       ['utm_campaign', 'brand'],
     ]);
     expect(leadFields({})).toEqual([]);
-  });
-
-  it('builds an embed snippet that escapes what it puts in attributes', () => {
-    const html = embedSnippet({ endpoint: 'https://hub.example/api/inbound/forms/k"><script>', honeypotField: '_gotcha', name: 'F' });
-    expect(html).toContain('action="https://hub.example/api/inbound/forms/k&quot;&gt;&lt;script&gt;"');
-    expect(html).toContain('name="_gotcha"');
-    expect(html).not.toContain('<script>');
   });
 
   it('reads one cookie out of document.cookie', () => {

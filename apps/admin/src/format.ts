@@ -79,21 +79,6 @@ export function replyChannels(identities: Identity[]): Array<'email' | 'telegram
   return (['telegram', 'email'] as const).filter((k) => kinds.has(k));
 }
 
-/** The copy-paste HTML for a site: a plain form posting to the hub (works without JavaScript). */
-export function embedSnippet(form: { endpoint: string; honeypotField: string; name: string }): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return [
-    `<form action="${esc(form.endpoint)}" method="POST">`,
-    `  <input name="name" placeholder="Name" required>`,
-    `  <input name="phone" type="tel" placeholder="Phone">`,
-    `  <input name="email" type="email" placeholder="Email">`,
-    `  <textarea name="message" placeholder="Message"></textarea>`,
-    `  <input name="${esc(form.honeypotField)}" style="display:none" tabindex="-1" autocomplete="off">`,
-    `  <button type="submit">Send</button>`,
-    `</form>`,
-  ].join('\n');
-}
-
 /** The text a timeline entry carries, if any (messages, notes). */
 export function entryText(e: TimelineEntry): string | null {
   const p = e.payload;

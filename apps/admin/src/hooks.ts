@@ -34,6 +34,8 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): { data: T 
 }
 
 export const NOTIFICATION_EVENT = 'leadline:notification';
+/** The hub's data-less `inbox` ping: someone's inbox lists changed. */
+export const INBOX_EVENT = 'leadline:inbox';
 
 /** Runs `fn` whenever the hub pushes a notification (new lead, assignment, overdue task…). */
 export function useLiveEvents(fn: () => void): void {

@@ -12,8 +12,11 @@ export interface ReportFilters {
 
 export const EMPTY_FILTERS: ReportFilters = { from: '', to: '', ownerId: '', channel: '', pipelineId: '' };
 
-/** GET /api/reports/<kind> with the non-empty filters; `csv` adds format=csv (a download over the session cookie). */
-export function reportUrl(kind: ReportKind, f: ReportFilters, csv = false): string {
+/**
+ * GET /api/reports/<kind> with the non-empty filters; `csv` adds format=csv (a download over the session
+ * cookie) with the column titles in `lang`, the UI's language.
+ */
+export function reportUrl(kind: ReportKind, f: ReportFilters, csv = false, lang?: 'en' | 'ru'): string {
   const params = new URLSearchParams();
   if (f.from) params.set('from', f.from);
   if (f.to) params.set('to', f.to);
@@ -21,6 +24,7 @@ export function reportUrl(kind: ReportKind, f: ReportFilters, csv = false): stri
   if (f.channel) params.set('channel', f.channel);
   if (f.pipelineId && kind === 'funnel') params.set('pipelineId', f.pipelineId);
   if (csv) params.set('format', 'csv');
+  if (csv && lang) params.set('lang', lang);
   const qs = params.toString();
   return `/api/reports/${kind}${qs ? `?${qs}` : ''}`;
 }

@@ -5,6 +5,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditController } from './api/audit.controller';
 import { AuthController } from './api/auth.controller';
+import { ChannelAvailabilityService } from './api/channel-availability.service';
 import { ChannelsController } from './api/channels.controller';
 import { CompaniesController } from './api/companies.controller';
 import { ContactsController } from './api/contacts.controller';
@@ -13,6 +14,7 @@ import { EmailContentController } from './api/email-content.controller';
 import { FormSnippetController } from './api/form-snippet.controller';
 import { FormsController } from './api/forms.controller';
 import { ExportController, ImportController } from './api/import.controller';
+import { InboxController } from './api/inbox.controller';
 import { MailboxesController } from './api/mailboxes.controller';
 import { ManagersController } from './api/managers.controller';
 import { OutboxController } from './api/outbox.controller';
@@ -145,11 +147,13 @@ export class AppModule {
         MetricsController,
         AuditController,
         PersonalDataController,
+        InboxController,
       ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,
         WorkdayService,
+        ChannelAvailabilityService,
         FirstStartService,
         SlaScheduler,
         MetricsService,

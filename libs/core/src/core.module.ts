@@ -11,10 +11,12 @@ import { ConversationsService } from './conversations/conversations.service';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
 import { DealsService } from './deals/deals.service';
 import { FormSpamService } from './forms/form-spam.service';
+import { LostReasonsService } from './deals/lost-reasons.service';
 import { WebFormsService } from './forms/web-forms.service';
 import { ExportService } from './import/export.service';
 import { ImportService } from './import/import.service';
 import { AdvisoryLeases } from './leases/advisory-leases';
+import { InboxService } from './inbox/inbox.service';
 import { IntakeService } from './intake/intake.service';
 import { ManagersService } from './managers/managers.service';
 import { OutboxService } from './outbox/outbox.service';
@@ -38,8 +40,10 @@ const SERVICES = [
   ConversationsService,
   ContactsService,
   DealsService,
+  LostReasonsService,
   WebFormsService,
   FormSpamService,
+  InboxService,
   IntakeService,
   ImportService,
   ExportService,

@@ -1,6 +1,10 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, optionalApi, type Company, type Contact, type Page, type TimelineEntry } from '../api';
-import { appendPage, mergeNewest, replyChannels } from '../format';
+import { CallAction } from '../cockpit/CallAction';
+import { replyChannels, useChannels } from '../cockpit/channels';
+import { ContactTasks } from '../cockpit/ContactTasks';
+import { DealPanel } from '../cockpit/DealPanel';
+import { appendPage, mergeNewest } from '../format';
 import { useAsync, useLiveEvents } from '../hooks';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
@@ -27,7 +31,6 @@ export function ContactPage({ id }: { id: string }) {
   }
   if (!contact.data) return <Loading />;
   const c = contact.data;
-  const openDeal = c.deals.find((d) => !d.closedAt);
   const phone = c.identities.find((i) => i.kind === 'phone')?.value;
 
   return (
@@ -39,12 +42,13 @@ export function ContactPage({ id }: { id: string }) {
             {c.identities.map((i) => (
               <li key={`${i.kind}:${i.value}`} className="row">
                 <ChannelIcon kind={i.kind} />
-                {i.kind === 'phone' ? <a href={`tel:${i.value}`}>{i.value}</a> : i.kind === 'email' ? <a href={`mailto:${i.value}`}>{i.value}</a> : <span>{i.value}</span>}
+                {i.kind === 'phone' ? <a href={`tel:${i.value}`}>{c.phoneDisplay?.[i.value] ?? i.value}</a> : i.kind === 'email' ? <a href={`mailto:${i.value}`}>{i.value}</a> : <span>{i.value}</span>}
               </li>
             ))}
           </ul>
-          {phone && <CallButton contactId={c.id} phone={phone} onStarted={timeline.refresh} />}
+          {phone && <CallAction contactId={c.id} phone={phone} onStarted={timeline.refresh} />}
         </Section>
+        <ContactTasks contactId={c.id} contactName={c.name ?? t('unknownName')} onChanged={timeline.refresh} />
         <Section title={t('contact.owner')}>
           {user.role === 'admin' ? (
             <OwnerPicker contactId={c.id} ownerId={c.ownerId} onChanged={() => {
@@ -59,20 +63,18 @@ export function ContactPage({ id }: { id: string }) {
           contact.reload();
           timeline.refresh();
         }} />
-        <Section title={t('contact.deal')}>
-          {openDeal ? (
-            <p data-testid="open-deal">
-              {openDeal.title ?? ''} <StageLabel stage={openDeal.stage} />
-            </p>
-          ) : (
-            <p className="muted">{t('contact.noDeal')}</p>
-          )}
-        </Section>
+        <DealPanel
+          contact={c}
+          onChanged={() => {
+            contact.reload();
+            timeline.refresh();
+          }}
+        />
       </aside>
       <section className="stack timeline-col">
         <Composer contact={c} onSent={timeline.refresh} />
         <h2>{t('contact.timeline')}</h2>
-        <Timeline state={timeline} />
+        <Timeline state={timeline} contactId={c.id} />
       </section>
     </div>
   );
@@ -134,8 +136,28 @@ function useTimeline(contactId: string): TimelineState {
   return { items, cursor, error, loadMore, refresh };
 }
 
-function Timeline({ state }: { state: TimelineState }) {
+type TimelineFilter = 'all' | 'calls' | 'messages' | 'notes' | 'tasks' | 'system';
+const FILTERS: TimelineFilter[] = ['all', 'calls', 'messages', 'notes', 'tasks', 'system'];
+
+/** Which filter an entry kind belongs to (anything not a call, message, note or task is the system's). */
+export function filterOf(kind: string): Exclude<TimelineFilter, 'all'> {
+  if (kind.startsWith('call_') || kind === 'recording') return 'calls';
+  if (kind === 'message_in' || kind === 'message_out' || kind === 'lead' || kind === 'repeat_lead') return 'messages';
+  if (kind === 'note') return 'notes';
+  if (kind.startsWith('task_')) return 'tasks';
+  return 'system';
+}
+
+function Timeline({ state, contactId }: { state: TimelineState; contactId: string }) {
   const { t } = useI18n();
+  const [filter, setFilter] = useState<TimelineFilter>('all');
+  const retry = useCallback(
+    async (activityId: string) => {
+      await api(`/api/contacts/${contactId}/messages/${activityId}/retry`, { method: 'POST' });
+      state.refresh();
+    },
+    [contactId, state],
+  );
   const sentinel = useRef<HTMLDivElement>(null);
   const { loadMore, cursor } = state;
 
@@ -151,11 +173,19 @@ function Timeline({ state }: { state: TimelineState }) {
   if (state.error && !state.items) return <ErrorNote error={state.error} onRetry={state.refresh} />;
   if (!state.items) return <Loading />;
   if (state.items.length === 0) return <p className="muted">{t('timeline.empty')}</p>;
+  const shown = filter === 'all' ? state.items : state.items.filter((e) => filterOf(e.kind) === filter);
   return (
     <>
+      <div className="tabs chips" role="group" aria-label={t('timeline.filter')} data-testid="timeline-filter">
+        {FILTERS.map((f) => (
+          <button key={f} type="button" aria-pressed={filter === f} className={filter === f ? 'active' : ''} onClick={() => setFilter(f)}>
+            {t(`filter.${f}`)}
+          </button>
+        ))}
+      </div>
       <ol className="timeline" data-testid="timeline">
-        {state.items.map((e) => (
-          <TimelineItem key={e.id} entry={e} />
+        {shown.map((e) => (
+          <TimelineItem key={e.id} entry={e} onRetry={retry} />
         ))}
       </ol>
       <div ref={sentinel} />
@@ -208,47 +238,25 @@ function OwnerPicker({ contactId, ownerId, onChanged }: { contactId: string; own
   );
 }
 
-function CallButton({ contactId, phone, onStarted }: { contactId: string; phone: string; onStarted: () => void }) {
-  const { t } = useI18n();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const call = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api('/api/calls', { body: { contactId } });
-      onStarted();
-    } catch (err) {
-      // No telephony on this hub: let the device dial.
-      if (err instanceof ApiError && err.status === 404) window.location.href = `tel:${phone}`;
-      else setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <button type="button" className="primary" onClick={call} disabled={busy}>
-        ☎ {busy ? t('contact.calling') : t('contact.call')}
-      </button>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-    </>
-  );
-}
-
 function Composer({ contact, onSent }: { contact: Contact; onSent: () => void }) {
   const { t } = useI18n();
-  const channels = replyChannels(contact.identities);
+  // Only channels this hub can send through and this contact can be reached on (no mailbox, no email).
+  const available = useChannels();
+  const channels = replyChannels(available, contact.identities.map((i) => i.kind));
+
   const [mode, setMode] = useState<'reply' | 'note' | 'task'>(channels.length ? 'reply' : 'note');
   const [due, setDue] = useState(() => defaultDue());
   const [channel, setChannel] = useState<'email' | 'telegram' | ''>(channels[0] ?? '');
   const [text, setText] = useState('');
   const [subject, setSubject] = useState('');
   const [busy, setBusy] = useState(false);
+  // The channels are known a moment after the page: then the reply tab and its channel follow them.
+  useEffect(() => {
+    if (!available) return;
+    if (!channels.includes(channel as 'email' | 'telegram')) setChannel(channels[0] ?? '');
+    if (channels.length > 0 && mode === 'note' && !text) setMode('reply');
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [available]);
   const [error, setError] = useState<string | null>(null);
 
   const submit = async (e: FormEvent) => {

@@ -8,7 +8,8 @@ import { ChannelIcon, ErrorNote, Loading } from '../ui';
 
 export function ContactsPage() {
   const { t, dateTime } = useI18n();
-  const { managerName } = useSession();
+  const { managerName, managers, user } = useSession();
+  const [filters, setFilters] = useState({ ownerId: '', source: '', tag: '', period: '', task: '' });
   const { query } = useRoute();
   const initial = query.get('q') ?? '';
   const [search, setSearch] = useState(initial);
@@ -20,6 +21,11 @@ export function ContactsPage() {
     try {
       const params = new URLSearchParams({ limit: '50' });
       if (q.trim()) params.set('search', q.trim());
+      if (filters.ownerId) params.set('ownerId', filters.ownerId);
+      if (filters.source) params.set('source', filters.source);
+      if (filters.tag.trim()) params.set('tag', filters.tag.trim());
+      if (filters.period) params.set('createdFrom', new Date(Date.now() - Number(filters.period) * 86_400_000).toISOString());
+      if (filters.task) params.set('hasOpenTask', filters.task);
       if (after) params.set('cursor', after);
       const page = await api<Page<ContactSummary>>(`/api/contacts?${params}`);
       setItems((shown) => (after && shown ? appendPage(shown, page.items) : page.items));
@@ -38,7 +44,9 @@ export function ContactsPage() {
       if (url !== `${location.pathname.replace(/^\/admin/, '')}${location.search}`) navigate(url, true);
     }, 250);
     return () => clearTimeout(timer);
-  }, [search]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [search, filters]);
+  const set = (k: keyof typeof filters) => (e: { target: { value: string } }) => setFilters({ ...filters, [k]: e.target.value });
 
   return (
     <div className="stack">
@@ -52,6 +60,40 @@ export function ContactsPage() {
         onChange={(e) => setSearch(e.target.value)}
         data-testid="contact-search"
       />
+      <div className="filters" data-testid="contact-filters">
+        {user.role === 'admin' && (
+          <select value={filters.ownerId} onChange={set('ownerId')} aria-label={t('deals.owner')}>
+            <option value="">{t('deals.allOwners')}</option>
+            {managers.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        )}
+        <select value={filters.source} onChange={set('source')} aria-label={t('deals.source')}>
+          <option value="">{t('deals.allSources')}</option>
+          {['web_form', 'email', 'telegram', 'phone'].map((c) => (
+            <option key={c} value={c}>
+              {t(`channel.${c}` as never)}
+            </option>
+          ))}
+        </select>
+        <input value={filters.tag} onChange={set('tag')} placeholder={t('contacts.tag')} aria-label={t('contacts.tag')} />
+        <select value={filters.period} onChange={set('period')} aria-label={t('deals.period')}>
+          <option value="">{t('deals.anyTime')}</option>
+          {['7', '30', '90'].map((n) => (
+            <option key={n} value={n}>
+              {t('deals.lastDays', { n })}
+            </option>
+          ))}
+        </select>
+        <select value={filters.task} onChange={set('task')} aria-label={t('contacts.openTask')} data-testid="filter-open-task">
+          <option value="">{t('contacts.anyTasks')}</option>
+          <option value="true">{t('contacts.withOpenTask')}</option>
+          <option value="false">{t('contacts.withoutOpenTask')}</option>
+        </select>
+      </div>
       {error ? <ErrorNote error={error} onRetry={() => load(search, null)} /> : null}
       {!items ? (
         <Loading />

@@ -1,44 +1,45 @@
-import { useMemo, useState, type DragEvent, type FormEvent } from 'react';
+import { useMemo, useState, type DragEvent } from 'react';
 import { api, optionalApi, type Deal, type Page, type Pipeline, type Stage } from '../api';
-import { boardStages, isLostStage } from '../format';
+import { formatMoney, sumByCurrency } from '../cockpit/money';
+import { useStageChange } from '../cockpit/stageChange';
+import { boardStages } from '../format';
 import { useAsync, useLiveEvents } from '../hooks';
 import { useI18n } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { ChannelIcon, ErrorNote, Loading, StageLabel } from '../ui';
 
+/** Won and lost deals closed longer ago than this are folded away under their column. */
+const CLOSED_FOLD_DAYS = 30;
+const PERIODS = ['', '7', '30', '90', '365'] as const;
+
 export function DealsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { user, managers, managerName } = useSession();
   const [owner, setOwner] = useState('');
   const [source, setSource] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [askLost, setAskLost] = useState<{ deal: Deal; stage: Stage } | null>(null);
+  const [period, setPeriod] = useState<(typeof PERIODS)[number]>('');
+  const [search, setSearch] = useState('');
+  const [unfolded, setUnfolded] = useState<Record<string, boolean>>({});
   const pipelines = useAsync(() => optionalApi<Pipeline[]>('/api/pipelines'), []);
   const deals = useAsync(() => api<Page<Deal>>(`/api/deals?limit=500${owner ? `&ownerId=${owner}` : ''}`), [owner]);
   useLiveEvents(deals.reload);
+  const { move, dialog, error } = useStageChange(deals.reload);
   const [pipelineId, setPipelineId] = useState('');
   const pipeline = pipelines.data?.find((p) => p.id === pipelineId) ?? pipelines.data?.find((p) => p.isDefault) ?? pipelines.data?.[0];
   const stages = boardStages(pipelines.data ?? null, pipeline?.id);
 
   const sources = useMemo(() => [...new Set((deals.data?.items ?? []).map((d) => d.sourceChannel))].sort(), [deals.data]);
-  const shown = (deals.data?.items ?? []).filter((d) => (!source || d.sourceChannel === source) && (!pipeline || !d.pipelineId || d.pipelineId === pipeline.id));
-
-  const move = async (deal: Deal, stage: Stage, lostReason?: string) => {
-    if (deal.stage === stage.key && (!stage.id || !deal.stageId || deal.stageId === stage.id)) return;
-    if (isLostStage(stage) && !lostReason) {
-      setAskLost({ deal, stage });
-      return;
-    }
-    try {
-      const target = stage.id ? { stageId: stage.id } : { stage: stage.key };
-      await api(`/api/deals/${deal.id}`, { method: 'PATCH', body: { ...target, ...(lostReason ? { lostReason } : {}) } });
-      setError(null);
-    } catch (err) {
-      setError(err);
-    }
-    deals.reload();
-  };
+  const since = period ? Date.now() - Number(period) * 86_400_000 : 0;
+  const needle = search.trim().toLowerCase();
+  const shown = (deals.data?.items ?? []).filter(
+    (d) =>
+      (!source || d.sourceChannel === source) &&
+      (!pipeline || !d.pipelineId || d.pipelineId === pipeline.id) &&
+      (!since || new Date(d.createdAt).getTime() >= since) &&
+      (!needle || (d.contactName ?? '').toLowerCase().includes(needle) || (d.title ?? '').toLowerCase().includes(needle)),
+  );
+  const foldBefore = Date.now() - CLOSED_FOLD_DAYS * 86_400_000;
 
   const onDrop = (e: DragEvent, stage: Stage) => {
     e.preventDefault();
@@ -51,6 +52,14 @@ export function DealsPage() {
     <div className="stack">
       <h1>{t('deals.title')}</h1>
       <div className="filters">
+        <input type="search" className="grow" placeholder={t('deals.search')} aria-label={t('deals.search')} value={search} onChange={(e) => setSearch(e.target.value)} data-testid="deal-search" />
+        <select value={period} onChange={(e) => setPeriod(e.target.value as (typeof PERIODS)[number])} aria-label={t('deals.period')}>
+          {PERIODS.map((p) => (
+            <option key={p} value={p}>
+              {p ? t('deals.lastDays', { n: p }) : t('deals.anyTime')}
+            </option>
+          ))}
+        </select>
         {pipelines.data && pipelines.data.length > 1 && (
           <select value={pipeline?.id ?? ''} onChange={(e) => setPipelineId(e.target.value)} aria-label={t('deals.pipeline')}>
             {pipelines.data.map((p) => (
@@ -87,7 +96,10 @@ export function DealsPage() {
       ) : (
         <div className="board" data-testid="board">
           {stages.map((stage) => {
-            const column = shown.filter((d) => (d.stageId && stage.id ? d.stageId === stage.id : d.stage === stage.key));
+            const all = shown.filter((d) => (d.stageId && stage.id ? d.stageId === stage.id : d.stage === stage.key));
+            const folded = unfolded[stage.key] ? [] : all.filter((d) => d.closedAt && new Date(d.closedAt).getTime() < foldBefore);
+            const column = all.filter((d) => !folded.includes(d));
+            const sums = sumByCurrency(all);
             return (
               <section
                 key={stage.key}
@@ -98,8 +110,13 @@ export function DealsPage() {
                 aria-label={stage.name}
               >
                 <h2>
-                  <StageLabel stage={stage.key} name={stage.name} /> <span className="muted">{column.length}</span>
+                  <StageLabel stage={stage.key} name={stage.name} /> <span className="muted">{all.length}</span>
                 </h2>
+                {sums.length > 0 && (
+                  <div className="stage-sum small" data-testid="stage-sum">
+                    {sums.map(([cur, n]) => formatMoney(n, cur || null, lang)).join(' + ')}
+                  </div>
+                )}
                 {column.map((d) => (
                   <article
                     key={d.id}
@@ -119,6 +136,11 @@ export function DealsPage() {
                       </Link>
                     </div>
                     {d.title && <div className="small">{d.title}</div>}
+                    {d.amount !== null && (
+                      <div className="small amount" data-testid="deal-amount">
+                        {formatMoney(d.amount, d.currency ?? null, lang)}
+                      </div>
+                    )}
                     <div className="small muted">{managerName(d.ownerId) ?? t('unassigned')}</div>
                     {d.lostReason && <div className="small muted">{t('timeline.reason', { reason: d.lostReason })}</div>}
                     <select
@@ -141,46 +163,17 @@ export function DealsPage() {
                     </select>
                   </article>
                 ))}
+                {folded.length > 0 && (
+                  <button type="button" className="small" onClick={() => setUnfolded({ ...unfolded, [stage.key]: true })} data-testid="unfold">
+                    {t('deals.olderClosed', { n: folded.length, days: CLOSED_FOLD_DAYS })}
+                  </button>
+                )}
               </section>
             );
           })}
         </div>
       )}
-      {askLost && (
-        <LostReasonDialog
-          onCancel={() => setAskLost(null)}
-          onSubmit={(reason) => {
-            const { deal, stage } = askLost;
-            setAskLost(null);
-            void move(deal, stage, reason);
-          }}
-        />
-      )}
-    </div>
-  );
-}
-
-function LostReasonDialog({ onSubmit, onCancel }: { onSubmit: (reason: string) => void; onCancel: () => void }) {
-  const { t } = useI18n();
-  const [reason, setReason] = useState('');
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (reason.trim()) onSubmit(reason.trim());
-  };
-  return (
-    <div className="modal-backdrop" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
-      <form className="card modal" role="dialog" aria-modal="true" aria-labelledby="lost-title" onSubmit={submit}>
-        <h2 id="lost-title">{t('deals.lostReason')}</h2>
-        <textarea autoFocus rows={3} value={reason} onChange={(e) => setReason(e.target.value)} aria-labelledby="lost-title" data-testid="lost-reason" />
-        <div className="row">
-          <button type="submit" className="primary" disabled={!reason.trim()}>
-            {t('save')}
-          </button>
-          <button type="button" onClick={onCancel}>
-            {t('cancel')}
-          </button>
-        </div>
-      </form>
+      {dialog}
     </div>
   );
 }

@@ -56,7 +56,7 @@ interface SlaReport extends Period {
 }
 
 export function ReportsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { user, managers } = useSession();
   const { path } = useRoute();
   const kind = (KINDS.find((k) => path === `/reports/${k}`) ?? 'funnel') as ReportKind;
@@ -120,7 +120,7 @@ export function ReportsPage() {
             </select>
           </label>
         )}
-        <a className="button-link" href={reportUrl(kind, filters, true)} download data-testid="report-csv">
+        <a className="button-link" href={reportUrl(kind, filters, true, lang)} download data-testid="report-csv">
           {t('reports.csv')}
         </a>
       </div>

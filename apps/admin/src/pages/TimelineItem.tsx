@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { TimelineEntry } from '../api';
 import { dueState, entryText, formatDuration, leadFields, leadUtm } from '../format';
+import { assignmentReason, systemText } from '../cockpit/systemText';
 import { useI18n, type MessageKey } from '../i18n';
 import { useSession } from '../session';
 import { ChannelIcon, StageLabel } from '../ui';
@@ -28,14 +29,14 @@ interface Attachment {
 }
 
 /** One entry of the unified timeline. Every value from outside is rendered as text (React escapes it). */
-export function TimelineItem({ entry }: { entry: TimelineEntry }) {
+export function TimelineItem({ entry, onRetry }: { entry: TimelineEntry; onRetry?: (activityId: string) => Promise<void> }) {
   const { t, dateTime } = useI18n();
   const { managerName } = useSession();
   const p = entry.payload;
   const details = obj(p.details);
   const title = KNOWN.has(entry.kind) ? t(`timeline.${entry.kind}` as MessageKey) : t('timeline.other');
   const actor = managerName(entry.actorId);
-  const text = entryText(entry);
+  const text = systemText(p, t) ?? entryText(entry);
 
   return (
     <li className={`tl tl-${entry.kind}`} data-testid="timeline-entry" data-kind={entry.kind}>
@@ -57,11 +58,15 @@ export function TimelineItem({ entry }: { entry: TimelineEntry }) {
       {str(p.subject) && <div className="tl-subject">{str(p.subject)}</div>}
       {text && <p className="tl-text">{text}</p>}
       {(entry.kind === 'lead' || entry.kind === 'repeat_lead') && <LeadDetails payload={p} />}
-      {entry.kind === 'message_out' && str(p.status) && (
-        <div className={`muted status-${str(p.status)}`}>
-          {t('timeline.status', { status: str(p.status)! })}
-          {str(p.error) && <span className="error-text"> — {str(p.error)}</span>}
-        </div>
+      {entry.kind === 'message_out' && str(p.status) === 'failed' ? (
+        <FailedMessage entry={entry} onRetry={onRetry} />
+      ) : (
+        entry.kind === 'message_out' &&
+        str(p.status) && (
+          <div className={`muted status-${str(p.status)}`} data-testid="message-status">
+            {t('timeline.status', { status: t(`status.${str(p.status)}` as MessageKey) === `status.${str(p.status)}` ? str(p.status)! : t(`status.${str(p.status)}` as MessageKey) })}
+          </div>
+        )
       )}
       {(entry.kind === 'message_in' || entry.kind === 'message_out' || entry.kind === 'lead') && entry.channel === 'email' && <EmailBody entry={entry} />}
       {Array.isArray(details.attachments) && details.attachments.length > 0 && (
@@ -79,14 +84,30 @@ export function TimelineItem({ entry }: { entry: TimelineEntry }) {
       {entry.kind === 'task_created' && str(p.dueAt) && (
         <div className={`due due-${dueState(str(p.dueAt)!)}`}>{t('timeline.due', { time: dateTime(str(p.dueAt)!) })}</div>
       )}
-      {(entry.kind === 'task_created' || entry.kind === 'task_done' || entry.kind === 'task_overdue' || entry.kind === 'task_escalated') && str(p.title) && <div>{str(p.title)}</div>}
+      {(entry.kind === 'task_created' || entry.kind === 'task_done' || entry.kind === 'task_overdue' || entry.kind === 'task_escalated') && (p.kind === 'callback' || str(p.title)) && (
+        <div>{p.kind === 'callback' ? t('task.callbackGeneric') : str(p.title)}</div>
+      )}
+      {entry.kind === 'task_done' && str(p.result) && (
+        <div className={`pill result-${str(p.result)}`} data-testid="task-result">
+          {t(`task.result.${str(p.result)}` as MessageKey)}
+        </div>
+      )}
       {entry.kind === 'assigned' && (
         <div>
           {str(p.managerName) ?? managerName(str(p.managerId))}
-          {str(p.reason) && <span className="muted"> — {t('timeline.reason', { reason: str(p.reason)! })}</span>}
+          {assignmentReason(p, t) && (
+            <span className="muted" title={str(p.reason) ?? undefined}>
+              {' '}
+              — {t('timeline.reason', { reason: assignmentReason(p, t)! })}
+            </span>
+          )}
         </div>
       )}
-      {entry.kind === 'unassigned' && str(p.reason) && <div className="muted">{t('timeline.reason', { reason: str(p.reason)! })}</div>}
+      {entry.kind === 'unassigned' && str(p.reason) && (
+        <div className="muted" title={str(p.reason)!}>
+          {t('timeline.reason', { reason: assignmentReason(p, t)! })}
+        </div>
+      )}
       {entry.kind === 'stage_changed' && (
         <div>
           <StageLabel stage={String(p.from ?? '')} /> → <StageLabel stage={String(p.to ?? '')} />
@@ -102,8 +123,51 @@ export function TimelineItem({ entry }: { entry: TimelineEntry }) {
   );
 }
 
+/** A message that did not reach the client: the channel's reason and a way to send it again. */
+function FailedMessage({ entry, onRetry }: { entry: TimelineEntry; onRetry?: (activityId: string) => Promise<void> }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const reason = str(entry.payload.error) ?? '—';
+  return (
+    <div className="status-failed" data-testid="message-failed">
+      <span className="pill status-failed">{t('timeline.failedBecause', { reason })}</span>
+      {onRetry && (
+        <button
+          type="button"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            try {
+              await onRetry(entry.id);
+              setError(null);
+            } catch (err) {
+              setError(err instanceof Error ? err.message : String(err));
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
+          {t('timeline.retry')}
+        </button>
+      )}
+      {error && <span className="error-text small"> {error}</span>}
+    </div>
+  );
+}
+
+/** A form field's name as people read it ("utm_source" → "Ad source"; unknown keys made readable). */
+function fieldLabel(key: string, t: (k: MessageKey) => string): string {
+  const k = `field.${key.toLowerCase()}`;
+  const known = t(k as MessageKey);
+  if (known !== k) return known;
+  const words = key.replace(/[_-]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 function LeadDetails({ payload }: { payload: Record<string, unknown> }) {
-  const fields = [...leadFields(payload), ...leadUtm(payload)];
+  const { t } = useI18n();
+  const fields = [...leadFields(payload), ...leadUtm(payload)].filter(([, v]) => v.trim() !== '' && v !== 'null');
   const source = obj(payload.source);
   const page = str(source.page);
   const name = str(payload.name);
@@ -112,25 +176,25 @@ function LeadDetails({ payload }: { payload: Record<string, unknown> }) {
     <dl className="fields" data-testid="lead-fields">
       {name && (
         <>
-          <dt>name</dt>
+          <dt>{t('field.name')}</dt>
           <dd>{name}</dd>
         </>
       )}
       {ids.map((i, n) => (
         <span key={`id${n}`} className="field">
-          <dt>{String(i.kind ?? '')}</dt>
+          <dt>{fieldLabel(String(i.kind ?? ''), t)}</dt>
           <dd>{String(i.value ?? '')}</dd>
         </span>
       ))}
       {fields.map(([k, v]) => (
         <span key={k} className="field">
-          <dt>{k}</dt>
+          <dt>{fieldLabel(k, t)}</dt>
           <dd>{v}</dd>
         </span>
       ))}
       {page && (
         <>
-          <dt>page</dt>
+          <dt>{t('field.page')}</dt>
           <dd className="break">{page}</dd>
         </>
       )}

@@ -2,12 +2,24 @@ import { ChannelStatusRegistry } from '@leadline/core';
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/auth.decorators';
+import { ChannelAvailabilityService } from './channel-availability.service';
 
 @ApiTags('channels')
-@RequireRole('admin')
 @Controller('api/channels')
 export class ChannelsController {
-  constructor(private readonly registry: ChannelStatusRegistry) {}
+  constructor(
+    private readonly registry: ChannelStatusRegistry,
+    private readonly availability: ChannelAvailabilityService,
+  ) {}
+
+  /**
+   * Every channel with what it can do on this hub (`receives`, `sends`, `calls`) and, when off, what
+   * turns it on (`enableWith`). For every logged-in user: the UI offers only what works.
+   */
+  @Get()
+  list() {
+    return this.availability.list();
+  }
 
   /**
    * What each channel connection of this hub process is doing (mailbox watchers, Telegram bot,
@@ -16,6 +28,7 @@ export class ChannelsController {
    * signature check: they never make a channel "error" (anyone can send one).
    */
   @Get('status')
+  @RequireRole('admin')
   status() {
     return this.registry.list().map((s) => ({
       channel: s.channel,

@@ -60,4 +60,11 @@ export class ContactsController {
   sendMessage(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: sendMessageSchema }) body: z.infer<typeof sendMessageSchema>) {
     return this.conversations.send(viewer, { contactId: id, channel: body.channel, text: body.text, subject: body.subject });
   }
+
+  /** Sends a message that failed again (its author or anyone who sees the contact) → `{ activityId, status: 'queued' }`. */
+  @Post(':id/messages/:activityId/retry')
+  @HttpCode(200)
+  retryMessage(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Param('activityId', ParseUUIDPipe) activityId: string) {
+    return this.conversations.retry(viewer, id, activityId);
+  }
 }

@@ -1,9 +1,9 @@
 import { DealsService, type Viewer } from '@leadline/core';
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
-import { changeStageSchema, listDealsQuery } from './schemas';
+import { changeStageSchema, dealAmountSchema, listDealsQuery } from './schemas';
 
 @ApiTags('deals')
 @Controller('api')
@@ -20,11 +20,20 @@ export class DealsController {
     return this.deals.get(viewer, id);
   }
 
-  /** Move along the pipeline (`stage` key or `stageId`) or into another (`pipelineId`); a lost stage needs `lostReason`. */
+  /**
+   * Move along the pipeline (`stage` key or `stageId`) or into another (`pipelineId`); a lost stage needs
+   * `lostReason`; a won or lost deal goes back to an open stage only with `reopen: true` (else 409).
+   */
   @Patch('deals/:id')
   changeStage(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: changeStageSchema }) body: z.infer<typeof changeStageSchema>) {
-    const { lostReason, ...target } = body;
-    return this.deals.changeStage(viewer, id, target, lostReason);
+    const { lostReason, reopen, ...target } = body;
+    return this.deals.changeStage(viewer, id, target, lostReason, { reopen });
+  }
+
+  /** What the deal is worth: `{ amount: "1500.50" | null, currency: "RUB" | null }`. */
+  @Put('deals/:id/amount')
+  setAmount(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: dealAmountSchema }) body: z.infer<typeof dealAmountSchema>) {
+    return this.deals.setAmount(viewer, id, body.amount, body.currency);
   }
 
   /** Unassigned open deals, oldest first. */

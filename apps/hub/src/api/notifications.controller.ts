@@ -1,10 +1,10 @@
 import type { Viewer } from '@leadline/core';
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
 import { NotificationsService } from '../notifications/notifications.service';
-import { listNotificationsQuery } from './schemas';
+import { listNotificationsQuery, markNotificationsReadSchema } from './schemas';
 
 @ApiTags('notifications')
 @Controller('api/notifications')
@@ -15,6 +15,13 @@ export class NotificationsController {
   @Get()
   list(@CurrentViewer() viewer: Viewer, @Query({ schema: listNotificationsQuery }) q: z.infer<typeof listNotificationsQuery>) {
     return this.notifications.list(viewer, q);
+  }
+
+  /** Marks my notices read in one request: `{ ids }`, or all of them without ids → `{ read: n }`. */
+  @Post('read')
+  @HttpCode(200)
+  readMany(@CurrentViewer() viewer: Viewer, @Body({ schema: markNotificationsReadSchema }) body: z.infer<typeof markNotificationsReadSchema>) {
+    return this.notifications.markManyRead(viewer, body.ids ?? null);
   }
 
   @Post(':id/read')

@@ -10,6 +10,8 @@ export const reportQuery = z.object({
   utmCampaign: z.string().trim().min(1).max(500).optional(),
   pipelineId: z.uuid().optional(),
   format: z.enum(['json', 'csv']).optional(),
+  // Column titles of the CSV; default: the request's Accept-Language (ru → Russian), else English keys.
+  lang: z.enum(['en', 'ru']).optional(),
 });
 
 export const unansweredQuery = reportQuery.extend({

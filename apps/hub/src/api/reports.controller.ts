@@ -1,4 +1,4 @@
-import { reportCsv, ReportsService, type Viewer } from '@leadline/core';
+import { reportCsv, ReportsService, type CsvLang, type Viewer } from '@leadline/core';
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -8,14 +8,18 @@ import { reportQuery, unansweredQuery } from './report-schemas';
 
 type Q = z.infer<typeof reportQuery>;
 
-/** Sends `csv` as a download when `?format=csv`, otherwise the report itself (JSON). */
-function respond<T>(reply: FastifyReply, q: Q, name: string, report: T, csv: (r: T) => string): T | string {
+/**
+ * Sends `csv` as a download when `?format=csv` (UTF-8 with a BOM, so Excel shows Cyrillic; column titles
+ * in `?lang=`, else the browser's language), otherwise the report itself (JSON).
+ */
+function respond<T>(reply: FastifyReply, q: Q, name: string, report: T, csv: (r: T, lang: CsvLang) => string): T | string {
   if (q.format !== 'csv') return report;
+  const lang: CsvLang = q.lang ?? (/^ru\b/i.test(String(reply.request.headers['accept-language'] ?? '')) ? 'ru' : 'en');
   const { period } = report as unknown as { period?: { from: string; to: string } };
   const suffix = period ? `-${period.from}-${period.to}` : '';
   reply.header('content-type', 'text/csv; charset=utf-8');
   reply.header('content-disposition', `attachment; filename="${name}${suffix}.csv"`);
-  return csv(report);
+  return `\uFEFF${csv(report, lang)}`;
 }
 
 /**
@@ -56,6 +60,6 @@ export class ReportsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const page = await this.reports.unanswered(viewer, q);
-    return respond(reply, q, 'never-answered', page, (p) => reportCsv.unanswered(p.items));
+    return respond(reply, q, 'never-answered', page, (p, lang) => reportCsv.unanswered(p.items, lang));
   }
 }

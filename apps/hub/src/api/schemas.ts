@@ -1,4 +1,4 @@
-import { STAGE_KEY_PATTERN, STAGE_KINDS } from '@leadline/core';
+import { STAGE_KEY_PATTERN, STAGE_KINDS, TASK_RESULTS } from '@leadline/core';
 import { z } from 'zod';
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
@@ -13,7 +13,17 @@ export const changePasswordSchema = z.object({
   newPassword: z.string().min(8, 'at least 8 characters').max(200),
 });
 
-export const listContactsQuery = z.object({ search: z.string().max(200).optional(), cursor, limit });
+export const listContactsQuery = z.object({
+  search: z.string().max(200).optional(),
+  ownerId: z.uuid().optional(),
+  source: z.string().trim().min(1).max(50).optional(),
+  tag: z.string().trim().min(1).max(100).optional(),
+  createdFrom: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
+  createdTo: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
+  hasOpenTask: boolish.optional(),
+  cursor,
+  limit,
+});
 export const pageQuery = z.object({ cursor, limit });
 export const sendMessageSchema = z.object({
   text: z.string().trim().min(1, 'must not be empty').max(20_000),
@@ -38,7 +48,14 @@ export const listDealsQuery = z.object({
 });
 /** `stage` (a key, resolved in the deal's pipeline or in `pipelineId`), or `stageId`; `pipelineId` alone: that pipeline's first stage. */
 export const changeStageSchema = z
-  .object({ stage: stageKeyRef.optional(), stageId: z.uuid().optional(), pipelineId: z.uuid().optional(), lostReason: z.string().max(1000).nullish() })
+  .object({
+    stage: stageKeyRef.optional(),
+    stageId: z.uuid().optional(),
+    pipelineId: z.uuid().optional(),
+    lostReason: z.string().max(1000).nullish(),
+    // Moving a won or lost deal back to an open stage must be confirmed.
+    reopen: z.boolean().optional(),
+  })
   .refine((b) => b.stage !== undefined || b.stageId !== undefined || b.pipelineId !== undefined, { path: ['stage'], message: 'give stage (a key), stageId or pipelineId' });
 
 const pipelineName = z.string().trim().min(1).max(100);
@@ -71,6 +88,7 @@ export const listTasksQuery = z.object({
   overdue: boolish.optional(),
   status: z.enum(['open', 'done', 'cancelled']).optional(),
   assigneeId: z.uuid().optional(),
+  contactId: z.uuid().optional(),
   limit,
 });
 
@@ -174,3 +192,24 @@ export const newTaskSchema = z.object({
   dueAt: z.iso.datetime({ offset: true }).transform((v) => new Date(v)),
 });
 export const reassignSchema = z.object({ managerId: z.uuid() });
+
+// Callback cockpit (issue 15).
+export const completeTaskSchema = z.object({ result: z.enum(TASK_RESULTS).optional() }).optional();
+export const lostReasonSchema = z.object({ label: z.string().trim().min(1).max(200) });
+export const lostReasonUpdateSchema = z.object({ label: z.string().trim().min(1).max(200).optional(), position: z.number().int().min(0).max(10_000).optional() });
+export const markNotificationsReadSchema = z.object({ ids: z.array(z.uuid()).min(1).max(500).optional() });
+export const dealAmountSchema = z.object({
+  // A decimal with at most 2 places, as text or number ("1500.50"); null: unknown.
+  amount: z
+    .union([z.string().trim(), z.number()])
+    .nullable()
+    .transform((v) => (v === null || v === '' ? null : String(v).replace(',', '.')))
+    .refine((v) => v === null || (/^\d{1,12}(\.\d{1,2})?$/.test(v)), 'a non-negative amount with at most 2 decimals, e.g. 1500.50'),
+  currency: z
+    .string()
+    .trim()
+    .transform((v) => v.toUpperCase())
+    .refine((v) => /^[A-Z]{3}$/.test(v), 'a 3-letter ISO 4217 code, e.g. RUB, USD, EUR')
+    .nullish()
+    .transform((v) => v ?? null),
+});

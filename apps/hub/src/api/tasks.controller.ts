@@ -3,7 +3,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } fr
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
-import { listTasksQuery, snoozeSchema } from './schemas';
+import { completeTaskSchema, listTasksQuery, snoozeSchema } from './schemas';
 import { WorkdayService } from './workday.service';
 
 @ApiTags('tasks')
@@ -14,7 +14,7 @@ export class TasksController {
     private readonly workday: WorkdayService,
   ) {}
 
-  /** Open tasks due soonest first (`?overdue=true`, `?mine=true`, `?status=done`). */
+  /** Open tasks due soonest first (`?overdue=true`, `?mine=true`, `?status=done`, `?contactId=`). */
   @Get()
   list(@CurrentViewer() viewer: Viewer, @Query({ schema: listTasksQuery }) q: z.infer<typeof listTasksQuery>) {
     return this.tasks.list(viewer, q);
@@ -22,8 +22,9 @@ export class TasksController {
 
   @Post(':id/complete')
   @HttpCode(200)
-  complete(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string) {
-    return this.tasks.complete(viewer, id);
+  /** Done by hand, optionally with what came of it: `{ result: reached | no_answer | wrong_number | call_later }`. */
+  complete(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: completeTaskSchema }) body: z.infer<typeof completeTaskSchema>) {
+    return this.tasks.complete(viewer, id, body?.result ?? null);
   }
 
   /** Moves an open task's due time (`{ until }`, ISO 8601, in the future); its SLA clocks start over. */

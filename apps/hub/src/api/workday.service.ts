@@ -104,6 +104,7 @@ export class WorkdayService {
       status: r.status,
       overdue: !!r.is_overdue,
       completedAt: r.completed_at ? new Date(r.completed_at).toISOString() : null,
+      result: r.result ?? null,
       createdAt: new Date(r.created_at).toISOString(),
     }));
   }

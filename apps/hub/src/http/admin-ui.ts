@@ -31,12 +31,14 @@ export function adminDistDir(from = __dirname): string {
 }
 
 /**
- * Serves the built admin UI at /admin: files as they are (hashed assets cached for good), any
- * other path under /admin gets index.html so the UI's own routes survive a reload.
+ * Serves the built admin UI at /admin: files as they are, brotli or gzip when the browser accepts it
+ * (compressed at build time), hashed assets cached for good; any other path under /admin gets
+ * index.html so the UI's own routes survive a reload.
  */
 export async function registerAdminUi(fastify: FastifyInstance, root = adminDistDir()): Promise<void> {
   const built = existsSync(join(root, 'index.html'));
-  if (built) await fastify.register(fastifyStatic as never, { root, serve: false });
+  // preCompressed: the build wrote .br and .gz beside each file; the best one the browser accepts is sent.
+  if (built) await fastify.register(fastifyStatic as never, { root, serve: false, preCompressed: true });
   fastify.get('/admin', (_req, reply) => {
     reply.redirect('/admin/', 302);
   });

@@ -8,7 +8,7 @@ export const KEEP_ALIVE_MS = 25_000;
 
 /**
  * Server-sent event streams (GET /api/events), one per connected browser tab. Each carries only
- * the viewer's own notifications. All are ended on shutdown so the HTTP server can close.
+ * the viewer's own notifications, plus (when asked for) a data-less `inbox` ping when anyone's inbox changed. All are ended on shutdown so the HTTP server can close.
  */
 @Injectable()
 export class EventStreams implements OnModuleDestroy {
@@ -22,7 +22,7 @@ export class EventStreams implements OnModuleDestroy {
     return this.open.size;
   }
 
-  attach(viewer: Viewer, req: FastifyRequest, reply: FastifyReply): void {
+  attach(viewer: Viewer, req: FastifyRequest, reply: FastifyReply, options: { inboxPings?: boolean } = {}): void {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -36,6 +36,8 @@ export class EventStreams implements OnModuleDestroy {
     const unsubscribe = this.bus.subscribe(viewer.id, (n) => {
       res.write(`id: ${n.id}\nevent: notification\ndata: ${JSON.stringify(n)}\n\n`);
     });
+    // A ping without data: "the inbox lists changed, fetch them again" (debounced by the UI).
+    const unsubscribeInbox = options.inboxPings ? this.bus.subscribeInboxChanges(() => res.write(`event: inbox\ndata: {}\n\n`)) : () => undefined;
     const keepAlive = setInterval(() => res.write(`: keep-alive\n\n`), this.keepAliveMs);
     let closed = false;
     const close = () => {
@@ -43,6 +45,7 @@ export class EventStreams implements OnModuleDestroy {
       closed = true;
       clearInterval(keepAlive);
       unsubscribe();
+      unsubscribeInbox();
       this.open.delete(close);
       if (!res.writableEnded) res.end();
     };

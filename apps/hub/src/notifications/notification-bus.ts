@@ -22,15 +22,32 @@ export abstract class NotificationBus {
     return () => this.local.off(managerId, listener);
   }
 
+  /**
+   * Calls `listener` (no data) whenever any notice was stored for anyone: the inbox's lists (queue,
+   * overdue) change with every lead, take and escalation, also for managers who got no notice of it.
+   */
+  subscribeInboxChanges(listener: () => void): () => void {
+    this.local.on(INBOX_CHANGED, listener);
+    return () => this.local.off(INBOX_CHANGED, listener);
+  }
+
   protected deliverLocally(notification: NotificationView): void {
     this.local.emit(notification.managerId, notification);
   }
+
+  protected announceInboxChange(): void {
+    this.local.emit(INBOX_CHANGED);
+  }
 }
+
+// Not a uuid, so it never collides with a manager id used as an event name.
+const INBOX_CHANGED = 'inbox-changed';
 
 /** Embedded PGlite: one process owns the database, so an in-process emitter reaches every client. */
 export class LocalNotificationBus extends NotificationBus {
   async publish(notifications: NotificationView[]): Promise<void> {
     for (const n of notifications) this.deliverLocally(n);
+    if (notifications.length > 0) this.announceInboxChange();
   }
 }
 
@@ -82,6 +99,7 @@ export class PgNotificationBus extends NotificationBus implements OnApplicationB
   private async received(payload: string): Promise<void> {
     try {
       const message = JSON.parse(payload) as Partial<NotificationView> & { id: string; managerId: string };
+      this.announceInboxChange();
       if (this.local.listenerCount(message.managerId) === 0) return;
       if (message.event !== undefined && message.createdAt !== undefined) {
         this.deliverLocally(message as NotificationView);

@@ -53,14 +53,30 @@ export class NotificationsService {
     return rows;
   }
 
-  /** The viewer's own notices, newest first. */
-  list(viewer: Viewer, q: { unread?: boolean; limit?: number }): Promise<NotificationView[]> {
+  /** The viewer's own notices, newest first, with the name of the contact each is about (when it names one). */
+  list(viewer: Viewer, q: { unread?: boolean; limit?: number }): Promise<Array<NotificationView & { contactName: string | null }>> {
     return this.db.query(
-      `SELECT ${NOTIFICATION_COLUMNS} FROM notification
-        WHERE manager_id = $1 ${q.unread ? 'AND read_at IS NULL' : ''}
-        ORDER BY created_at DESC, id DESC LIMIT $2`,
+      `SELECT n.id, n.manager_id AS "managerId", n.event, n.payload, n.outbox_id AS "outboxId", n.read_at AS "readAt", n.created_at AS "createdAt",
+              c.name AS "contactName"
+         FROM notification n
+         -- The payload is data: only a well-formed id is cast (CASE evaluates lazily).
+         LEFT JOIN contact c ON c.id = CASE WHEN n.payload->>'contactId' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                            THEN (n.payload->>'contactId')::uuid END
+        WHERE n.manager_id = $1 ${q.unread ? 'AND n.read_at IS NULL' : ''}
+        ORDER BY n.created_at DESC, n.id DESC LIMIT $2`,
       [viewer.id, q.limit ?? 50],
     );
+  }
+
+  /** Marks the viewer's given notices (null: all of them) read in one statement; others' ids are ignored. */
+  async markManyRead(viewer: Viewer, ids: string[] | null): Promise<{ read: number }> {
+    const rows = returnedRows<{ id: string }>(
+      await this.db.query(
+        `UPDATE notification SET read_at = $2 WHERE manager_id = $1 AND read_at IS NULL ${ids ? 'AND id = ANY($3::uuid[])' : ''} RETURNING id`,
+        ids ? [viewer.id, this.clock.now(), ids] : [viewer.id, this.clock.now()],
+      ),
+    );
+    return { read: rows.length };
   }
 
   /** Marks one of the viewer's notices read (again is fine: the first read time is kept). */

@@ -8,8 +8,12 @@ import { TelegramBots, telegramErrorCode } from './telegram-bots';
 import { sendFile } from './telegram-files';
 import { CAPTION_LIMIT, splitText } from './text-split';
 
-/** Longest a delivery waits in process for its slot; longer waits go back to the outbox (RetryLater). */
-const MAX_WAIT_MS = 1_000;
+/**
+ * Longest a delivery waits in process for its slot; longer waits go back to the outbox (RetryLater).
+ * A little over the 1 s per-chat spacing (plus the 30/s slice), so the parts of one long message go
+ * out one after another without leaving the worker, while a crowded chat frees the slot for others.
+ */
+const MAX_WAIT_MS = 1_500;
 
 /** A 'message.telegram' outbox row (ConversationsService.send). `attachments`: how many files are stored with the activity. */
 interface TelegramMessagePayload {

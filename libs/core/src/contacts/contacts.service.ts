@@ -6,6 +6,7 @@ import { CORE_OPTIONS, type CoreOptions } from '../core-options';
 import { DomainError, MovedError } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
 import { looksLikePhone, normalizePhone } from '../identity/phone';
+import { formatPhone } from '../identity/phone-format';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
 
 export interface ContactSummary {
@@ -71,7 +72,7 @@ export class ContactsService {
     throw new MovedError('contact', id, row.id);
   }
 
-  async list(viewer: Viewer, q: { search?: string; cursor?: string; limit?: number }): Promise<Page<ContactSummary>> {
+  async list(viewer: Viewer, q: ContactFilters & { search?: string; cursor?: string; limit?: number }): Promise<Page<ContactSummary>> {
     const limit = clampLimit(q.limit);
     const params: unknown[] = [];
     const where: string[] = ['c.merged_into_id IS NULL', this.scope(viewer, params)];
@@ -96,6 +97,7 @@ export class ContactsService {
         );
       }
     }
+    where.push(...filterSql(q, params));
     const cursor = decodeCursor(q.cursor);
     if (cursor) {
       params.push(cursor.at, cursor.id);
@@ -115,7 +117,7 @@ export class ContactsService {
     return { items, nextCursor: last ? encodeCursor(last.last_activity_at, last.id) : null };
   }
 
-  async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: unknown[] }> {
+  async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: unknown[]; phoneDisplay: Record<string, string> }> {
     await this.assertNotMerged(viewer, id);
     const params: unknown[] = [id];
     const [row] = await this.db.query(
@@ -129,14 +131,15 @@ export class ContactsService {
     if (!row) throw DomainError.notFound('contact');
     const deals = await this.db.query(
       `SELECT d.id, d.title, d.stage, d.stage_id AS "stageId", s.name AS "stageName", d.pipeline_id AS "pipelineId", d.owner_id AS "ownerId",
-              d.source_channel AS "sourceChannel", d.source, d.amount,
+              d.source_channel AS "sourceChannel", d.source, d.amount, d.currency, d.lost_reason AS "lostReason",
               d.first_response_at AS "firstResponseAt", d.closed_at AS "closedAt", d.merged_into_deal_id AS "mergedIntoDealId", d.created_at AS "createdAt"
          FROM deal d JOIN stage s ON s.id = d.stage_id WHERE d.contact_id = $1 ORDER BY d.created_at DESC`,
       [id],
     );
     // The contact's company for the contact page (null when it has none).
     const company: { id: string; name: string } | null = typeof row.company === 'string' ? JSON.parse(row.company) : (row.company ?? null);
-    return { ...toSummary(row), company, deals };
+    const summary = toSummary(row);
+    return { ...summary, company, deals, phoneDisplay: phoneDisplay(summary.identities) };
   }
 
   async timeline(viewer: Viewer, contactId: string, q: { cursor?: string; limit?: number }): Promise<Page<TimelineEntry>> {
@@ -184,6 +187,38 @@ function toSummary(r: any): ContactSummary {
     lastActivityAt: new Date(r.last_activity_at).toISOString(),
     createdAt: new Date(r.created_at).toISOString(),
   };
+}
+
+/** Narrowing a contacts list the way a sales team does: whose, from where, tagged, how new, waiting for a call. */
+export interface ContactFilters {
+  ownerId?: string;
+  /** A deal of the contact came from this channel (web_form, email, telegram, phone). */
+  source?: string;
+  tag?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  /** true: has an open task; false: has none. */
+  hasOpenTask?: boolean;
+}
+
+function filterSql(q: ContactFilters, params: unknown[]): string[] {
+  const where: string[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (q.ownerId) where.push(`c.owner_id = ${p(q.ownerId)}`);
+  if (q.source) where.push(`EXISTS (SELECT 1 FROM deal d WHERE d.contact_id = c.id AND d.source_channel = ${p(q.source)})`);
+  if (q.tag) where.push(`${p(q.tag)} = ANY(c.tags)`);
+  if (q.createdFrom) where.push(`c.created_at >= ${p(q.createdFrom)}`);
+  if (q.createdTo) where.push(`c.created_at < ${p(q.createdTo)}`);
+  if (q.hasOpenTask !== undefined) where.push(`${q.hasOpenTask ? '' : 'NOT '}EXISTS (SELECT 1 FROM task t WHERE t.contact_id = c.id AND t.status = 'open')`);
+  return where;
+}
+
+/** Each phone of the contact as people of its country write it, by its E.164 value. */
+function phoneDisplay(ids: Array<{ kind: string; value: string }>): Record<string, string> {
+  return Object.fromEntries(ids.filter((i) => i.kind === 'phone').map((i) => [i.value, formatPhone(i.value)]));
 }
 
 function escapeLike(s: string): string {

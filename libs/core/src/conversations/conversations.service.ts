@@ -208,6 +208,26 @@ export class ConversationsService {
     });
   }
 
+  /**
+   * Sends a failed message of this contact's timeline again (its outbox row, fresh attempts); the entry
+   * reads "queued" until the channel reports back. Only a failed one: a sent message is never sent twice.
+   */
+  async retry(viewer: Viewer, contactId: string, activityId: string): Promise<{ activityId: string; status: 'queued' }> {
+    await this.contacts.assertVisible(viewer, contactId);
+    const [entry] = await this.db.query(
+      `SELECT payload->>'status' AS status, payload->>'outboxId' AS outbox_id FROM activity
+        WHERE id = $1 AND kind = 'message_out' AND contact_id IN (SELECT id FROM contact WHERE id = $2 OR merged_into_id = $2)`,
+      [activityId, contactId],
+    );
+    if (!entry) throw DomainError.notFound('message');
+    if (entry.status !== 'failed' || !entry.outbox_id) throw DomainError.conflict(`only a failed message can be sent again (this one is ${entry.status ?? 'unknown'})`);
+    await this.db.transaction(async (em) => {
+      await this.outbox.retry(entry.outbox_id, em);
+      await em.query(`UPDATE activity SET payload = (payload - 'error' - 'failedAt') || $2::jsonb WHERE id = $1`, [activityId, JSON.stringify({ status: 'queued', retriedAt: this.clock.now().toISOString() })]);
+    });
+    return { activityId, status: 'queued' };
+  }
+
   private async preferredChannel(em: EntityManager, contactId: string): Promise<MessageChannel> {
     const [last] = await em.query(
       `SELECT channel FROM activity

@@ -25,6 +25,8 @@ export interface DealView {
   sourceChannel: string;
   source: Record<string, unknown>;
   amount: string | null;
+  /** ISO 4217 code of the amount; null: the hub's default currency. */
+  currency: string | null;
   lostReason: string | null;
   firstResponseAt: string | null;
   closedAt: string | null;
@@ -32,7 +34,7 @@ export interface DealView {
 }
 
 const DEAL_COLUMNS = `d.id, d.contact_id, c.name AS contact_name, d.owner_id, d.title, d.stage, d.stage_id, s.name AS stage_name, d.pipeline_id,
-  d.source_channel, d.source, d.amount, d.lost_reason, d.first_response_at, d.closed_at, d.created_at`;
+  d.source_channel, d.source, d.amount, d.currency, d.lost_reason, d.first_response_at, d.closed_at, d.created_at`;
 const DEAL_FROM = `deal d JOIN contact c ON c.id = d.contact_id JOIN stage s ON s.id = d.stage_id`;
 
 /** Where a deal should go: a stage key (within the deal's pipeline or `pipelineId`), a stage id, or just another pipeline (its first stage). */
@@ -119,6 +121,34 @@ export class DealsService {
     return toDealView(row);
   }
 
+  /**
+   * Sets what the deal is worth (`amount` null: unknown) in `currency` (ISO 4217; null keeps the hub's
+   * default). One `deal_updated` timeline entry per change, with the old and new figures.
+   */
+  async setAmount(viewer: Viewer, dealId: string, input: string | null, currency: string | null): Promise<DealView> {
+    // numeric(14, 2) keeps two places: the timeline shows the figure as stored ("1500.5" → "1500.50").
+    const amount = input === null ? null : Number(input).toFixed(2);
+    await this.db.transaction(async (em) => {
+      const params: unknown[] = [dealId];
+      const scope = isAdmin(viewer) ? '' : ' AND owner_id = $2';
+      if (!isAdmin(viewer)) params.push(viewer.id);
+      const [deal] = await em.query(`SELECT id, contact_id, amount, currency FROM deal WHERE id = $1${scope} FOR UPDATE`, params);
+      if (!deal) throw DomainError.notFound('deal');
+      const same = (deal.amount === null ? null : Number(deal.amount)) === (amount === null ? null : Number(amount)) && (deal.currency ?? null) === currency;
+      if (same) return;
+      await em.query(`UPDATE deal SET amount = $2, currency = $3, updated_at = now() WHERE id = $1`, [dealId, amount, currency]);
+      await this.timeline.record(em, {
+        contactId: deal.contact_id,
+        dealId,
+        kind: 'deal_updated',
+        actorId: viewer.id,
+        occurredAt: this.clock.now(),
+        payload: { code: 'amount_changed', params: { from: deal.amount, fromCurrency: deal.currency ?? null, to: amount, toCurrency: currency } },
+      });
+    });
+    return this.get(viewer, dealId);
+  }
+
   async take(viewer: Viewer, dealId: string): Promise<DealView> {
     const outcome = await this.assignment.takeFromQueue(dealId, viewer);
     if (outcome === 'not_found') throw DomainError.notFound('deal');
@@ -131,7 +161,7 @@ export class DealsService {
    * needs a reason) and cancel its open tasks; the open tasks the old stage's rules made are cancelled
    * (their SLA clocks stop); the new stage's rules create theirs. One stage_changed activity per move.
    */
-  async changeStage(viewer: Viewer, dealId: string, target: StageTarget | string, lostReason?: string | null): Promise<DealView> {
+  async changeStage(viewer: Viewer, dealId: string, target: StageTarget | string, lostReason?: string | null, options: { reopen?: boolean } = {}): Promise<DealView> {
     const to: StageTarget = typeof target === 'string' ? { stage: target } : target;
     if (!to.stage && !to.stageId && !to.pipelineId) throw DomainError.invalid('where to?', { stage: 'give stage (a key), stageId or pipelineId' });
     // An unknown key is bad input whatever the deal: answered before looking the deal up.
@@ -144,7 +174,7 @@ export class DealsService {
       const scope = isAdmin(viewer) ? '' : ' AND d.owner_id = $2';
       if (!isAdmin(viewer)) params.push(viewer.id);
       const [deal] = await em.query(
-        `SELECT d.id, d.contact_id, d.owner_id, d.pipeline_id, d.stage_id, s.key AS stage_key, s.name AS stage_name, p.name AS pipeline_name
+        `SELECT d.id, d.contact_id, d.owner_id, d.pipeline_id, d.stage_id, d.closed_at, s.key AS stage_key, s.name AS stage_name, p.name AS pipeline_name
            FROM deal d JOIN stage s ON s.id = d.stage_id JOIN pipeline p ON p.id = d.pipeline_id
           WHERE d.id = $1${scope} FOR UPDATE OF d`,
         params,
@@ -153,8 +183,11 @@ export class DealsService {
       const stage = await this.resolveTarget(em, deal, to);
       if (stage.kind === 'lost' && !lostReason?.trim()) throw DomainError.invalid('a lost deal needs a reason', { lostReason: 'required when stage is lost' });
       if (stage.id === deal.stage_id) return;
-      const now = this.clock.now();
       const closing = isClosingKind(stage.kind);
+      // Won and lost are decisions: undoing one by a stray drag would silently restart a finished deal.
+      const reopening = deal.closed_at !== null && !closing;
+      if (reopening && !options.reopen) throw DomainError.conflict('the deal is closed: reopening it needs a confirmation (send reopen: true)');
+      const now = this.clock.now();
       const reason = stage.kind === 'lost' ? lostReason!.trim() : null;
       await em.query(
         `UPDATE deal SET pipeline_id = $2, stage_id = $3, stage = $4, lost_reason = $5, closed_at = $6, updated_at = now() WHERE id = $1`,
@@ -171,6 +204,7 @@ export class DealsService {
           from: deal.stage_key,
           to: stage.key,
           ...(reason ? { lostReason: reason } : {}),
+          ...(reopening ? { reopened: true } : {}),
           ...(movedPipeline ? { fromPipelineId: deal.pipeline_id, fromPipeline: deal.pipeline_name, toPipelineId: stage.pipelineId, toPipeline: stage.pipelineName } : {}),
         },
       });
@@ -191,7 +225,13 @@ export class DealsService {
             kind: 'note',
             actorId: viewer.id,
             occurredAt: now,
-            payload: { text: `${cancelled.length} open task(s) cancelled: deal ${stage.kind}`, taskIds: cancelled.map((t) => t.id) },
+            // code + params: the UI writes it in the reader's language; text stays for old clients and the API.
+            payload: {
+              text: `${cancelled.length} open task(s) cancelled: deal ${stage.kind}`,
+              code: 'tasks_cancelled_closed',
+              params: { count: cancelled.length, outcome: stage.kind },
+              taskIds: cancelled.map((t) => t.id),
+            },
           });
         }
       }
@@ -257,6 +297,7 @@ export function toDealView(r: any): DealView {
     sourceChannel: r.source_channel,
     source: r.source,
     amount: r.amount,
+    currency: r.currency ?? null,
     lostReason: r.lost_reason,
     firstResponseAt: iso(r.first_response_at),
     closedAt: iso(r.closed_at),

@@ -2,6 +2,8 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 
 export type ActivityKind =
   | 'lead'
+  // A deal's figures changed by hand (amount, currency).
+  | 'deal_updated'
   | 'repeat_lead'
   | 'message_in'
   | 'message_out'

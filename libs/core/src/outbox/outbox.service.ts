@@ -82,9 +82,10 @@ export class OutboxService {
   }
 
   /** Puts a failed or dead message back in line now, with a fresh attempt budget. The last error is kept for reference. */
-  async retry(id: string): Promise<OutboxView> {
+  async retry(id: string, em?: EntityManager): Promise<OutboxView> {
+    const db = em ?? this.db;
     const rows = returnedRows<OutboxView>(
-      await this.db.query(
+      await db.query(
         `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = GREATEST($2::timestamptz, now()), claimed_at = NULL, claim_token = NULL, updated_at = now()
           WHERE id = $1 AND status IN ('failed', 'dead')
         RETURNING ${VIEW_COLUMNS}`,
@@ -92,7 +93,7 @@ export class OutboxService {
       ),
     );
     if (rows[0]) return rows[0];
-    const [existing] = await this.db.query(`SELECT status FROM outbox WHERE id = $1`, [id]);
+    const [existing] = await db.query(`SELECT status FROM outbox WHERE id = $1`, [id]);
     if (!existing) throw DomainError.notFound('outbox message');
     throw DomainError.conflict(`only failed or dead messages can be retried (this one is ${existing.status})`);
   }

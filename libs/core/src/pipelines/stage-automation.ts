@@ -253,6 +253,8 @@ export class StageAutomation {
           fromStage: from.key,
           toStage: to.key,
           text: `"${t.title}" cancelled: the deal left stage "${from.name}" for "${to.name}"`,
+          code: 'task_cancelled_left_stage',
+          params: { title: t.title, from: from.key, fromName: from.name, to: to.key, toName: to.name },
         },
       })),
     );

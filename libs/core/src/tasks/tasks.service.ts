@@ -23,6 +23,8 @@ export interface TaskView {
   /** Outbound calls to the contact that did not connect while this callback task was open (telephony). */
   callAttempts: number;
   completedAt: string | null;
+  /** What came of it, when completed by hand with a result. */
+  result: TaskResult | null;
   createdAt: string;
 }
 
@@ -35,7 +37,7 @@ export class TasksService {
   ) {}
 
   /** Tasks due soonest first. Managers only ever see their own. */
-  async list(viewer: Viewer, q: { mine?: boolean; overdue?: boolean; status?: 'open' | 'done' | 'cancelled'; assigneeId?: string; limit?: number }): Promise<TaskView[]> {
+  async list(viewer: Viewer, q: { mine?: boolean; overdue?: boolean; status?: 'open' | 'done' | 'cancelled'; assigneeId?: string; contactId?: string; limit?: number }): Promise<TaskView[]> {
     const params: unknown[] = [this.clock.now()];
     const where: string[] = [];
     if (!isAdmin(viewer) || q.mine) {
@@ -44,6 +46,10 @@ export class TasksService {
     } else if (q.assigneeId) {
       params.push(q.assigneeId);
       where.push(`t.assignee_id = $${params.length}`);
+    }
+    if (q.contactId) {
+      params.push(q.contactId);
+      where.push(`t.contact_id = $${params.length}`);
     }
     const status = q.overdue ? 'open' : (q.status ?? 'open');
     params.push(status);
@@ -59,8 +65,11 @@ export class TasksService {
     return rows.map(toTaskView);
   }
 
-  /** Marks a task done by hand. Completing the callback task records the deal's first response time. */
-  async complete(viewer: Viewer, taskId: string): Promise<TaskView> {
+  /**
+   * Marks a task done by hand, with what came of it (`result`, optional: reached, no answer, …) kept on
+   * the task and its timeline entry. Completing the callback task records the deal's first response time.
+   */
+  async complete(viewer: Viewer, taskId: string, result: TaskResult | null = null): Promise<TaskView> {
     await this.db.transaction(async (em) => {
       const params: unknown[] = [taskId];
       const scope = isAdmin(viewer) ? '' : ' AND assignee_id = $2';
@@ -70,7 +79,7 @@ export class TasksService {
       const [task] = await em.query(`SELECT * FROM task WHERE id = $1${scope} FOR UPDATE`, params);
       if (!task) throw DomainError.notFound('task');
       if (task.status !== 'open') throw DomainError.conflict(`task is already ${task.status}`);
-      await this.completeLocked(em, task, { at: this.clock.now(), actorId: viewer.id });
+      await this.completeLocked(em, task, { at: this.clock.now(), actorId: viewer.id, result });
     });
     const [row] = await this.db.query(
       `SELECT t.*, c.name AS contact_name, false AS is_overdue FROM task t JOIN contact c ON c.id = t.contact_id WHERE t.id = $1`,
@@ -105,14 +114,19 @@ export class TasksService {
    * The one way a task gets done (by hand or by an outbound contact): status, the timeline entry, and
    * for the callback task the deal's first response time. `task` is the row, locked by the caller.
    */
-  private async completeLocked(em: EntityManager, task: any, done: { at: Date; actorId: string | null; via?: OutboundChannel }): Promise<number> {
+  private async completeLocked(em: EntityManager, task: any, done: { at: Date; actorId: string | null; via?: OutboundChannel; result?: TaskResult | null }): Promise<number> {
     const { at, actorId, via } = done;
-    await em.query(`UPDATE task SET status = 'done', completed_at = $2, completed_by_id = $3 WHERE id = $1`, [task.id, at, actorId]);
+    const result = done.result ?? null;
+    await em.query(`UPDATE task SET status = 'done', completed_at = $2, completed_by_id = $3, result = $4 WHERE id = $1`, [task.id, at, actorId, result]);
     const minutes = Math.max(0, Math.round((at.getTime() - new Date(task.created_at).getTime()) / 60_000));
     const payload: Record<string, unknown> = { taskId: task.id, kind: task.kind, title: task.title, afterMinutes: minutes, late: at > new Date(task.due_at) };
+    if (result) payload.result = result;
     if (via) {
       payload.via = via;
       payload.text = via === 'phone' ? `called back after ${minutes} min` : `answered by ${via} after ${minutes} min`;
+      // The same fact as a code the UI renders in the reader's language (text stays for API consumers).
+      payload.code = via === 'phone' ? 'called_back' : 'answered_by';
+      payload.params = { minutes, via };
     }
     await this.timeline.record(em, { contactId: task.contact_id, dealId: task.deal_id, kind: 'task_done', channel: via ?? null, actorId, occurredAt: at, payload });
     if (task.kind === 'callback') await this.recordFirstResponse(em, task.deal_id, at);
@@ -125,6 +139,10 @@ export class TasksService {
 }
 
 export type OutboundChannel = 'phone' | 'email' | 'telegram';
+
+/** What came of a task a manager completes by hand (a callback: did they get through?). */
+export const TASK_RESULTS = ['reached', 'no_answer', 'wrong_number', 'call_later'] as const;
+export type TaskResult = (typeof TASK_RESULTS)[number];
 
 export interface OutboundContact {
   contactId: string;
@@ -157,6 +175,7 @@ function toTaskView(r: any): TaskView {
     missedCalls: Number(r.missed_calls ?? 0),
     callAttempts: Number(r.call_attempts ?? 0),
     completedAt: r.completed_at ? new Date(r.completed_at).toISOString() : null,
+    result: r.result ?? null,
     createdAt: new Date(r.created_at).toISOString(),
   };
 }

@@ -15,6 +15,7 @@ import { TelegramTruth1764000500000 } from './1764000500000-telegram-truth';
 import { OutboxWake1764000600000 } from './1764000600000-outbox-wake';
 import { AuditLog1764000700000 } from './1764000700000-audit-log';
 import { CallFactsOutliveErasure1764000700001 } from './1764000700001-call-facts-outlive-erasure';
+import { Cockpit1764000800000 } from './1764000800000-cockpit';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   OutboxWake1764000600000,
   AuditLog1764000700000,
   CallFactsOutliveErasure1764000700001,
+  Cockpit1764000800000,
 ];

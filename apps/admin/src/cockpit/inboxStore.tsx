@@ -1,0 +1,82 @@
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { api, type InboxView } from '../api';
+import { takeBoot } from '../boot';
+import { INBOX_EVENT, NOTIFICATION_EVENT } from '../hooks';
+
+interface InboxState {
+  data: InboxView | undefined;
+  error: Error | null;
+  reload: () => void;
+  /** Server time minus client time: countdowns run on the hub's clock, not a skewed phone's. */
+  skewMs: number;
+  /** Leads waiting for someone to act: unassigned, mine, overdue (each deal once). */
+  count: number;
+}
+
+const InboxContext = createContext<InboxState | null>(null);
+
+// A burst of events (ten leads in a second) becomes one fetch.
+const DEBOUNCE_MS = 250;
+// Catches what no event announces (a stream that reconnected after missing some).
+const REFRESH_MS = 60_000;
+// After a prefetched first answer, one more load soon measures the server's clock for the countdowns.
+const CALIBRATE_MS = 3_000;
+
+/** Loads the inbox once for the whole app and keeps it live; the count goes into the tab title. */
+export function InboxProvider({ children, title }: { children: ReactNode; title: string }) {
+  const [data, setData] = useState<InboxView | undefined>(undefined);
+  const [error, setError] = useState<Error | null>(null);
+  const [skewMs, setSkew] = useState(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const inFlight = useRef(0);
+
+  const load = useCallback(async () => {
+    const seq = ++inFlight.current;
+    const sent = Date.now();
+    // The first answer may already be here (public/boot.js asked before the app's script ran); when it
+    // failed (not logged in then) the inbox is asked for again.
+    const boot = takeBoot<InboxView>('inbox');
+    try {
+      const view = await (boot ? boot.catch(() => api<InboxView>('/api/inbox')) : api<InboxView>('/api/inbox'));
+      if (seq !== inFlight.current) return; // a newer answer is on its way
+      const received = Date.now();
+      // A prefetched answer's round trip is unknown: the next load measures the clock difference.
+      if (!boot) setSkew(new Date(view.now).getTime() - (sent + received) / 2);
+      else setTimeout(() => void load(), CALIBRATE_MS);
+      setData(view);
+      setError(null);
+    } catch (err) {
+      if (seq === inFlight.current) setError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }, []);
+  const reload = useCallback(() => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => void load(), DEBOUNCE_MS);
+  }, [load]);
+
+  useEffect(() => {
+    void load();
+    window.addEventListener(NOTIFICATION_EVENT, reload);
+    window.addEventListener(INBOX_EVENT, reload);
+    const every = setInterval(() => void load(), REFRESH_MS);
+    return () => {
+      window.removeEventListener(NOTIFICATION_EVENT, reload);
+      window.removeEventListener(INBOX_EVENT, reload);
+      clearInterval(every);
+      if (timer.current) clearTimeout(timer.current);
+    };
+  }, [load, reload]);
+
+  const count = data ? new Set([...data.queue, ...data.mine, ...data.overdue].map((i) => i.dealId)).size : 0;
+  useEffect(() => {
+    document.title = count > 0 ? `(${count}) ${title}` : title;
+  }, [count, title]);
+
+  return <InboxContext.Provider value={{ data, error, reload, skewMs, count }}>{children}</InboxContext.Provider>;
+}
+
+export function useInbox(): InboxState {
+  const ctx = useContext(InboxContext);
+  if (!ctx) throw new Error('useInbox outside InboxProvider');
+  return ctx;
+}

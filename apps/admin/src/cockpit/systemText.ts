@@ -1,0 +1,52 @@
+import type { MessageKey } from '../i18n';
+
+type T = (key: MessageKey, vars?: Record<string, string | number>) => string;
+
+const label = (t: T, prefix: string, key: unknown, fallback?: unknown): string => {
+  const k = `${prefix}.${String(key ?? '')}`;
+  const text = t(k as MessageKey);
+  return text === k ? String(fallback ?? key ?? '') : text;
+};
+
+/**
+ * Texts the hub writes for people (system notes, "called back after 7 min") in the reader's language,
+ * from the `code` and `params` stored beside the English `text`. Null: no known code (old rows, a
+ * person's own words): show the stored text.
+ */
+export function systemText(payload: Record<string, unknown>, t: T): string | null {
+  const params = payload.params && typeof payload.params === 'object' ? (payload.params as Record<string, unknown>) : {};
+  const num = (v: unknown) => (typeof v === 'number' ? v : Number(v) || 0);
+  switch (payload.code) {
+    case 'tasks_cancelled_closed':
+      return t('system.tasks_cancelled_closed', { count: num(params.count), outcome: label(t, 'stage', params.outcome) });
+    case 'task_cancelled_left_stage':
+      return t('system.task_cancelled_left_stage', { title: String(params.title ?? ''), from: label(t, 'stage', params.from, params.fromName), to: label(t, 'stage', params.to, params.toName) });
+    case 'amount_changed': {
+      const money = (v: unknown, cur: unknown) => (v === null || v === undefined || v === '' ? '—' : `${String(v)}${cur ? ` ${String(cur)}` : ''}`);
+      return t('system.amount_changed', { from: money(params.from, params.fromCurrency), to: money(params.to, params.toCurrency) });
+    }
+    case 'called_back':
+      return t('system.called_back', { minutes: num(params.minutes) });
+    case 'answered_by':
+      return t('system.answered_by', { via: label(t, 'channel', params.via), minutes: num(params.minutes) });
+    default:
+      return null;
+  }
+}
+
+/**
+ * Why a deal went to whom, in the reader's language, from the assignment rule (the English reason
+ * with its details stays available as a tooltip).
+ */
+export function assignmentReason(payload: Record<string, unknown>, t: T): string | null {
+  const reason = typeof payload.reason === 'string' ? payload.reason : '';
+  if (reason.startsWith('escalated')) return t('assign.escalated');
+  if (reason.startsWith('from the unassigned queue')) return t('assign.fromQueue');
+  if (reason.startsWith('reassigned by')) return t('assign.manual');
+  const rule = payload.rule;
+  if (typeof rule === 'string') {
+    const text = t(`assign.${rule}` as MessageKey);
+    if (text !== `assign.${rule}`) return text;
+  }
+  return reason || null;
+}
