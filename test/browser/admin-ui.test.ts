@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TestHub } from '../support/test-hub';
+import { SmtpCapture } from '../email/support/smtp-capture';
 import { nextPhone, onlyAvailable, postLead, raiseFormRateLimit, type Lead } from '../http/http-helpers';
 import { buildAdminUi, collectPageErrors, launchChromium, screenshot } from './browser-support';
 
@@ -18,6 +19,7 @@ describe('admin UI in the browser', () => {
   let boris: { id: string; token: string; email: string };
   let borisLead: Lead;
   let uiDir: string;
+  let smtp: SmtpCapture;
 
   beforeAll(async () => {
     uiDir = buildAdminUi();
@@ -29,17 +31,21 @@ describe('admin UI in the browser', () => {
     await onlyAvailable(hub, [mira.id, boris.id], boris.id);
     borisLead = await postLead(hub, { name: 'Secret Client of Boris', phone: nextPhone().typed });
     await onlyAvailable(hub, [mira.id, boris.id], mira.id);
-    // A mailbox that can send (SMTP): the composer offers email only when the hub can deliver it. Added
-    // behind the running hub's back, so no watcher connects to its (unreachable) servers.
+    // A mailbox that can send (SMTP, a real local server): the composer offers email only when the hub
+    // can deliver it, and a reply counts only once delivered. Added behind the running hub's back, so no
+    // watcher connects to its (unreachable) IMAP server.
+    smtp = await SmtpCapture.start();
     await hub.query(
-      `INSERT INTO mailbox (name, address, imap_host, imap_port, imap_user, imap_password, smtp_host, smtp_port)
-       VALUES ('Sales', 'sales@example.com', '127.0.0.1', 1, 'sales', 'x', '127.0.0.1', 1)`,
+      `INSERT INTO mailbox (name, address, imap_host, imap_port, imap_user, imap_password, smtp_host, smtp_port, smtp_tls)
+       VALUES ('Sales', 'sales@example.com', '127.0.0.1', 1, 'sales', 'x', '127.0.0.1', $1, false)`,
+      [smtp.port],
     );
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await hub?.close();
+    await smtp?.close();
     if (uiDir) rmSync(uiDir, { recursive: true, force: true });
   });
 
@@ -146,7 +152,17 @@ describe('admin UI in the browser', () => {
       const [out] = await hub.query(`SELECT actor_id, payload FROM activity WHERE kind = 'message_out' AND contact_id = $1`, [lead.contactId]);
       expect(out.actor_id).toBe(mira.id);
       expect(out.payload.text).toBe('Hello Zarina, we have the chairs.');
-      expect(await hub.query(`SELECT status FROM task WHERE id = $1`, [lead.taskId])).toEqual([{ status: 'done' }]);
+      // The callback task is done once the email is delivered (the outbox hands it to SMTP), not when queued.
+      const deadline = Date.now() + 15_000;
+      while (smtp.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(smtp.received.some((m) => (m.parsed.text ?? '').includes('Hello Zarina, we have the chairs.'))).toBe(true);
+      let task: Array<{ status: string }> = [];
+      while (Date.now() < deadline) {
+        task = await hub.query(`SELECT status FROM task WHERE id = $1`, [lead.taskId]);
+        if (task[0]?.status === 'done') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(task).toEqual([{ status: 'done' }]);
 
       // A note goes the same way.
       await composer.getByRole('tab', { name: 'Note' }).click();

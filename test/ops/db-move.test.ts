@@ -1,5 +1,4 @@
 import { IntakeService } from '@leadline/core';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { dbMoveCommand } from '../../apps/hub/src/cli/db-move';
 import { moveDatabase } from '../../apps/hub/src/database/move/move-database';
 import { raiseFormRateLimit } from '../http/http-helpers';
 import { postgresReachable, scratchDatabase } from '../support/postgres-server';
+import { postGenericCall } from '../support/pbx';
 import { TestHub, type InjectResponse } from '../support/test-hub';
 
 const SECRET = 'pbx-shared-secret-0123456789';
@@ -90,10 +90,7 @@ describe('db:move from the embedded database to PostgreSQL', () => {
       expect((await hub.request({ method: 'PATCH', url: `/api/deals/${leads[4].dealId}`, token: admin, body: { stage: 'lost', lostReason: 'too expensive' } })).status).toBe(200);
       expect((await hub.request({ method: 'PATCH', url: `/api/deals/${leads[5].dealId}`, token: admin, body: { stage: 'won' } })).status).toBe(200);
       // A phone lead with an answered call and a recording, through the PBX webhook.
-      const pbx = (body: unknown) => {
-        const raw = JSON.stringify(body);
-        return hub.request({ method: 'POST', url: '/api/inbound/telephony/generic', body: raw, headers: { 'x-leadline-signature': `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}` } });
-      };
+      const pbx = (body: unknown) => postGenericCall(hub, SECRET, body);
       expect((await pbx({ callId: 'move-1', event: 'started', direction: 'inbound', from: '+79035550303', to: '+74951234567', callerName: 'Caller' })).status).toBe(200);
       expect((await pbx({ callId: 'move-1', event: 'completed', answered: true, manager: { phone: '+79161110001' }, durationSeconds: 70, sequence: 2 })).status).toBe(200);
       expect((await pbx({ callId: 'move-1', event: 'recording', recording: { url: 'https://pbx.example.com/rec/m.mp3', durationSeconds: 70 } })).status).toBe(200);

@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { expectError, raiseFormRateLimit } from '../http/http-helpers';
+import { postGenericCall } from '../support/pbx';
 import { TestHub } from '../support/test-hub';
 
 const SECRET = 'pbx-shared-secret-0123456789';
@@ -17,10 +17,7 @@ describe('personal data export and erasure', () => {
   let emailId: string;
   let attachmentId: string;
 
-  const pbx = (body: unknown) => {
-    const raw = JSON.stringify(body);
-    return hub.request({ method: 'POST', url: '/api/inbound/telephony/generic', body: raw, headers: { 'x-leadline-signature': `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}` } });
-  };
+  const pbx = (body: unknown) => postGenericCall(hub, SECRET, body);
   const count = async (sql: string, params: unknown[] = []) => Number((await hub.query<{ n: string }>(sql, params))[0].n);
 
   beforeAll(async () => {
