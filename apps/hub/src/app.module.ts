@@ -116,6 +116,7 @@ export class AppModule {
           pollMs: config.OUTBOX_POLL_MS,
           maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
           leaseSeconds: config.OUTBOX_LEASE_SECONDS,
+          batchSize: config.OUTBOX_CONCURRENCY,
         }),
         WebFormModule,
         TelephonyModule.forRoot(telephonyOptionsFrom(config)),

@@ -53,6 +53,7 @@ export const envSchema = z
     OUTBOX_POLL_MS: int('OUTBOX_POLL_MS', 50, 60_000, 1000),
     OUTBOX_MAX_ATTEMPTS: int('OUTBOX_MAX_ATTEMPTS', 1, 100, 8),
     OUTBOX_LEASE_SECONDS: int('OUTBOX_LEASE_SECONDS', 10, 86_400, 120),
+    OUTBOX_CONCURRENCY: int('OUTBOX_CONCURRENCY', 1, 200, 10),
     ADMIN_EMAIL: optionalString
       .transform((v) => (v ?? 'admin@leadline.local').toLowerCase())
       .refine((v) => /^[^\s@]+@[^\s@]+$/.test(v), 'ADMIN_EMAIL must be an email address'),

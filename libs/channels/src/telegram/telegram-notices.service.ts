@@ -36,21 +36,24 @@ export class TelegramNoticesService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * One statement: the recipients (as ManagerDirectory.byId / admins() choose them: active and bound
+   * to a chat) are read in the INSERT that queues their rows.
+   */
   async relay(notice: OutboxDelivery): Promise<void> {
     const recipients =
-      notice.kind === OutboxKind.NotifyManager
-        ? [await this.directory.byId(String(notice.payload.managerId))].filter((m): m is BoundManager => !!m)
-        : notice.kind === OutboxKind.NotifyAdmins
-          ? await this.directory.admins()
-          : [];
-    for (const m of recipients) {
-      const payload = { ...notice.payload, sourceKind: notice.kind, sourceOutboxId: notice.id, recipientId: m.id, relayKey: `${notice.id}:${m.id}` };
-      await this.db.query(
-        `INSERT INTO outbox (kind, payload, next_attempt_at) VALUES ($1, $2, $3)
-         ON CONFLICT ((payload->>'relayKey')) WHERE kind = 'telegram.notice' DO NOTHING`,
-        [TelegramOutboxKind.Notice, JSON.stringify(payload), this.clock.now()],
-      );
-    }
+      notice.kind === OutboxKind.NotifyManager ? `m.id = $5::uuid` : notice.kind === OutboxKind.NotifyAdmins ? `m.role = 'admin'` : null;
+    if (!recipients) return;
+    const payload = { ...notice.payload, sourceKind: notice.kind, sourceOutboxId: notice.id };
+    await this.db.query(
+      `INSERT INTO outbox (kind, payload, next_attempt_at)
+       SELECT $1::text, $2::jsonb || jsonb_build_object('recipientId', m.id::text, 'relayKey', $4::text || ':' || m.id::text), $3::timestamptz
+         FROM manager m
+        WHERE ${recipients} AND m.active AND m.telegram_chat_id IS NOT NULL
+        ORDER BY m.created_at
+       ON CONFLICT ((payload->>'relayKey')) WHERE kind = 'telegram.notice' DO NOTHING`,
+      [TelegramOutboxKind.Notice, JSON.stringify(payload), this.clock.now(), notice.id, ...(notice.kind === OutboxKind.NotifyManager ? [String(notice.payload.managerId)] : [])],
+    );
   }
 
   async deliver(delivery: OutboxDelivery): Promise<void> {

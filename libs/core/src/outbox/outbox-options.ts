@@ -8,7 +8,7 @@ export interface OutboxOptions {
   maxAttempts: number;
   /** A row claimed longer ago than this is taken to belong to a crashed worker and is claimed again. */
   leaseSeconds: number;
-  /** Rows claimed per poll. */
+  /** Deliveries under way at once in this process (OUTBOX_CONCURRENCY); a claim takes at most the free slots. */
   batchSize: number;
 }
 

@@ -25,6 +25,8 @@ const LEASE_EXPIRED = 'lease expired: a worker claimed the message and stopped b
 const MAX_ERROR_LENGTH = 2000;
 /** A provider asking for more than this is asked again after it (the row stays pending, nothing is lost). */
 const MAX_DEFER_MS = 60 * 60_000;
+/** Rows marked done in one statement at most. */
+const MAX_DONE_BATCH = 200;
 
 /**
  * Delivers outbox rows after their transaction committed. A claim takes due rows with
@@ -56,6 +58,9 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private backlog = false;
   private stopped = false;
   private readonly unsubscribe: Array<() => void> = [];
+  /** Delivered rows waiting for their done mark, and the mark under way (see markDone). */
+  private readonly doneQueue: Array<{ id: string; token: string; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private marking: Promise<void> | null = null;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -229,13 +234,42 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       } else this.log.warn(line);
       return status;
     }
-    await this.db.query(
-      `UPDATE outbox SET status = 'done', attempts = attempts + 1, last_error = NULL, claimed_at = NULL, claim_token = NULL, updated_at = now()
-        WHERE id = $1 AND claim_token = $2`,
-      [message.id, token],
-    );
+    await this.markDone(message.id, token);
     this.log.debug({ msg: 'outbox delivered', outboxId: message.id, kind: message.kind, attempt: message.attempts + 1 });
     return 'done';
+  }
+
+  /**
+   * Marks a delivered row done (only while we still hold the claim). Deliveries finishing while a mark
+   * is under way are marked together in the next statement: one round trip for many rows under load,
+   * no wait at all when quiet. Each caller still resolves only once its own row is marked.
+   */
+  private markDone(id: string, token: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.doneQueue.push({ id, token, resolve, reject });
+      if (!this.marking) this.marking = this.flushDone();
+    });
+  }
+
+  private async flushDone(): Promise<void> {
+    try {
+      while (this.doneQueue.length > 0) {
+        const batch = this.doneQueue.splice(0, MAX_DONE_BATCH);
+        try {
+          await this.db.query(
+            `UPDATE outbox o SET status = 'done', attempts = o.attempts + 1, last_error = NULL, claimed_at = NULL, claim_token = NULL, updated_at = now()
+               FROM unnest($1::uuid[], $2::uuid[]) AS d(id, token)
+              WHERE o.id = d.id AND o.claim_token = d.token`,
+            [batch.map((d) => d.id), batch.map((d) => d.token)],
+          );
+          for (const d of batch) d.resolve();
+        } catch (err) {
+          for (const d of batch) d.reject(err);
+        }
+      }
+    } finally {
+      this.marking = null;
+    }
   }
 
   private async notifyDead(message: OutboxDelivery, error: string): Promise<void> {
