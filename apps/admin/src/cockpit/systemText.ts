@@ -29,9 +29,44 @@ export function systemText(payload: Record<string, unknown>, t: T): string | nul
       return t('system.called_back', { minutes: num(params.minutes) });
     case 'answered_by':
       return t('system.answered_by', { via: label(t, 'channel', params.via), minutes: num(params.minutes) });
+    case 'call':
+      return callLine(payload, t);
     default:
       return null;
   }
+}
+
+/** 192 → "3:12" (talk time reads the same in every language). */
+function talkTime(seconds: unknown): string {
+  const s = Math.max(0, Math.round(typeof seconds === 'number' ? seconds : Number(seconds) || 0));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
+}
+
+/**
+ * A call's timeline line ("incoming call, answered by Anna, 3:12", "outgoing call by Boris: busy
+ * (attempt 2)") from the facts the hub stores on the call entry (code 'call'): direction, answered,
+ * status, managerName, durationSeconds, attempt, and correctionCode when the answer came late.
+ */
+function callLine(p: Record<string, unknown>, t: T): string {
+  const manager = typeof p.managerName === 'string' && p.managerName ? p.managerName : null;
+  const duration = talkTime(p.durationSeconds);
+  const attempt = typeof p.attempt === 'number' ? p.attempt : 0;
+  let text: string;
+  if (p.direction === 'inbound') {
+    if (p.answered === true) text = t('call.in_answered', { manager: manager ?? t('call.aManager'), duration });
+    else return attempt > 1 ? t('call.in_missed_attempt', { attempt }) : t('call.in_missed');
+  } else if (p.answered === true) {
+    text = manager ? t('call.out_answered', { manager, duration }) : t('call.out_answered_anon', { duration });
+  } else {
+    const outcome = t(p.status === 'failed' ? 'call.outcome.failed' : p.status === 'busy' ? 'call.outcome.busy' : 'call.outcome.no_answer');
+    text = manager ? t('call.out_unanswered', { manager, outcome }) : t('call.out_unanswered_anon', { outcome });
+    if (attempt > 1) text = t('call.attempt', { text, attempt });
+  }
+  if (p.correctionCode === 'answer_reported_late') text = t('call.correction.answer_reported_late', { text });
+  return text;
 }
 
 /**

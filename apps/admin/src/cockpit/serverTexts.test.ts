@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { translate, type MessageKey } from '../i18n';
+import { noticeText } from './notices';
+import { systemText } from './systemText';
+
+const en = (key: MessageKey, vars?: Record<string, string | number>) => translate('en', key, vars);
+const ru = (key: MessageKey, vars?: Record<string, string | number>) => translate('ru', key, vars);
+
+// Payloads as the hub stores them (code + facts, English `text` beside them for API consumers).
+const inboundAnswered = { code: 'call', direction: 'inbound', status: 'completed', answered: true, durationSeconds: 192, managerName: 'Anna', text: 'incoming call, answered by Anna, 3:12' };
+const inboundMissed = { code: 'call', direction: 'inbound', status: 'no-answer', answered: false, durationSeconds: 0, managerName: null, attempt: 2, text: 'missed call (attempt 2)' };
+const outboundBusy = { code: 'call', direction: 'outbound', status: 'busy', answered: false, durationSeconds: 0, managerName: 'Boris', attempt: 3, text: 'outgoing call by Boris, busy (attempt 3)' };
+const corrected = { ...inboundAnswered, correctionCode: 'answer_reported_late', correction: 'first logged as missed; the answer was reported late' };
+
+describe('call lines from code + facts', () => {
+  it('reads in English', () => {
+    expect(systemText(inboundAnswered, en)).toBe('Incoming call, answered by Anna, 3:12');
+    expect(systemText(inboundMissed, en)).toBe('Missed call (attempt 2)');
+    expect(systemText({ ...inboundMissed, attempt: 1 }, en)).toBe('Missed call');
+    expect(systemText(outboundBusy, en)).toBe('Outgoing call by Boris: busy (attempt 3)');
+    expect(systemText({ ...outboundBusy, status: 'failed', managerName: null, attempt: 1 }, en)).toBe('Outgoing call: failed');
+    expect(systemText({ ...outboundBusy, answered: true, durationSeconds: 3725, attempt: 1 }, en)).toBe('Outgoing call by Boris, 1:02:05');
+    expect(systemText(corrected, en)).toBe('Incoming call, answered by Anna, 3:12 (first logged as missed; the answer was reported late)');
+  });
+
+  it('reads in Russian (an entry written in English reads in Russian later)', () => {
+    expect(systemText(inboundAnswered, ru)).toBe('Входящий звонок, ответил(а) Anna, 3:12');
+    expect(systemText(inboundMissed, ru)).toBe('Пропущенный звонок (попытка 2)');
+    expect(systemText(outboundBusy, ru)).toBe('Исходящий звонок, звонил(а) Boris: занято (попытка 3)');
+    expect(systemText({ ...outboundBusy, status: 'no-answer', attempt: 1 }, ru)).toBe('Исходящий звонок, звонил(а) Boris: не ответили');
+    expect(systemText({ ...inboundAnswered, managerName: null }, ru)).toBe('Входящий звонок, ответил(а) менеджер, 3:12');
+    expect(systemText(corrected, ru)).toBe('Входящий звонок, ответил(а) Anna, 3:12 (сначала записан как пропущенный; об ответе сообщили с опозданием)');
+  });
+
+  it('leaves old rows without a code to their stored text', () => {
+    expect(systemText({ text: 'incoming call, answered by Anna, 3:12' }, ru)).toBeNull();
+  });
+});
+
+describe('notices added this session, in the reader language', () => {
+  const cases: Array<{ event: string; payload: Record<string, unknown>; en: string; ru: string }> = [
+    {
+      event: 'call_missed_withdrawn',
+      payload: { from: '+79991234567', answeredBy: 'Anna', answeredByName: 'Anna', durationSeconds: 72 },
+      en: 'Not missed: Anna answered the call from Ivan (1:12), no call back needed',
+      ru: 'Не пропущен: Anna ответил(а) на звонок от Ivan (1:12), перезванивать не нужно',
+    },
+    {
+      // An older row: the English fallback "a manager" is never shown to a Russian reader.
+      event: 'call_missed_withdrawn',
+      payload: { answeredBy: 'a manager', durationSeconds: 5 },
+      en: 'Not missed: a manager answered the call from Ivan (0:05), no call back needed',
+      ru: 'Не пропущен: менеджер ответил(а) на звонок от Ivan (0:05), перезванивать не нужно',
+    },
+    {
+      event: 'escalation_undone',
+      payload: { toManagerName: 'Anna', from: '+79991234567' },
+      en: 'Ivan goes back to Anna: the call was answered (reported late)',
+      ru: 'Ivan возвращается к Anna: на звонок ответили (сообщено с опозданием)',
+    },
+    {
+      event: 'escalation_withdrawn',
+      payload: { answeredBy: 'Boris', answeredByName: 'Boris' },
+      en: 'Escalation withdrawn: Boris answered the call from Ivan (reported late)',
+      ru: 'Эскалация отменена: Boris ответил(а) на звонок от Ivan (сообщено с опозданием)',
+    },
+    { event: 'deal_reassigned', payload: { toManagerName: 'Boris', rule: 'manual' }, en: 'Ivan was handed over to Boris', ru: 'Ivan передан(а) менеджеру Boris' },
+    { event: 'deal_merged', payload: { mergedDealId: 'd2' }, en: 'Ivan: duplicate deals merged into one', ru: 'Ivan: дублирующиеся сделки объединены' },
+    { event: 'task_created', payload: { title: 'Send the offer' }, en: 'New task for Ivan: Send the offer', ru: 'Новая задача по Ivan: Send the offer' },
+    { event: 'message_failed', payload: { reason: 'bounced', channel: 'email' }, en: 'Email to Ivan bounced: not delivered', ru: 'Письмо для Ivan вернулось: не доставлено' },
+    { event: 'message_failed', payload: { reason: 'blocked', channel: 'telegram' }, en: 'Ivan blocked the bot: the message was not delivered', ru: 'Ivan заблокировал(а) бота: сообщение не доставлено' },
+    { event: 'message_failed', payload: { reason: 'failed', channel: 'telegram' }, en: 'Message to Ivan was not delivered', ru: expect.any(String) as unknown as string },
+    { event: 'call_missed', payload: { from: '+79991234567', attempt: 2 }, en: 'Missed call from Ivan (attempt 2)', ru: 'Пропущенный звонок от Ivan (попытка 2)' },
+    { event: 'contact_routed', payload: { toManagerName: 'Boris' }, en: 'Your client Ivan went to Boris', ru: expect.any(String) as unknown as string },
+  ];
+  for (const c of cases) {
+    it(`${c.event} ${JSON.stringify(c.payload)}`, () => {
+      const n = { event: c.event, payload: c.payload, contactName: 'Ivan' };
+      expect(noticeText(n, en)).toEqual(c.en);
+      expect(noticeText(n, ru)).toEqual(c.ru);
+      expect(noticeText(n, ru)).not.toMatch(/[a-z]{4,} [a-z]{4,}/); // no English sentence in Russian
+    });
+  }
+
+  it('a form email that could not be read names its subject', () => {
+    const n = { event: 'form_email_unreadable', payload: { subject: 'Website form', from: 'forms@site.example' }, contactName: null };
+    expect(noticeText(n, en)).toBe('A form email could not be read: Website form');
+    expect(noticeText(n, ru)).toBe('Не удалось разобрать письмо с формы: Website form');
+  });
+
+  it('every event the hub enqueues has its own text (none falls back to the generic line)', () => {
+    const events = ['lead', 'repeat_lead', 'message_in', 'lead_assigned', 'deal_unassigned', 'contact_routed', 'task_reminder', 'task_overdue', 'task_escalated', 'call_missed', 'message_failed', 'call_missed_withdrawn', 'escalation_undone', 'escalation_withdrawn', 'deal_reassigned', 'deal_merged', 'form_email_unreadable', 'task_created'];
+    for (const event of events) {
+      const generic = translate('ru', 'notice.other', { event: event.replace(/_/g, ' '), name: 'Ivan' });
+      expect(noticeText({ event, payload: {}, contactName: 'Ivan' }, ru), event).not.toBe(generic);
+    }
+  });
+});
