@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { translate, type MessageKey } from '../i18n';
 import { noticeText } from './notices';
-import { systemText } from './systemText';
+import { assignmentReason, systemText } from './systemText';
 
 const en = (key: MessageKey, vars?: Record<string, string | number>) => translate('en', key, vars);
 const ru = (key: MessageKey, vars?: Record<string, string | number>) => translate('ru', key, vars);
@@ -94,5 +94,38 @@ describe('notices added this session, in the reader language', () => {
       const generic = translate('ru', 'notice.other', { event: event.replace(/_/g, ' '), name: 'Ivan' });
       expect(noticeText({ event, payload: {}, contactName: 'Ivan' }, ru), event).not.toBe(generic);
     }
+  });
+});
+
+describe('assignment reasons from the facts the hub stores', () => {
+  const rr = { rule: 'round_robin', reason: 'round robin, 3 eligible of 5: Boris paused, Vera at capacity', params: { eligible: 3, total: 5, excluded: [{ name: 'Boris', why: 'paused' }, { name: 'Vera', why: 'at_capacity' }] } };
+  it('round robin with who was left out', () => {
+    expect(assignmentReason(rr, en)).toBe('next in turn, 3 of 5 could take it: Boris paused, Vera at capacity');
+    expect(assignmentReason(rr, ru)).toBe('по очереди, могли взять 3 из 5: Boris — на паузе, Vera — загружен(а) полностью');
+  });
+  it('no active managers / nobody eligible', () => {
+    const none = { rule: 'queue', reason: 'no active managers: waiting in the unassigned queue', params: { eligible: 0, total: 0, excluded: [] } };
+    expect(assignmentReason(none, en)).toBe('no active managers, waiting in the queue');
+    expect(assignmentReason(none, ru)).toBe('нет активных менеджеров, ждёт в очереди');
+    const off = { rule: 'queue', reason: 'x', params: { eligible: 0, total: 1, excluded: [{ name: 'Anna', why: 'off_shift' }] } };
+    expect(assignmentReason(off, en)).toBe('nobody could take it, waiting in the queue: Anna off shift');
+    expect(assignmentReason(off, ru)).toBe('никто не мог взять, ждёт в очереди: Anna — не на смене');
+  });
+  it('passed-over owner, from the queue, escalation, escalation undone', () => {
+    const passed = { ...rr, params: { ...rr.params, excluded: [], passedOwner: { name: 'Anna', why: 'paused' } } };
+    expect(assignmentReason(passed, en)).toBe("the client's manager Anna is paused; next in turn, 3 of 5 could take it");
+    expect(assignmentReason(passed, ru)).toBe('менеджер клиента Anna — на паузе; по очереди, могли взять 3 из 5');
+    const queued = { rule: 'sticky', reason: 'from the unassigned queue, sticky owner', params: { fromQueue: true } };
+    expect(assignmentReason(queued, en)).toBe('from the queue: returning client, same manager');
+    expect(assignmentReason(queued, ru)).toMatch(/^из очереди: /);
+    const esc = { rule: 'round_robin', reason: 'escalated: …', params: { eligible: 1, total: 2, excluded: [{ name: 'Anna', why: 'escalated_from' }], escalated: { fromName: 'Anna', minutes: 30, taskKind: 'callback', title: 'Call back' } } };
+    expect(assignmentReason(esc, en)).toBe('escalated: Anna did not call back within 30 min; next in turn, 1 of 2 could take it: Anna was late');
+    expect(assignmentReason(esc, ru)).toBe('эскалация: Anna не перезвонил(а) за 30 мин; по очереди, могли взять 1 из 2: Anna — опоздал(а)');
+    const undone = { rule: 'manual', reason: 'escalation undone: …', params: { escalationUndone: { from: '+79991234567', answeredAt: '2026-11-23T08:17:15Z', managerName: 'Anna' } } };
+    expect(assignmentReason(undone, en)).toBe('escalation undone: Anna answered the call (reported late), so the callback was not missed');
+    expect(assignmentReason(undone, ru)).toBe('эскалация отменена: Anna ответил(а) на звонок (сообщено с опозданием), перезвон не был пропущен');
+  });
+  it('old rows without params keep the short label', () => {
+    expect(assignmentReason({ rule: 'round_robin', reason: 'round robin, 3 eligible of 5' }, ru)).toBe(translate('ru', 'assign.round_robin'));
   });
 });

@@ -70,10 +70,16 @@ function callLine(p: Record<string, unknown>, t: T): string {
 }
 
 /**
- * Why a deal went to whom, in the reader's language, from the assignment rule (the English reason
- * with its details stays available as a tooltip).
+ * Why a deal went to whom, in the reader's language. Rows written since the hub stores the facts
+ * (`params`: eligible of total, who was left out and why, passed-over owner, escalation) read in full
+ * ("next in turn, 3 of 5 could take it: B paused"); older rows fall back to the rule's short label.
  */
 export function assignmentReason(payload: Record<string, unknown>, t: T): string | null {
+  const params = payload.params && typeof payload.params === 'object' ? (payload.params as AssignmentParams) : null;
+  if (params) {
+    const text = assignmentReasonFromParams(payload.rule, params, t);
+    if (text) return text;
+  }
   const reason = typeof payload.reason === 'string' ? payload.reason : '';
   if (reason.startsWith('escalated')) return t('assign.escalated');
   if (reason.startsWith('from the unassigned queue')) return t('assign.fromQueue');
@@ -84,4 +90,40 @@ export function assignmentReason(payload: Record<string, unknown>, t: T): string
     if (text !== `assign.${rule}`) return text;
   }
   return reason || null;
+}
+
+/** The shape core's AssignmentParams is stored in (libs/core/src/assignment/assignment.service.ts). */
+interface AssignmentParams {
+  eligible?: number;
+  total?: number;
+  excluded?: Array<{ name?: string; why?: string }>;
+  passedOwner?: { name?: string; why?: string };
+  fromQueue?: boolean;
+  escalated?: { fromName?: string | null; minutes?: number; taskKind?: string; title?: string };
+  escalationUndone?: { from?: string | null; answeredAt?: string; managerName?: string };
+}
+
+function assignmentReasonFromParams(rule: unknown, p: AssignmentParams, t: T): string | null {
+  if (p.escalationUndone) return t('assign.escalationUndone', { manager: String(p.escalationUndone.managerName ?? '') });
+  const why = (code: unknown) => label(t, 'assign.why', code);
+  const excluded = (p.excluded ?? []).map((e) => t('assign.excludedOne', { name: String(e.name ?? ''), why: why(e.why) })).join(', ');
+  const withExcluded = (text: string) => (excluded ? t('assign.withExcluded', { text, excluded }) : text);
+  let text: string | null = null;
+  if (rule === 'round_robin' && typeof p.eligible === 'number' && typeof p.total === 'number') {
+    text = withExcluded(t('assign.roundRobinOf', { eligible: p.eligible, total: p.total }));
+  } else if (rule === 'queue' && typeof p.total === 'number') {
+    text = p.total === 0 ? t('assign.noManagers') : withExcluded(t('assign.noEligible'));
+  } else if (typeof rule === 'string') {
+    const k = `assign.${rule}`;
+    text = t(k as MessageKey) === k ? null : t(k as MessageKey);
+  }
+  if (!text) return null;
+  if (p.passedOwner) text = t('assign.passedOwner', { name: String(p.passedOwner.name ?? ''), why: why(p.passedOwner.why), text });
+  if (p.fromQueue) text = t('assign.fromQueueThen', { text });
+  if (p.escalated) {
+    const late = p.escalated.taskKind === 'callback' ? 'assign.lateCallback' : 'assign.lateTask';
+    const who = p.escalated.fromName || t('assign.nobody');
+    text = t('assign.escalatedThen', { late: t(late, { name: who, minutes: Number(p.escalated.minutes) || 0, title: String(p.escalated.title ?? '') }), text });
+  }
+  return text;
 }

@@ -236,7 +236,13 @@ export class CallReconciliation {
     await this.assignment.apply(
       em,
       { id: call.deal_id, contactId: call.contact_id },
-      { managerId: backTo, managerName: manager.name, rule: 'manual', reason },
+      {
+        managerId: backTo,
+        managerName: manager.name,
+        rule: 'manual',
+        reason,
+        params: { escalationUndone: { from: call.from_number, answeredAt: answeredAt.toISOString(), managerName: manager.name } },
+      },
       null,
       { taskId: call.task_id, callId: call.id, escalationUndone: true, takenFromManagerId: to },
     );

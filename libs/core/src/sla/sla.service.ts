@@ -194,13 +194,17 @@ export class SlaService {
       if (escalationPolicy === 'reassign' && t.assignee_id && t.follows_owner) {
         let decision = reassigned.get(t.deal_id);
         if (!decision) {
-          decision = await this.assignment.roundRobin(em, { id: t.assignee_id, reason: 'escalated from' });
+          decision = await this.assignment.roundRobin(em, { id: t.assignee_id, why: 'escalated_from' });
           reassigned.set(t.deal_id, decision);
           if (decision.managerId) {
             await this.assignment.apply(
               em,
               { id: t.deal_id, contactId: t.contact_id },
-              { ...decision, reason: `escalated: ${late}; ${decision.reason}` },
+              {
+                ...decision,
+                reason: `escalated: ${late}; ${decision.reason}`,
+                params: { ...decision.params, escalated: { fromName: t.assignee_name, minutes: escalationMinutes, taskKind: t.kind, title: t.title } },
+              },
               null,
               { taskId: t.id, escalatedFrom: t.assignee_id },
             );
