@@ -1,4 +1,4 @@
-import { Clock, OutboxKind, type OutboxDelivery } from '@leadline/core';
+import { Clock, formatDuration, formatPhoneForPeople, OutboxKind, type OutboxDelivery } from '@leadline/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -103,6 +103,16 @@ export class TelegramNoticesService {
         return this.line(manager, t.notice.dealMerged(title, await this.managerName(p.toManagerId)), p);
       case 'contact_routed':
         return this.line(manager, t.notice.contactRouted(await this.contactName(p.contactId), String(p.why ?? ''), str(p.toManagerName)), p);
+      case 'call_missed_withdrawn': {
+        const at = str(p.answeredAt) ? when(p.answeredAt) : null;
+        return this.line(manager, t.notice.missedCallWithdrawn(formatPhoneForPeople(str(p.from)), str(p.answeredByName), at, formatDuration(Number(p.durationSeconds ?? 0))), p);
+      }
+      case 'escalation_undone':
+        return this.dealNotice(manager, t.notice.escalationUndone(title, str(p.toManagerName) ?? '—'), p);
+      case 'escalation_withdrawn':
+        return this.line(manager, t.notice.escalationWithdrawn(title, str(p.answeredByName)), p);
+      case 'form_email_unreadable':
+        return this.dealNotice(manager, t.notice.formEmailUnreadable(str(p.subject) ?? '—', str(p.from) ?? '—'), p);
       default:
         return this.line(manager, `${t.notice.other(event || delivery.kind)}${title ? `: ${title}` : ''}`, p);
     }
