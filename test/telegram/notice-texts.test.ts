@@ -56,6 +56,18 @@ describe('Telegram manager bot: follow-up notices in the manager language', () =
     expect(withdrawn.ru).toBe('↩️ Эскалация отменена: Callback +7 916. На звонок ответил(а) менеджер (сообщено с опозданием), перезвон не был пропущен.');
   });
 
+  it('an escalation and a routed contact say why in the manager language', async () => {
+    const esc = await notify({ event: 'task_escalated', title: 'Callback Ivan', assigneeName: 'Anna', taskKind: 'callback', lateMinutes: 10, outcome: 'nobody_else_eligible', reason: 'Anna did not call back within 10 min; nobody else eligible: …' });
+    expect(esc.en).toContain('⚠️ Escalated: Callback Ivan. Anna did not call back within 10 min. Nobody else could take the deal.');
+    expect(esc.ru).toContain('⚠️ Эскалация: Callback Ivan. Anna не перезвонил(а) за 10 мин. Больше некому передать сделку.');
+    // A notice queued before the facts were stored keeps its sentence.
+    const old = await notify({ event: 'task_escalated', title: 'Callback Ivan', reason: 'Anna did not call back within 10 min' });
+    expect(old.ru).toContain('⚠️ Эскалация: Callback Ivan. Anna did not call back within 10 min');
+    const routed = await notify({ event: 'contact_routed', why: 'paused', whyCode: 'paused', toManagerName: 'Boris' });
+    expect(routed.ru).toMatch(/пока вы были недоступны \(на паузе\): новый лид получил\(а\) Boris/);
+    expect(routed.en).toMatch(/while you were paused: the new lead went to Boris/);
+  });
+
   it('a form mail nobody could read', async () => {
     const got = await notify({ event: 'form_email_unreadable', title: 'Lead', subject: 'New submission', from: 'forms@site.example' });
     expect(got.en).toContain('📧 A form email could not be read (“New submission” from forms@site.example)');

@@ -78,7 +78,7 @@ export class TelegramNoticesService {
         return this.dealNotice(manager, header, p);
       }
       case 'task_escalated':
-        return this.dealNotice(manager, t.notice.escalated(title, String(p.reason ?? '')), p);
+        return this.dealNotice(manager, t.notice.escalated(title, escalationReason(t, p)), p);
       case 'call_missed':
         return this.dealNotice(manager, t.notice.missedCall(String(p.from ?? '—'), Number(p.attempt ?? 1)), p);
       case 'deal_reassigned':
@@ -102,7 +102,7 @@ export class TelegramNoticesService {
       case 'deal_merged':
         return this.line(manager, t.notice.dealMerged(title, await this.managerName(p.toManagerId)), p);
       case 'contact_routed':
-        return this.line(manager, t.notice.contactRouted(await this.contactName(p.contactId), String(p.why ?? ''), str(p.toManagerName)), p);
+        return this.line(manager, t.notice.contactRouted(await this.contactName(p.contactId), t.notice.whyAway[String(p.whyCode)] ?? String(p.why ?? ''), str(p.toManagerName)), p);
       case 'call_missed_withdrawn': {
         const at = str(p.answeredAt) ? when(p.answeredAt) : null;
         return this.line(manager, t.notice.missedCallWithdrawn(formatPhoneForPeople(str(p.from)), str(p.answeredByName), at, formatDuration(Number(p.durationSeconds ?? 0))), p);
@@ -215,4 +215,16 @@ export class TelegramNoticesService {
     const [m] = await this.db.query(`SELECT name FROM manager WHERE id = $1`, [managerId]);
     return m?.name ?? null;
   }
+}
+
+/**
+ * Why a task escalated, in the manager's language, from the facts on the notice (lateness in minutes,
+ * whose task, whether anyone else could take it); a notice queued before those facts were stored keeps
+ * its English sentence.
+ */
+function escalationReason(t: BotTexts, p: NoticePayload): string {
+  if (typeof p.lateMinutes !== 'number') return String(p.reason ?? '');
+  const who = str(p.assigneeName) ?? '—';
+  const late = p.taskKind === 'callback' ? t.notice.lateCallback(who, p.lateMinutes) : t.notice.lateTask(who, p.lateMinutes);
+  return p.outcome === 'nobody_else_eligible' ? `${late} ${t.notice.nobodyElse}` : late;
 }

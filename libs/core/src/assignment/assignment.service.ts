@@ -49,7 +49,7 @@ export interface AssignmentDecision {
   /** The facts of `reason`, for the reader's language. */
   params?: AssignmentParams;
   /** The contact's owner, passed over because paused or off shift: told who got their contact's lead. */
-  passedOwner?: { id: string; name: string; why: string };
+  passedOwner?: { id: string; name: string; why: string; whyCode: Unavailability };
 }
 
 /** The contact's owner as the sticky rule needs it (read with the contact, only while active). */
@@ -111,7 +111,7 @@ export class AssignmentService {
       ...decision,
       reason: `sticky owner ${activeOwner.name} ${why}; ${decision.reason}`,
       params: { ...decision.params, passedOwner: { name: activeOwner.name, why: code } },
-      passedOwner: { id: activeOwner.id, name: activeOwner.name, why },
+      passedOwner: { id: activeOwner.id, name: activeOwner.name, why, whyCode: code },
     };
   }
 
@@ -135,6 +135,7 @@ export class AssignmentService {
         dealId: deal.id,
         contactId: deal.contactId,
         why: owner.why,
+        whyCode: owner.whyCode,
         toManagerId: decision.managerId,
         toManagerName: decision.managerName,
         ...extra,

@@ -250,7 +250,8 @@ export class SlaService {
     await this.timeline.record(em, escalationActivity(t, now, detail));
     await this.outbox.enqueue(em, {
       kind: OutboxKind.NotifyAdmins,
-      payload: { event: 'task_escalated', assigneeId: t.assignee_id, assigneeName: t.assignee_name, reason: detail.reason, ...refs(t) },
+      // outcome and the lateness facts beside the English reason: the bot and the UI word it in the reader's language.
+      payload: { event: 'task_escalated', assigneeId: t.assignee_id, assigneeName: t.assignee_name, reason: detail.reason, outcome: detail.outcome, taskKind: t.kind, lateMinutes: this.options.sla.escalationMinutes, ...refs(t) },
     });
   }
 }
