@@ -23,7 +23,7 @@ const UNAVAILABILITY_TEXT: Record<Unavailability, string> = {
 
 /**
  * The facts behind `reason`, stored on the timeline entry so the UI writes the sentence in the
- * reader's language ("round robin, 3 eligible of 5: B paused" / "по очереди, 3 из 5: B на паузе").
+ * reader's language ("next in turn, 3 of 5 could take it: B paused" / "по очереди, могли взять 3 из 5: B — на паузе").
  */
 export interface AssignmentParams {
   /** Round robin: how many could take it, of how many lead recipients (0 of 0: no active managers). */
