@@ -246,6 +246,35 @@ describe('email conversation round trip', () => {
     expect((await activities(clientId)).filter((a: any) => a.kind === 'message_in')).toHaveLength(1);
   });
 
+  it('a fresh thread to a client who wrote in Russian gets a Russian subject', async () => {
+    await deliverAndWait(
+      [
+        'From: Acme site <wordpress@acme.example>',
+        'To: crm@test.local',
+        'Reply-To: =?UTF-8?B?0JjQstCw0L0=?= <ru.client@client.example>',
+        'Subject: Acme "Quote request"',
+        'Message-ID: <cf7-notification-ru@acme.example>',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'From: Ivan <ru.client@client.example>',
+        'Subject: Quote request',
+        '',
+        'Message Body:',
+        'Нужно 30 стульев к пятнице, пришлите счёт.',
+        '',
+        '-- ',
+        'This e-mail was sent from a contact form on Acme (https://acme.example)',
+        '',
+      ].join('\r\n'),
+    );
+    const clientId = await contactOf('ru.client@client.example');
+    expect(clientId).toBeDefined();
+    const sent = await hub.request({ method: 'POST', url: `/api/contacts/${clientId}/messages`, token: admin, body: { text: 'Стулья есть, счёт во вложении.' } });
+    expect((await hub.query(`SELECT payload->>'subject' AS subject FROM outbox WHERE id = $1`, [sent.body.outboxId]))[0].subject).toBe('Ваше обращение');
+    await worker.runOnce(50);
+    expect(smtp.received[smtp.received.length - 1].parsed.subject).toBe('Ваше обращение');
+  });
+
   it('retries a refused send and, after the limit, shows it failed on the timeline', async () => {
     await deliverAndWait(plainMessage({ from: 'retry@client.example', messageId: '<retry-1@client.example>' }));
     const id = await contactOf('retry@client.example');

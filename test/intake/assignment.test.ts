@@ -41,6 +41,8 @@ describe('assignment', () => {
     const r = await lead();
     expect([ids.A, ids.D, ids.E]).toContain(r.ownerId);
     expect(await reasonOf(r.dealId)).toMatchObject({ rule: 'round_robin', reason: 'round robin, 3 eligible of 5: B paused, C at capacity' });
+    // The facts behind the sentence, for the UI to write it in the reader's language.
+    expect((await reasonOf(r.dealId)).params).toEqual({ eligible: 3, total: 5, excluded: [{ name: 'B', why: 'paused' }, { name: 'C', why: 'at_capacity' }] });
   });
 
   it('rotates in turn and respects capacity as deals stay open', async () => {
@@ -63,7 +65,7 @@ describe('assignment', () => {
     const [deal] = await hub.query(`SELECT owner_id FROM deal WHERE id = $1`, [queued.dealId]);
     expect(deal.owner_id).toBe(ids.P);
     expect((await hub.query(`SELECT assignee_id FROM task WHERE id = $1`, [queued.taskId]))[0].assignee_id).toBe(ids.P);
-    expect(await reasonOf(queued.dealId)).toMatchObject({ rule: 'round_robin', reason: expect.stringMatching(/^from the unassigned queue, round robin/) });
+    expect(await reasonOf(queued.dealId)).toMatchObject({ rule: 'round_robin', reason: expect.stringMatching(/^from the unassigned queue, round robin/), params: { fromQueue: true } });
   });
 
   it('gives leads in proportion to weight', async () => {
@@ -94,6 +96,7 @@ describe('assignment', () => {
     const again = await lead(phone);
     expect(again.ownerId).toBe(ids.Other);
     expect(await reasonOf(again.dealId)).toMatchObject({ rule: 'round_robin', reason: 'sticky owner Sticky paused; round robin, 1 eligible of 2: Sticky paused' });
+    expect((await reasonOf(again.dealId)).params).toMatchObject({ eligible: 1, total: 2, passedOwner: { name: 'Sticky', why: 'paused' } });
     // The contact stays Sticky's, and Sticky is told who took the lead.
     expect((await hub.query(`SELECT owner_id FROM contact WHERE id = $1`, [first.contactId]))[0].owner_id).toBe(ids.Sticky);
     const told = await hub.query(`SELECT payload FROM outbox WHERE payload->>'event' = 'contact_routed' AND payload->>'dealId' = $1`, [again.dealId]);
@@ -112,7 +115,7 @@ describe('assignment', () => {
     await team();
     const r = await lead();
     expect(r.ownerId).toBeNull();
-    expect(await reasonOf(r.dealId)).toMatchObject({ rule: 'queue', reason: 'no active managers: waiting in the unassigned queue' });
+    expect(await reasonOf(r.dealId)).toMatchObject({ rule: 'queue', reason: 'no active managers: waiting in the unassigned queue', params: { eligible: 0, total: 0 } });
   });
 
   it('fills capacity under concurrency without deadlocks or overshoot: the rest waits in the queue', async () => {

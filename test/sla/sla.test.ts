@@ -106,6 +106,7 @@ describe('SLA scheduler', () => {
       managerId: boris.id,
       rule: 'round_robin',
       reason: 'escalated: Anna did not call back within 10 min; round robin, 1 eligible of 2: Anna escalated from',
+      params: { eligible: 1, total: 2, excluded: [{ name: 'Anna', why: 'escalated_from' }], escalated: { fromName: 'Anna', minutes: 10, taskKind: 'callback' } },
     });
     expect(await activities(r.dealId, 'task_escalated')).toHaveLength(1);
     const toBoris = await notices(r.taskId, 'lead_assigned');

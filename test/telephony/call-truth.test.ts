@@ -116,6 +116,8 @@ describe('call truth: Twilio callbacks in any order and late', () => {
     expect(activities[0].payload).toMatchObject({ answered: true, durationSeconds: 120, correctedFrom: 'call_missed', managerName: ownerName });
     expect(activities[0].payload.text).toBe(`incoming call, answered by ${ownerName}, 2:00 (first logged as missed; the answer was reported late)`);
     expect(activities[0].payload.attempt).toBeUndefined();
+    // The UI renders the line from these facts in the reader's language.
+    expect(activities[0].payload).toMatchObject({ code: 'call', direction: 'inbound', correctionCode: 'answer_reported_late' });
     // The managers report counts it as an answered call of the owner.
     expect((await hub.query(`SELECT kind, answered, talk_seconds, manager_id FROM call_fact WHERE activity_id = $1`, [missed.id]))[0]).toEqual({
       kind: 'call_in',
@@ -137,6 +139,8 @@ describe('call truth: Twilio callbacks in any order and late', () => {
     expect(undone.payload.reason).toMatch(new RegExp(`^escalation undone: the call from .* at 11:17 was answered by ${ownerName}`));
     const told = await hub.query(`SELECT payload FROM outbox WHERE payload->>'event' = 'escalation_undone' AND payload->>'callId' = $1`, [call.id]);
     expect(told.map((r: { payload: { managerId: string } }) => r.payload.managerId)).toEqual([escalatedTo]);
+    expect(undone.payload.params).toEqual({ escalationUndone: { from: call.from_number, answeredAt: '2026-11-23T08:17:15.000Z', managerName: ownerName } });
+    expect(told[0].payload).toMatchObject({ toManagerName: ownerName, from: call.from_number, answeredAt: '2026-11-23T08:17:15.000Z' });
 
     // The missed-call notice is withdrawn: marked in the in-app list, and a follow-up says who answered.
     await hub.app.get(OutboxWorker).runOnce(100);
@@ -145,6 +149,7 @@ describe('call truth: Twilio callbacks in any order and late', () => {
     const followUps = await hub.query(`SELECT manager_id, payload FROM notification WHERE event = 'call_missed_withdrawn' AND payload->>'callId' = $1`, [call.id]);
     expect(followUps).toHaveLength(1);
     expect(followUps[0].manager_id).toBe(owner.managerId);
+    expect(followUps[0].payload).toMatchObject({ answeredByName: ownerName, durationSeconds: 120, from: call.from_number });
     expect(followUps[0].payload.text).toMatch(new RegExp(`was answered by ${ownerName} at 11:17 \\(2:00\\); no call back needed$`));
 
     // Twilio retrying the late Dial action changes nothing more.
@@ -308,6 +313,7 @@ describe('call truth: Twilio callbacks in any order and late', () => {
         expect(n.payload).toMatchObject({ withdrawn: true, withdrawnReason: 'answered' });
       }
       const [withdrawn] = await notifyHub.query(`SELECT payload FROM notification WHERE event = 'escalation_withdrawn' AND payload->>'callId' = $1`, [call.id]);
+      expect(withdrawn.payload).toMatchObject({ answeredByName: 'Anna', from: call.from_number, answeredAt: expect.any(String) });
       expect(withdrawn.payload.text).toMatch(/^Escalation withdrawn: the call from .* at 11:17 was answered by Anna \(reported late\)/);
       expect((await notifyHub.query(`SELECT status FROM task WHERE deal_id = $1 AND kind = 'callback'`, [call.deal_id]))[0].status).toBe('done');
     });

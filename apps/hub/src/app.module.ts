@@ -49,6 +49,7 @@ export function coreOptionsFrom(config: HubConfig): CoreOptions {
     submissionDedupeSeconds: config.SUBMISSION_DEDUPE_SECONDS,
     sla: { reminderMinutes: config.TASK_REMINDER_MINUTES, escalationMinutes: config.ESCALATION_MINUTES, escalationPolicy: config.ESCALATION_POLICY },
     leaseMode: config.DATABASE_URL ? 'connection' : 'session',
+    defaultLocale: config.TELEGRAM_DEFAULT_LOCALE,
   };
 }
 

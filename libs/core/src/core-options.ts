@@ -17,6 +17,8 @@ export interface CoreOptions {
    * connection). 'session': on the shared session of the embedded single-process database.
    */
   leaseMode: 'connection' | 'session';
+  /** The hub's language for words it writes to clients when theirs is unknown (TELEGRAM_DEFAULT_LOCALE). */
+  defaultLocale?: 'en' | 'ru';
 }
 
 export type EscalationPolicy = 'reassign' | 'notify';

@@ -1,4 +1,4 @@
-import { Clock, OutboxKind, type OutboxDelivery } from '@leadline/core';
+import { Clock, formatDuration, formatPhoneForPeople, OutboxKind, type OutboxDelivery } from '@leadline/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -81,7 +81,7 @@ export class TelegramNoticesService {
         return this.dealNotice(manager, header, p);
       }
       case 'task_escalated':
-        return this.dealNotice(manager, t.notice.escalated(title, String(p.reason ?? '')), p);
+        return this.dealNotice(manager, t.notice.escalated(title, escalationReason(t, p)), p);
       case 'call_missed':
         return this.dealNotice(manager, t.notice.missedCall(String(p.from ?? '—'), Number(p.attempt ?? 1)), p);
       case 'deal_reassigned':
@@ -105,7 +105,17 @@ export class TelegramNoticesService {
       case 'deal_merged':
         return this.line(manager, t.notice.dealMerged(title, await this.managerName(p.toManagerId)), p);
       case 'contact_routed':
-        return this.line(manager, t.notice.contactRouted(await this.contactName(p.contactId), String(p.why ?? ''), str(p.toManagerName)), p);
+        return this.line(manager, t.notice.contactRouted(await this.contactName(p.contactId), t.notice.whyAway[String(p.whyCode)] ?? String(p.why ?? ''), str(p.toManagerName)), p);
+      case 'call_missed_withdrawn': {
+        const at = str(p.answeredAt) ? when(p.answeredAt) : null;
+        return this.line(manager, t.notice.missedCallWithdrawn(formatPhoneForPeople(str(p.from)), str(p.answeredByName), at, formatDuration(Number(p.durationSeconds ?? 0))), p);
+      }
+      case 'escalation_undone':
+        return this.dealNotice(manager, t.notice.escalationUndone(title, str(p.toManagerName) ?? '—'), p);
+      case 'escalation_withdrawn':
+        return this.line(manager, t.notice.escalationWithdrawn(title, str(p.answeredByName)), p);
+      case 'form_email_unreadable':
+        return this.dealNotice(manager, t.notice.formEmailUnreadable(str(p.subject) ?? '—', str(p.from) ?? '—'), p);
       default:
         return this.line(manager, `${t.notice.other(event || delivery.kind)}${title ? `: ${title}` : ''}`, p);
     }
@@ -208,4 +218,16 @@ export class TelegramNoticesService {
     const [m] = await this.db.query(`SELECT name FROM manager WHERE id = $1`, [managerId]);
     return m?.name ?? null;
   }
+}
+
+/**
+ * Why a task escalated, in the manager's language, from the facts on the notice (lateness in minutes,
+ * whose task, whether anyone else could take it); a notice queued before those facts were stored keeps
+ * its English sentence.
+ */
+function escalationReason(t: BotTexts, p: NoticePayload): string {
+  if (typeof p.lateMinutes !== 'number') return String(p.reason ?? '');
+  const who = str(p.assigneeName) ?? '—';
+  const late = p.taskKind === 'callback' ? t.notice.lateCallback(who, p.lateMinutes) : t.notice.lateTask(who, p.lateMinutes);
+  return p.outcome === 'nobody_else_eligible' ? `${late} ${t.notice.nobodyElse}` : late;
 }

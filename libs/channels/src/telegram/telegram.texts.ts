@@ -76,6 +76,16 @@ const en = {
     blocked: (name: string) => `⚠️ ${name} has blocked the bot: your message was not delivered.`,
     sendFailed: (name: string, error: string) => `⚠️ Your message to ${name} was not delivered: ${error}`,
     other: (event: string) => `🔔 ${event}`,
+    // Follow-ups to call and escalation notices, and form mails a person must read (texts)
+    missedCallWithdrawn: (from: string, who: string | null, at: string | null, talk: string) =>
+      `✅ Not missed: the call from ${from} was answered by ${who ?? 'a manager'}${at ? ` at ${at}` : ''} (${talk}); no call back needed.`,
+    escalationUndone: (title: string, who: string) => `↩️ ${title} goes back to ${who}: the call it was escalated for was answered (reported late).`,
+    escalationWithdrawn: (title: string, who: string | null) => `↩️ Escalation withdrawn: ${title}. The call was answered by ${who ?? 'a manager'} (reported late), the callback was not missed.`,
+    whyAway: { not_recipient: 'not taking leads', paused: 'paused', off_shift: 'off shift', at_capacity: 'at capacity', escalated_from: 'late' } as Record<string, string>,
+    lateCallback: (who: string, minutes: number) => `${who} did not call back within ${minutes} min.`,
+    lateTask: (who: string, minutes: number) => `${who} did not finish it within ${minutes} min of its due time.`,
+    nobodyElse: 'Nobody else could take the deal.',
+    formEmailUnreadable: (subject: string, from: string) => `📧 A form email could not be read (“${subject}” from ${from}); the lead is kept with its raw text — open it and fill in who to call.`,
   },
   replySending: '⏳ Sending to the client…',
   replySent: 'Sent to the client ✓',
@@ -160,6 +170,16 @@ const ru: Texts = {
     blocked: (name: string) => `⚠️ ${name} заблокировал(а) бота: сообщение не доставлено.`,
     sendFailed: (name: string, error: string) => `⚠️ Сообщение для ${name} не доставлено: ${error}`,
     other: (event: string) => `🔔 ${event}`,
+    // Follow-ups to call and escalation notices, and form mails a person must read (texts)
+    missedCallWithdrawn: (from: string, who: string | null, at: string | null, talk: string) =>
+      `✅ Не пропущен: на звонок от ${from} ответил(а) ${who ?? 'менеджер'}${at ? ` в ${at}` : ''} (${talk}); перезванивать не нужно.`,
+    escalationUndone: (title: string, who: string) => `↩️ ${title} возвращается к ${who}: на звонок, из-за которого была эскалация, ответили (сообщено с опозданием).`,
+    escalationWithdrawn: (title: string, who: string | null) => `↩️ Эскалация отменена: ${title}. На звонок ответил(а) ${who ?? 'менеджер'} (сообщено с опозданием), перезвон не был пропущен.`,
+    whyAway: { not_recipient: 'не получаете лиды', paused: 'на паузе', off_shift: 'не на смене', at_capacity: 'загружены полностью', escalated_from: 'опоздали' } as Record<string, string>,
+    lateCallback: (who: string, minutes: number) => `${who} не перезвонил(а) за ${minutes} мин.`,
+    lateTask: (who: string, minutes: number) => `${who} не выполнил(а) задачу за ${minutes} мин после срока.`,
+    nobodyElse: 'Больше некому передать сделку.',
+    formEmailUnreadable: (subject: string, from: string) => `📧 Не удалось разобрать письмо с формы («${subject}» от ${from}); лид сохранён с исходным текстом — откройте его и укажите, кому звонить.`,
   },
   replySending: '⏳ Отправляем клиенту…',
   replySent: 'Отправлено клиенту ✓',

@@ -9,14 +9,47 @@ import { pickByCounter } from './round-robin.strategy';
 
 export type AssignmentRule = 'sticky' | 'round_robin' | 'queue' | 'taken' | 'manual';
 
+/** Why a manager cannot take a lead now, as a code the UI renders in the reader's language. */
+export type Unavailability = 'not_recipient' | 'paused' | 'off_shift' | 'at_capacity' | 'escalated_from';
+
+/** The English words of each code, for the `reason` sentence kept for API consumers and old readers. */
+const UNAVAILABILITY_TEXT: Record<Unavailability, string> = {
+  not_recipient: 'not a lead recipient',
+  paused: 'paused',
+  off_shift: 'off shift',
+  at_capacity: 'at capacity',
+  escalated_from: 'escalated from',
+};
+
+/**
+ * The facts behind `reason`, stored on the timeline entry so the UI writes the sentence in the
+ * reader's language ("next in turn, 3 of 5 could take it: B paused" / "по очереди, могли взять 3 из 5: B — на паузе").
+ */
+export interface AssignmentParams {
+  /** Round robin: how many could take it, of how many lead recipients (0 of 0: no active managers). */
+  eligible?: number;
+  total?: number;
+  excluded?: Array<{ name: string; why: Unavailability }>;
+  /** The contact's owner, passed over. */
+  passedOwner?: { name: string; why: Unavailability };
+  /** Drained from the unassigned queue. */
+  fromQueue?: boolean;
+  /** Escalated away from a late manager (sla.service). */
+  escalated?: { fromName: string | null; minutes: number; taskKind: string; title: string };
+  /** An escalation made on a false premise, undone (call-reconciliation). */
+  escalationUndone?: { from: string | null; answeredAt: string; managerName: string };
+}
+
 export interface AssignmentDecision {
   managerId: string | null;
   managerName: string | null;
   rule: AssignmentRule;
   /** Human sentence for the timeline: why this manager (or nobody) got the lead. */
   reason: string;
+  /** The facts of `reason`, for the reader's language. */
+  params?: AssignmentParams;
   /** The contact's owner, passed over because paused or off shift: told who got their contact's lead. */
-  passedOwner?: { id: string; name: string; why: string };
+  passedOwner?: { id: string; name: string; why: string; whyCode: Unavailability };
 }
 
 /** The contact's owner as the sticky rule needs it (read with the contact, only while active). */
@@ -70,17 +103,23 @@ export class AssignmentService {
   /** `activeOwner`: the contact's owner when that manager is still active (the caller read it with the contact). */
   async decide(em: EntityManager, activeOwner: StickyOwner | null): Promise<AssignmentDecision> {
     if (!activeOwner) return this.roundRobin(em);
-    const why = this.unavailability(activeOwner);
-    if (!why) return { managerId: activeOwner.id, managerName: activeOwner.name, rule: 'sticky', reason: 'sticky owner' };
+    const code = this.unavailability(activeOwner);
+    if (!code) return { managerId: activeOwner.id, managerName: activeOwner.name, rule: 'sticky', reason: 'sticky owner', params: {} };
     const decision = await this.roundRobin(em);
-    return { ...decision, reason: `sticky owner ${activeOwner.name} ${why}; ${decision.reason}`, passedOwner: { id: activeOwner.id, name: activeOwner.name, why } };
+    const why = UNAVAILABILITY_TEXT[code];
+    return {
+      ...decision,
+      reason: `sticky owner ${activeOwner.name} ${why}; ${decision.reason}`,
+      params: { ...decision.params, passedOwner: { name: activeOwner.name, why: code } },
+      passedOwner: { id: activeOwner.id, name: activeOwner.name, why, whyCode: code },
+    };
   }
 
-  /** Why a manager cannot take a new lead right now ('not a lead recipient', 'paused', 'off shift'), or null when they can. */
-  unavailability(m: { available: boolean; shift: string | null; timezone: string; receivesLeads?: boolean }): string | null {
-    if (m.receivesLeads === false) return 'not a lead recipient';
+  /** Why a manager cannot take a new lead right now ('not_recipient', 'paused', 'off_shift'), or null when they can. */
+  unavailability(m: { available: boolean; shift: string | null; timezone: string; receivesLeads?: boolean }): Unavailability | null {
+    if (m.receivesLeads === false) return 'not_recipient';
     if (!m.available) return 'paused';
-    if (!isOnShift(m, this.clock.now())) return 'off shift';
+    if (!isOnShift(m, this.clock.now())) return 'off_shift';
     return null;
   }
 
@@ -96,6 +135,7 @@ export class AssignmentService {
         dealId: deal.id,
         contactId: deal.contactId,
         why: owner.why,
+        whyCode: owner.whyCode,
         toManagerId: decision.managerId,
         toManagerName: decision.managerName,
         ...extra,
@@ -104,7 +144,7 @@ export class AssignmentService {
   }
 
   /** `exclude`: a manager who must not get the deal (the owner it is escalated away from). */
-  async roundRobin(em: EntityManager, exclude?: { id: string; reason: string }): Promise<AssignmentDecision> {
+  async roundRobin(em: EntityManager, exclude?: { id: string; why: Unavailability }): Promise<AssignmentDecision> {
     // Open deals are counted only up to the capacity (all that matters is "full or not"), so the cost
     // does not grow with the database. The turn is drawn in the same statement (an InitPlan, once).
     const managers: ManagerRow[] = await em.query(
@@ -115,14 +155,14 @@ export class AssignmentService {
          FROM manager m WHERE m.active AND m.receives_leads ORDER BY m.id`,
     );
     if (managers.length === 0) {
-      return { managerId: null, managerName: null, rule: 'queue', reason: 'no active managers: waiting in the unassigned queue' };
+      return { managerId: null, managerName: null, rule: 'queue', reason: 'no active managers: waiting in the unassigned queue', params: { eligible: 0, total: 0, excluded: [] } };
     }
-    const excluded = new Map<string, string>();
+    const excluded = new Map<string, { name: string; why: Unavailability }>();
     for (const m of managers) {
       const away = this.unavailability(m);
-      if (exclude && m.id === exclude.id) excluded.set(m.id, `${m.name} ${exclude.reason}`);
-      else if (away) excluded.set(m.id, `${m.name} ${away}`);
-      else if (m.capacity !== null && Number(m.open_deals) >= m.capacity) excluded.set(m.id, `${m.name} at capacity`);
+      if (exclude && m.id === exclude.id) excluded.set(m.id, { name: m.name, why: exclude.why });
+      else if (away) excluded.set(m.id, { name: m.name, why: away });
+      else if (m.capacity !== null && Number(m.open_deals) >= m.capacity) excluded.set(m.id, { name: m.name, why: 'at_capacity' });
     }
     let eligible = managers.filter((m) => !excluded.has(m.id));
     let turn: bigint = BigInt(managers[0].turn);
@@ -134,14 +174,21 @@ export class AssignmentService {
           managerName: chosen.name,
           rule: 'round_robin',
           reason: `round robin, ${eligible.length} eligible of ${managers.length}${explainExcluded(excluded)}`,
+          params: { eligible: eligible.length, total: managers.length, excluded: sortedExcluded(excluded) },
         };
       }
       // Filled up by a concurrent lead since we looked.
-      excluded.set(chosen.id, `${chosen.name} at capacity`);
+      excluded.set(chosen.id, { name: chosen.name, why: 'at_capacity' });
       eligible = eligible.filter((m) => m.id !== chosen.id);
       turn = BigInt((await em.query(`SELECT nextval('assignment_turn_seq') AS turn`))[0].turn);
     }
-    return { managerId: null, managerName: null, rule: 'queue', reason: `no eligible manager${explainExcluded(excluded)}; waiting in the unassigned queue` };
+    return {
+      managerId: null,
+      managerName: null,
+      rule: 'queue',
+      reason: `no eligible manager${explainExcluded(excluded)}; waiting in the unassigned queue`,
+      params: { eligible: 0, total: managers.length, excluded: sortedExcluded(excluded) },
+    };
   }
 
   /**
@@ -178,7 +225,7 @@ export class AssignmentService {
     const occurredAt = this.clock.now();
     if (!decision.managerId) {
       return {
-        activity: { contactId: deal.contactId, dealId: deal.id, kind: 'unassigned', occurredAt, actorId, payload: { rule: decision.rule, reason: decision.reason } },
+        activity: { contactId: deal.contactId, dealId: deal.id, kind: 'unassigned', occurredAt, actorId, payload: { rule: decision.rule, reason: decision.reason, ...(decision.params ? { params: decision.params } : {}) } },
         notice: { kind: OutboxKind.NotifyAdmins, payload: { event: 'deal_unassigned', dealId: deal.id, contactId: deal.contactId, reason: decision.reason, ...extra } },
       };
     }
@@ -189,7 +236,7 @@ export class AssignmentService {
         kind: 'assigned',
         occurredAt,
         actorId,
-        payload: { managerId: decision.managerId, managerName: decision.managerName, rule: decision.rule, reason: decision.reason },
+        payload: { managerId: decision.managerId, managerName: decision.managerName, rule: decision.rule, reason: decision.reason, ...(decision.params ? { params: decision.params } : {}) },
       },
       notice: { kind: OutboxKind.NotifyManager, payload: { event: 'lead_assigned', managerId: decision.managerId, dealId: deal.id, contactId: deal.contactId, ...extra } },
     };
@@ -273,11 +320,11 @@ export class AssignmentService {
           ? { id: deal.owner_id, name: deal.owner_name, available: deal.owner_available, shift: deal.owner_shift, timezone: deal.owner_timezone, receivesLeads: deal.owner_receives_leads }
           : null;
         const decision = owner && !this.unavailability(owner)
-          ? { managerId: owner.id, managerName: owner.name, rule: 'sticky' as const, reason: 'sticky owner' }
+          ? { managerId: owner.id, managerName: owner.name, rule: 'sticky' as const, reason: 'sticky owner', params: {} }
           : await this.roundRobin(em);
         if (!decision.managerId) return true;
         const [task] = await em.query(`SELECT id FROM task WHERE deal_id = $1 AND status = 'open' ORDER BY due_at LIMIT 1`, [deal.id]);
-        await this.apply(em, { id: deal.id, contactId: deal.contact_id }, { ...decision, reason: `from the unassigned queue, ${decision.reason}` }, null, {
+        await this.apply(em, { id: deal.id, contactId: deal.contact_id }, { ...decision, reason: `from the unassigned queue, ${decision.reason}`, params: { ...decision.params, fromQueue: true } }, null, {
           taskId: task?.id ?? null,
         });
         return false;
@@ -295,6 +342,11 @@ export class AssignmentService {
 }
 
 /** "B paused, C at capacity", in name order so the sentence reads the same every time. */
-function explainExcluded(excluded: Map<string, string>): string {
-  return excluded.size ? `: ${[...excluded.values()].sort((a, b) => a.localeCompare(b)).join(', ')}` : '';
+function explainExcluded(excluded: Map<string, { name: string; why: Unavailability }>): string {
+  const parts = sortedExcluded(excluded).map((e) => `${e.name} ${UNAVAILABILITY_TEXT[e.why]}`);
+  return parts.length ? `: ${parts.join(', ')}` : '';
+}
+
+function sortedExcluded(excluded: Map<string, { name: string; why: Unavailability }>): Array<{ name: string; why: Unavailability }> {
+  return [...excluded.values()].sort((a, b) => `${a.name} ${UNAVAILABILITY_TEXT[a.why]}`.localeCompare(`${b.name} ${UNAVAILABILITY_TEXT[b.why]}`));
 }

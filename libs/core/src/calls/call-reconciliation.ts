@@ -105,6 +105,8 @@ export class CallReconciliation {
       to: call.to_number,
       managerId: actorId,
       managerName: actor?.name ?? null,
+      // The UI renders the line from code + these facts in the reader's language; `text` is the English for API consumers.
+      code: 'call',
       text: callText({ direction: call.direction, answered, managerName: actor?.name ?? null, durationSeconds, status: outcome.status, attempt }),
       ...(taskId ? { taskId, attempt } : {}),
       ...(call.recording_url ? { recording: recordingPayload(call) } : {}),
@@ -159,7 +161,7 @@ export class CallReconciliation {
     const actor = await this.actor(em, managerId);
     const endedAt = new Date(call.ended_at!);
     const previousKind = inbound ? 'call_missed' : 'call_out';
-    await this.rewrite(em, call, outcome, managerId, actor, { correctedFrom: previousKind, correctedAt: this.clock.now().toISOString(), correction: `first logged as ${inbound ? 'missed' : 'not answered'}; the answer was reported late` });
+    await this.rewrite(em, call, outcome, managerId, actor, { correctedFrom: previousKind, correctedAt: this.clock.now().toISOString(), correction: `first logged as ${inbound ? 'missed' : 'not answered'}; the answer was reported late`, correctionCode: 'answer_reported_late' });
     if (inbound) {
       await this.missed.withdraw(em, call, { managerName: actor?.name ?? null, durationSeconds: outcome.durationSeconds, answeredAt: outcome.answeredAt });
       await this.undoEscalation(em, call, managerId, outcome.answeredAt ?? endedAt);
@@ -191,6 +193,7 @@ export class CallReconciliation {
       durationSeconds: outcome.durationSeconds,
       managerId,
       managerName: actor?.name ?? null,
+      code: 'call',
       text: extra.correction ? `${text} (${extra.correction})` : text,
       ...extra,
     };
@@ -233,7 +236,13 @@ export class CallReconciliation {
     await this.assignment.apply(
       em,
       { id: call.deal_id, contactId: call.contact_id },
-      { managerId: backTo, managerName: manager.name, rule: 'manual', reason },
+      {
+        managerId: backTo,
+        managerName: manager.name,
+        rule: 'manual',
+        reason,
+        params: { escalationUndone: { from: call.from_number, answeredAt: answeredAt.toISOString(), managerName: manager.name } },
+      },
       null,
       { taskId: call.task_id, callId: call.id, escalationUndone: true, takenFromManagerId: to },
     );
@@ -249,6 +258,8 @@ export class CallReconciliation {
         callId: call.id,
         toManagerId: backTo,
         toManagerName: manager.name,
+        from: call.from_number,
+        answeredAt: answeredAt.toISOString(),
         text: `The deal goes back to ${manager.name}: the call it was escalated for was answered (reported late)`,
       },
     });
@@ -273,6 +284,9 @@ export class CallReconciliation {
         taskId: call.task_id,
         callId: call.id,
         answeredBy: who,
+        answeredByName: actor?.name ?? null,
+        from: call.from_number,
+        answeredAt: answeredAt.toISOString(),
         text: `Escalation withdrawn: the call from ${formatPhoneForPeople(call.from_number)} at ${localClock(answeredAt, actor?.timezone ?? 'UTC')} was answered by ${who} (reported late), so the callback was not missed`,
       },
     });

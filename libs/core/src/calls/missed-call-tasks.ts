@@ -142,6 +142,7 @@ export class MissedCallTasks {
           from: call.from_number,
           withdrawnOutboxId: o.id,
           answeredBy: who,
+          answeredByName: answered.managerName,
           durationSeconds: answered.durationSeconds,
           answeredAt: answered.answeredAt?.toISOString() ?? null,
           tz,

@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Viewer } from '../access/viewer';
 import { ContactsService } from '../contacts/contacts.service';
-import { Clock } from '../core-options';
+import { Clock, CORE_OPTIONS, type CoreOptions } from '../core-options';
+import { FRESH_THREAD_SUBJECT, languageOfText, type ClientLanguage } from './client-language';
 import { returnedRows } from '../database/returned-rows';
 import { DomainError } from '../errors/domain-error';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
@@ -84,7 +85,25 @@ export class ConversationsService {
     private readonly outbox: OutboxService,
     private readonly tasks: TasksService,
     private readonly timeline: TimelineService,
+    @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
   ) {}
+
+  /**
+   * The language to write our own words to a client in: that of their latest words to us (a form's
+   * message, an email, a chat message), else the hub's default.
+   */
+  private async clientLanguage(em: EntityManager, contactId: string): Promise<ClientLanguage> {
+    const rows: Array<{ words: string | null }> = await em.query(
+      `SELECT COALESCE(payload->>'text', payload->>'message', payload->>'subject') AS words FROM activity
+        WHERE contact_id = $1 AND kind IN ('lead', 'repeat_lead', 'message_in') ORDER BY occurred_at DESC LIMIT 5`,
+      [contactId],
+    );
+    for (const r of rows) {
+      const lang = languageOfText(r.words);
+      if (lang) return lang;
+    }
+    return this.options.defaultLocale ?? 'en';
+  }
 
   async send(viewer: Viewer, input: SendMessage): Promise<SentMessage> {
     const text = input.text.trim();
@@ -110,7 +129,7 @@ export class ConversationsService {
         activityPayload = { text, to: address, status: 'queued', outboxId, details: {} };
       } else {
         const thread = await this.emailThread(em, contactId);
-        const subject = input.subject?.trim() || (thread?.subject ? replySubject(thread.subject) : 'Your enquiry');
+        const subject = input.subject?.trim() || (thread?.subject ? replySubject(thread.subject) : FRESH_THREAD_SUBJECT[await this.clientLanguage(em, contactId)]);
         const references = [...(thread?.references ?? []), ...(thread?.message_id ? [thread.message_id] : [])].filter(uniqueStrings());
         payload = {
           activityId,

@@ -194,13 +194,17 @@ export class SlaService {
       if (escalationPolicy === 'reassign' && t.assignee_id && t.follows_owner) {
         let decision = reassigned.get(t.deal_id);
         if (!decision) {
-          decision = await this.assignment.roundRobin(em, { id: t.assignee_id, reason: 'escalated from' });
+          decision = await this.assignment.roundRobin(em, { id: t.assignee_id, why: 'escalated_from' });
           reassigned.set(t.deal_id, decision);
           if (decision.managerId) {
             await this.assignment.apply(
               em,
               { id: t.deal_id, contactId: t.contact_id },
-              { ...decision, reason: `escalated: ${late}; ${decision.reason}` },
+              {
+                ...decision,
+                reason: `escalated: ${late}; ${decision.reason}`,
+                params: { ...decision.params, escalated: { fromName: t.assignee_name, minutes: escalationMinutes, taskKind: t.kind, title: t.title } },
+              },
               null,
               { taskId: t.id, escalatedFrom: t.assignee_id },
             );
@@ -246,7 +250,8 @@ export class SlaService {
     await this.timeline.record(em, escalationActivity(t, now, detail));
     await this.outbox.enqueue(em, {
       kind: OutboxKind.NotifyAdmins,
-      payload: { event: 'task_escalated', assigneeId: t.assignee_id, assigneeName: t.assignee_name, reason: detail.reason, ...refs(t) },
+      // outcome and the lateness facts beside the English reason: the bot and the UI word it in the reader's language.
+      payload: { event: 'task_escalated', assigneeId: t.assignee_id, assigneeName: t.assignee_name, reason: detail.reason, outcome: detail.outcome, taskKind: t.kind, lateMinutes: this.options.sla.escalationMinutes, ...refs(t) },
     });
   }
 }
