@@ -23,6 +23,7 @@ module.exports = {
     '^@leadline/channels$': '<rootDir>/libs/channels/src',
     '^@leadline/channels/(.*)$': '<rootDir>/libs/channels/src/$1',
   },
-  testTimeout: 60_000,
+  // A PGlite hub migrates its in-memory database at start (tens of seconds on a busy 2-core machine).
+  testTimeout: 120_000,
   maxWorkers: 2,
 };
