@@ -513,4 +513,18 @@ export const en = {
   "contacts.anyTasks": "With or without tasks",
   "contacts.withOpenTask": "With an open task",
   "contacts.withoutOpenTask": "Without open tasks",
+
+  // Settings → Forms: rename, disable, delete (cockpit)
+  'formManage.name': 'Form name',
+  'formManage.rename': 'Rename',
+  'formManage.active': 'Accepting leads',
+  'formManage.disabled': 'Disabled',
+  'formManage.disable': 'Disable',
+  'formManage.enable': 'Enable',
+  'formManage.disabledHint': 'Visitors posting to this form see “This form no longer accepts submissions”; no leads are made until you enable it again.',
+  'formManage.delete': 'Delete',
+  'formManage.deleteTitle': 'Delete the form “{name}”?',
+  'formManage.deleteText': 'The form’s address stops working at once. This cannot be undone.',
+  'formManage.deleteConfirm': 'Delete the form',
+  'formManage.hasLeads': 'This form has brought leads, so it is kept for their history and reports. Disable it instead: it will stop taking submissions.',
 };

@@ -515,4 +515,18 @@ export const ru: Record<keyof typeof en, string> = {
   "contacts.anyTasks": "С задачами и без",
   "contacts.withOpenTask": "С открытой задачей",
   "contacts.withoutOpenTask": "Без открытых задач",
+
+  // Settings → Forms: rename, disable, delete (cockpit)
+  'formManage.name': 'Название формы',
+  'formManage.rename': 'Переименовать',
+  'formManage.active': 'Принимает заявки',
+  'formManage.disabled': 'Отключена',
+  'formManage.disable': 'Отключить',
+  'formManage.enable': 'Включить',
+  'formManage.disabledHint': 'Посетители, отправляющие эту форму, видят «Эта форма больше не принимает заявки»; заявки не создаются, пока вы снова её не включите.',
+  'formManage.delete': 'Удалить',
+  'formManage.deleteTitle': 'Удалить форму «{name}»?',
+  'formManage.deleteText': 'Адрес формы сразу перестанет работать. Это нельзя отменить.',
+  'formManage.deleteConfirm': 'Удалить форму',
+  'formManage.hasLeads': 'По этой форме уже приходили заявки, поэтому она сохраняется для их истории и отчётов. Отключите её — она перестанет принимать заявки.',
 };
