@@ -1,4 +1,4 @@
-import { STAGE_KEY_PATTERN, STAGE_KINDS, TASK_RESULTS } from '@leadline/core';
+import { CONTACT_SORTS, STAGE_KEY_PATTERN, STAGE_KINDS, TASK_RESULTS } from '@leadline/core';
 import { z } from 'zod';
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
@@ -21,6 +21,8 @@ export const listContactsQuery = z.object({
   createdFrom: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
   createdTo: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
   hasOpenTask: boolish.optional(),
+  sort: z.enum(CONTACT_SORTS).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
   cursor,
   limit,
 });
