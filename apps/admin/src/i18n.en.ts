@@ -527,4 +527,14 @@ export const en = {
   'formManage.deleteText': 'The form’s address stops working at once. This cannot be undone.',
   'formManage.deleteConfirm': 'Delete the form',
   'formManage.hasLeads': 'This form has brought leads, so it is kept for their history and reports. Disable it instead: it will stop taking submissions.',
+
+  // Contacts list: sorting (cockpit)
+  'contactSort.label': 'Sort',
+  'contactSort.created': 'Created',
+  'contactSort.activity.desc': 'Latest activity first',
+  'contactSort.activity.asc': 'Oldest activity first',
+  'contactSort.name.asc': 'Name A→Z',
+  'contactSort.name.desc': 'Name Z→A',
+  'contactSort.created.desc': 'Newest first',
+  'contactSort.created.asc': 'Oldest first',
 };

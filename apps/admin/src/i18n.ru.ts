@@ -529,4 +529,14 @@ export const ru: Record<keyof typeof en, string> = {
   'formManage.deleteText': 'Адрес формы сразу перестанет работать. Это нельзя отменить.',
   'formManage.deleteConfirm': 'Удалить форму',
   'formManage.hasLeads': 'По этой форме уже приходили заявки, поэтому она сохраняется для их истории и отчётов. Отключите её — она перестанет принимать заявки.',
+
+  // Contacts list: sorting (cockpit)
+  'contactSort.label': 'Сортировка',
+  'contactSort.created': 'Создан',
+  'contactSort.activity.desc': 'Сначала с недавней активностью',
+  'contactSort.activity.asc': 'Сначала с давней активностью',
+  'contactSort.name.asc': 'Имя А→Я',
+  'contactSort.name.desc': 'Имя Я→А',
+  'contactSort.created.desc': 'Сначала новые',
+  'contactSort.created.asc': 'Сначала старые',
 };
