@@ -215,3 +215,17 @@ export const dealAmountSchema = z.object({
     .nullish()
     .transform((v) => v ?? null),
 });
+
+// Bulk actions in the lists (cockpit): the ids and one action, answered per id.
+const bulkIds = z.array(z.uuid()).min(1, 'select at least one').max(200, 'at most 200 at a time');
+const bulkAssign = z.object({ type: z.literal('assign'), managerId: z.uuid() });
+const bulkTag = z.object({ type: z.literal('tag'), tag: z.string().trim().min(1, 'must not be empty').max(100) });
+export const bulkDealsSchema = z.object({
+  ids: bulkIds,
+  action: z.discriminatedUnion('type', [
+    bulkAssign,
+    bulkTag,
+    z.object({ type: z.literal('stage'), stage: stageKeyRef, lostReason: z.string().max(1000).nullish(), reopen: z.boolean().optional() }),
+  ]),
+});
+export const bulkContactsSchema = z.object({ ids: bulkIds, action: z.discriminatedUnion('type', [bulkAssign, bulkTag]) });

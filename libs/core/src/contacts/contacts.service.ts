@@ -119,6 +119,17 @@ export class ContactsService {
     return { items, nextCursor: last ? ordering.cursorFor(last) : null };
   }
 
+  /** Adds a tag the viewer may set on a contact they see (idempotent: a tag already there is kept once). */
+  async addTag(viewer: Viewer, id: string, tag: string): Promise<void> {
+    const clean = tag.trim();
+    if (!clean) throw DomainError.invalid('empty tag', { tag: 'must not be empty' });
+    await this.get(viewer, id);
+    await this.db.query(
+      `UPDATE contact SET tags = array_append(tags, $2), updated_at = now() WHERE id = $1 AND NOT ($2 = ANY(tags))`,
+      [id, clean],
+    );
+  }
+
   async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: unknown[]; phoneDisplay: Record<string, string> }> {
     await this.assertNotMerged(viewer, id);
     const params: unknown[] = [id];
