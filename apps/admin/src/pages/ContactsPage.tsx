@@ -5,6 +5,7 @@ import { useI18n } from '../i18n';
 import { Link, navigate, useRoute } from '../router';
 import { useSession } from '../session';
 import { ChannelIcon, ErrorNote, Loading } from '../ui';
+import { BulkBar } from '../cockpit/BulkBar';
 
 /** Sort choices of the list: `field:order`, in the URL as `sort` and `order`. */
 const SORTS = ['activity:desc', 'activity:asc', 'name:asc', 'name:desc', 'created:desc', 'created:asc'] as const;
@@ -42,6 +43,8 @@ export function ContactsPage() {
   const [items, setItems] = useState<ContactSummary[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [selected, setSelected] = useState<string[]>([]);
+  const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
 
   const load = async (q: string, after: string | null) => {
     try {
@@ -147,6 +150,18 @@ export function ContactsPage() {
         </select>
       </div>
       {error ? <ErrorNote error={error} onRetry={() => load(search, null)} /> : null}
+      {selected.length > 0 && (
+        <BulkBar
+          kind="contacts"
+          selected={selected}
+          labelOf={(id) => items?.find((c) => c.id === id)?.name ?? t('unknownName')}
+          onDone={(refused) => {
+            setSelected(refused);
+            void load(search, null);
+          }}
+          onClear={() => setSelected([])}
+        />
+      )}
       {!items ? (
         <Loading />
       ) : items.length === 0 ? (
@@ -155,6 +170,15 @@ export function ContactsPage() {
         <table className="table contacts-table" data-testid="contacts">
           <thead>
             <tr>
+              <th className="select-cell">
+                <input
+                  type="checkbox"
+                  aria-label={t('bulk.selectAll')}
+                  checked={items.length > 0 && items.every((c) => selected.includes(c.id))}
+                  onChange={(e) => setSelected(e.target.checked ? items.map((c) => c.id) : [])}
+                  data-testid="select-all"
+                />
+              </th>
               {header('name', t('contacts.name'))}
               <th>{t('contacts.channels')}</th>
               <th>{t('contacts.owner')}</th>
@@ -164,7 +188,10 @@ export function ContactsPage() {
           </thead>
           <tbody>
             {items.map((c) => (
-              <tr key={c.id}>
+              <tr key={c.id} data-contact-id={c.id}>
+                <td className="select-cell">
+                  <input type="checkbox" aria-label={t('bulk.select', { name: c.name ?? t('unknownName') })} checked={selected.includes(c.id)} onChange={() => toggle(c.id)} />
+                </td>
                 <td>
                   <Link to={`/contacts/${c.id}`}>{c.name ?? t('unknownName')}</Link>
                   <div className="muted small">{c.identities.map((i) => i.value).join(', ')}</div>
