@@ -37,6 +37,7 @@ export function BulkBar({
   onDone: (refusedIds: string[]) => void;
   onClear: () => void;
 }) {
+  // Rendered by the list at all times: it shows nothing until rows are selected.
   const { t } = useI18n();
   const { user, managers } = useSession();
   const types: ActionType[] = [...(user.role === 'admin' ? (['assign'] as const) : []), ...(kind === 'deals' ? (['stage'] as const) : []), 'tag'];
@@ -76,6 +77,25 @@ export function BulkBar({
 
   const reason = (r: BulkOutcome) =>
     r.error === 'not_found' ? t('bulk.refusedNotFound') : r.error === 'forbidden' ? t('bulk.refusedForbidden') : r.error === 'conflict' ? t('bulk.refusedConflict') : t('bulk.refusedOther', { message: r.message ?? '' });
+
+  const outcome = result && (
+    <div role="status" data-testid="bulk-result">
+      {t('bulk.result', { done: result.done, refused: result.refused })}
+      {result.refused > 0 && (
+        <ul className="small">
+          {result.results
+            .filter((r) => r.status === 'refused')
+            .map((r) => (
+              <li key={r.id} data-testid="bulk-refused">
+                {labelOf(r.id)} — {reason(r)}
+              </li>
+            ))}
+        </ul>
+      )}
+    </div>
+  );
+  // With nothing selected (all done), the last outcome stays in view until the next selection.
+  if (selected.length === 0) return outcome ? <div className="card bulk-bar">{outcome}</div> : null;
 
   return (
     <div className="card stack bulk-bar" data-testid="bulk-bar">
@@ -127,22 +147,7 @@ export function BulkBar({
         </label>
       )}
       {error ? <ErrorNote error={error} /> : null}
-      {result && (
-        <div role="status" data-testid="bulk-result">
-          {t('bulk.result', { done: result.done, refused: result.refused })}
-          {result.refused > 0 && (
-            <ul className="small">
-              {result.results
-                .filter((r) => r.status === 'refused')
-                .map((r) => (
-                  <li key={r.id} data-testid="bulk-refused">
-                    {labelOf(r.id)} — {reason(r)}
-                  </li>
-                ))}
-            </ul>
-          )}
-        </div>
-      )}
+      {outcome}
     </div>
   );
 }

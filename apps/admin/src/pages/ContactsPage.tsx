@@ -150,18 +150,16 @@ export function ContactsPage() {
         </select>
       </div>
       {error ? <ErrorNote error={error} onRetry={() => load(search, null)} /> : null}
-      {selected.length > 0 && (
-        <BulkBar
-          kind="contacts"
-          selected={selected}
-          labelOf={(id) => items?.find((c) => c.id === id)?.name ?? t('unknownName')}
-          onDone={(refused) => {
-            setSelected(refused);
-            void load(search, null);
-          }}
-          onClear={() => setSelected([])}
-        />
-      )}
+      <BulkBar
+        kind="contacts"
+        selected={selected}
+        labelOf={(id) => items?.find((c) => c.id === id)?.name ?? t('unknownName')}
+        onDone={(refused) => {
+          setSelected(refused);
+          void load(search, null);
+        }}
+        onClear={() => setSelected([])}
+      />
       {!items ? (
         <Loading />
       ) : items.length === 0 ? (

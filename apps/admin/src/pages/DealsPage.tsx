@@ -91,19 +91,17 @@ export function DealsPage() {
         </select>
       </div>
       {error ? <ErrorNote error={error} /> : null}
-      {selected.length > 0 && (
-        <BulkBar
-          kind="deals"
-          selected={selected}
-          stages={stages}
-          labelOf={(id) => deals.data?.items.find((d) => d.id === id)?.contactName ?? t('unknownName')}
-          onDone={(refused) => {
-            setSelected(refused);
-            deals.reload();
-          }}
-          onClear={() => setSelected([])}
-        />
-      )}
+      <BulkBar
+        kind="deals"
+        selected={selected}
+        stages={stages}
+        labelOf={(id) => deals.data?.items.find((d) => d.id === id)?.contactName ?? t('unknownName')}
+        onDone={(refused) => {
+          setSelected(refused);
+          deals.reload();
+        }}
+        onClear={() => setSelected([])}
+      />
       {deals.error ? (
         <ErrorNote error={deals.error} onRetry={deals.reload} />
       ) : !deals.data ? (
