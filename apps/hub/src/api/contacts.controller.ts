@@ -17,7 +17,7 @@ export class ContactsController {
     private readonly bulk: BulkActionsService,
   ) {}
 
-  /** Search by name, phone in any format, or email; newest activity first. */
+  /** Search by name, phone in any format, or email, with filters; latest activity first unless `sort`/`order` say otherwise. */
   @Get()
   list(@CurrentViewer() viewer: Viewer, @Query({ schema: listContactsQuery }) q: z.infer<typeof listContactsQuery>) {
     return this.contacts.list(viewer, q);
