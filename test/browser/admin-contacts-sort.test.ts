@@ -52,7 +52,7 @@ describe('admin UI: sorting the contacts list', () => {
     return { page, errors, close: () => context.close() };
   }
 
-  const names = (page: Page) => page.getByTestId('contacts').locator('tbody tr td:first-child a').allTextContents();
+  const names = (page: Page) => page.getByTestId('contacts').locator('tbody tr td:nth-child(2) a').allTextContents();
   async function namesBecome(page: Page, expected: string[]): Promise<void> {
     const deadline = Date.now() + 10_000;
     while (JSON.stringify(await names(page).catch(() => [])) !== JSON.stringify(expected)) {
