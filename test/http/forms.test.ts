@@ -113,16 +113,35 @@ describe('admin: web forms (HTTP)', () => {
     // Emptying the list is allowed.
     expect((await patch(form.id, { allowedOrigins: [] })).body.allowedOrigins).toEqual([]);
 
-    // Deactivated: the endpoint answers 404 until it is active again.
+    // Disabled: the endpoint answers 410 (known but switched off, unlike an unknown key's 404) until it
+    // is active again; a visitor's plain post reads a page saying so, and no lead is made.
     expect((await patch(form.id, { active: false })).body.active).toBe(false);
-    expectError(await hub.postForm({ name: 'Late', phone: nextPhone().typed }, { formKey: form.key }), 404, 'not_found');
+    const leadsBefore = (await hub.query(`SELECT count(*)::int AS n FROM deal`))[0].n;
+    expectError(await hub.postForm({ name: 'Late', phone: nextPhone().typed }, { formKey: form.key }), 410, 'form_disabled');
+    const page = await hub.postForm({ name: 'Late', phone: nextPhone().typed }, { formKey: form.key, form: true, headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(page.status).toBe(410);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toContain('This form no longer accepts submissions.');
+    expect((await hub.query(`SELECT count(*)::int AS n FROM deal`))[0].n).toBe(leadsBefore);
     expect((await patch(form.id, { active: true })).body.active).toBe(true);
     expect((await hub.postForm({ name: 'Back', phone: nextPhone().typed }, { formKey: form.key })).status).toBe(201);
   });
 
-  it('DELETE answers 204; the form is gone and posting to its key answers 404', async () => {
+  it('DELETE refuses a form that brought leads (409, kept for their history), deletes one that brought only tests', async () => {
+    const { body: used } = await create({ name: 'Used' });
+    expect((await hub.postForm({ name: 'Real', phone: nextPhone().typed }, { formKey: used.key })).status).toBe(201);
+    const refused = await hub.request({ method: 'DELETE', url: `/api/forms/${used.id}`, token: admin });
+    expectError(refused, 409, 'conflict');
+    expect(refused.body.message).toContain('disable it instead');
+    expect(await hub.query(`SELECT 1 FROM web_form WHERE id = $1`, [used.id])).toHaveLength(1);
+
+    const { body: tried } = await create({ name: 'Tried' });
+    expect((await hub.request({ method: 'POST', url: `/api/forms/${tried.id}/test-submission`, token: admin, body: { name: 'Test', phone: nextPhone().typed } })).status).toBe(201);
+    expect((await hub.request({ method: 'DELETE', url: `/api/forms/${tried.id}`, token: admin })).status).toBe(204);
+  });
+
+  it('DELETE answers 204 for a form without leads; the form is gone and posting to its key answers 404', async () => {
     const { body: form } = await create({ name: 'Doomed' });
-    expect((await hub.postForm({ name: 'Before', phone: nextPhone().typed }, { formKey: form.key })).status).toBe(201);
     const del = await hub.request({ method: 'DELETE', url: `/api/forms/${form.id}`, token: admin });
     expect(del.status).toBe(204);
     expect(del.text).toBe('');

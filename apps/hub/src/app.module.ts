@@ -24,6 +24,7 @@ import { ReceiptsController } from './api/receipts.controller';
 import { ReportsController } from './api/reports.controller';
 import { TasksController } from './api/tasks.controller';
 import { WorkdayService } from './api/workday.service';
+import { BulkActionsService } from './api/bulk-actions.service';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuthGuard } from './auth/auth.guard';
 import { SessionsService } from './auth/sessions.service';
@@ -155,6 +156,7 @@ export class AppModule {
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,
         WorkdayService,
+        BulkActionsService,
         ChannelAvailabilityService,
         FirstStartService,
         SlaScheduler,

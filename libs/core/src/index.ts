@@ -4,6 +4,7 @@ export * from './assignment/round-robin.strategy';
 export * from './business-hours/business-hours';
 export * from './contacts/contact-merge';
 export * from './contacts/contact-resolver';
+export * from './contacts/contact-sort';
 export * from './contacts/contacts.service';
 export * from './core-options';
 export * from './core.module';

@@ -1,5 +1,6 @@
 import { useMemo, useState, type DragEvent } from 'react';
 import { api, optionalApi, type Deal, type Page, type Pipeline, type Stage } from '../api';
+import { BulkBar } from '../cockpit/BulkBar';
 import { formatMoney, sumByCurrency } from '../cockpit/money';
 import { useStageChange } from '../cockpit/stageChange';
 import { boardStages } from '../format';
@@ -21,6 +22,7 @@ export function DealsPage() {
   const [period, setPeriod] = useState<(typeof PERIODS)[number]>('');
   const [search, setSearch] = useState('');
   const [unfolded, setUnfolded] = useState<Record<string, boolean>>({});
+  const [selected, setSelected] = useState<string[]>([]);
   const pipelines = useAsync(() => optionalApi<Pipeline[]>('/api/pipelines'), []);
   const deals = useAsync(() => api<Page<Deal>>(`/api/deals?limit=500${owner ? `&ownerId=${owner}` : ''}`), [owner]);
   useLiveEvents(deals.reload);
@@ -89,6 +91,17 @@ export function DealsPage() {
         </select>
       </div>
       {error ? <ErrorNote error={error} /> : null}
+      <BulkBar
+        kind="deals"
+        selected={selected}
+        stages={stages}
+        labelOf={(id) => deals.data?.items.find((d) => d.id === id)?.contactName ?? t('unknownName')}
+        onDone={(refused) => {
+          setSelected(refused);
+          deals.reload();
+        }}
+        onClear={() => setSelected([])}
+      />
       {deals.error ? (
         <ErrorNote error={deals.error} onRetry={deals.reload} />
       ) : !deals.data ? (
@@ -130,6 +143,14 @@ export function DealsPage() {
                     }}
                   >
                     <div className="row">
+                      <label className="deal-select">
+                        <input
+                          type="checkbox"
+                          aria-label={t('bulk.select', { name: d.contactName ?? t('unknownName') })}
+                          checked={selected.includes(d.id)}
+                          onChange={() => setSelected((s) => (s.includes(d.id) ? s.filter((x) => x !== d.id) : [...s, d.id]))}
+                        />
+                      </label>
                       <ChannelIcon kind={d.sourceChannel} />
                       <Link to={`/contacts/${d.contactId}`} className="grow">
                         {d.contactName ?? t('unknownName')}

@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { FormManage } from './settings/FormManage';
 import { api, type WebForm } from '../api';
 import { useAsync } from '../hooks';
 import { useI18n, type Lang } from '../i18n';
@@ -115,6 +116,7 @@ function FormCard({ form, onSaved }: { form: FormSettings; onSaved: () => void }
     <Section title={form.name}>
       <div className="stack" data-testid={`form-${form.key}`}>
         {error ? <ErrorNote error={error} /> : null}
+        <FormManage form={form} onChanged={onSaved} onDeleted={onSaved} />
         <dl className="kv">
           <dt>{t('forms.key')}</dt>
           <dd>

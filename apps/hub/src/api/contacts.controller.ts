@@ -3,7 +3,8 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } fr
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer, RequireRole } from '../auth/auth.decorators';
-import { listContactsQuery, newTaskSchema, noteSchema, pageQuery, reassignSchema, sendMessageSchema } from './schemas';
+import { BulkActionsService } from './bulk-actions.service';
+import { bulkContactsSchema, listContactsQuery, newTaskSchema, noteSchema, pageQuery, reassignSchema, sendMessageSchema } from './schemas';
 import { WorkdayService } from './workday.service';
 
 @ApiTags('contacts')
@@ -13,12 +14,20 @@ export class ContactsController {
     private readonly contacts: ContactsService,
     private readonly conversations: ConversationsService,
     private readonly workday: WorkdayService,
+    private readonly bulk: BulkActionsService,
   ) {}
 
-  /** Search by name, phone in any format, or email; newest activity first. */
+  /** Search by name, phone in any format, or email, with filters; latest activity first unless `sort`/`order` say otherwise. */
   @Get()
   list(@CurrentViewer() viewer: Viewer, @Query({ schema: listContactsQuery }) q: z.infer<typeof listContactsQuery>) {
     return this.contacts.list(viewer, q);
+  }
+
+  /** One action on several contacts (`{ ids, action: { type: 'assign' | 'tag', … } }`) → 200 with per-id outcomes. */
+  @Post('bulk')
+  @HttpCode(200)
+  bulkAction(@CurrentViewer() viewer: Viewer, @Body({ schema: bulkContactsSchema }) body: z.infer<typeof bulkContactsSchema>) {
+    return this.bulk.forContacts(viewer, body.ids, body.action);
   }
 
   @Get(':id')

@@ -3,16 +3,30 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
-import { changeStageSchema, dealAmountSchema, listDealsQuery } from './schemas';
+import { BulkActionsService } from './bulk-actions.service';
+import { bulkDealsSchema, changeStageSchema, dealAmountSchema, listDealsQuery } from './schemas';
 
 @ApiTags('deals')
 @Controller('api')
 export class DealsController {
-  constructor(private readonly deals: DealsService) {}
+  constructor(
+    private readonly deals: DealsService,
+    private readonly bulk: BulkActionsService,
+  ) {}
 
   @Get('deals')
   list(@CurrentViewer() viewer: Viewer, @Query({ schema: listDealsQuery }) q: z.infer<typeof listDealsQuery>) {
     return this.deals.list(viewer, q);
+  }
+
+  /**
+   * One action on several deals (`{ ids, action: { type: 'stage' | 'assign' | 'tag', … } }`) through the
+   * single actions' rules → 200 with `{ done, refused, results: [{ id, status, error?, message? }] }`.
+   */
+  @Post('deals/bulk')
+  @HttpCode(200)
+  bulkAction(@CurrentViewer() viewer: Viewer, @Body({ schema: bulkDealsSchema }) body: z.infer<typeof bulkDealsSchema>) {
+    return this.bulk.forDeals(viewer, body.ids, body.action);
   }
 
   @Get('deals/:id')

@@ -1,4 +1,4 @@
-import { STAGE_KEY_PATTERN, STAGE_KINDS, TASK_RESULTS } from '@leadline/core';
+import { CONTACT_SORTS, STAGE_KEY_PATTERN, STAGE_KINDS, TASK_RESULTS } from '@leadline/core';
 import { z } from 'zod';
 
 const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
@@ -21,6 +21,8 @@ export const listContactsQuery = z.object({
   createdFrom: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
   createdTo: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
   hasOpenTask: boolish.optional(),
+  sort: z.enum(CONTACT_SORTS).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
   cursor,
   limit,
 });
@@ -213,3 +215,17 @@ export const dealAmountSchema = z.object({
     .nullish()
     .transform((v) => v ?? null),
 });
+
+// Bulk actions in the lists (cockpit): the ids and one action, answered per id.
+const bulkIds = z.array(z.uuid()).min(1, 'select at least one').max(200, 'at most 200 at a time');
+const bulkAssign = z.object({ type: z.literal('assign'), managerId: z.uuid() });
+const bulkTag = z.object({ type: z.literal('tag'), tag: z.string().trim().min(1, 'must not be empty').max(100) });
+export const bulkDealsSchema = z.object({
+  ids: bulkIds,
+  action: z.discriminatedUnion('type', [
+    bulkAssign,
+    bulkTag,
+    z.object({ type: z.literal('stage'), stage: stageKeyRef, lostReason: z.string().max(1000).nullish(), reopen: z.boolean().optional() }),
+  ]),
+});
+export const bulkContactsSchema = z.object({ ids: bulkIds, action: z.discriminatedUnion('type', [bulkAssign, bulkTag]) });

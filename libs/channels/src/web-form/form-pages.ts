@@ -74,6 +74,7 @@ export function refusalText(r: FormRefusal, lang: VisitorLang): string {
         ? `Форма «${r.formName ?? ''}» не принимает заявки с сайта ${r.origin ?? ''}.`
         : `The form “${r.formName ?? ''}” does not accept submissions from ${r.origin ?? 'this site'}.`;
     case 'not_found':
+    case 'form_disabled':
       return ru ? 'Эта форма больше не принимает заявки.' : 'This form no longer accepts submissions.';
     case 'rate_limited':
       return ru

@@ -37,6 +37,8 @@ export function originAllowed(form: WebForm, origin: string): boolean {
   return form.allowedOrigins.includes(origin.replace(/\/$/, '').toLowerCase());
 }
 
+const DISABLED_MESSAGE = 'this form is disabled and no longer accepts submissions';
+
 @ApiTags('inbound')
 @Controller('api/inbound/forms')
 export class WebFormController {
@@ -52,9 +54,10 @@ export class WebFormController {
   @Public()
   @Options(':formKey')
   async preflight(@Param('formKey') formKey: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const form = await this.forms.findActiveByKey(formKey);
+    const form = await this.forms.findByKey(formKey);
     const origin = req.headers.origin;
     if (!form) return reply.status(404).send({ error: 'not_found', message: 'unknown form' });
+    if (!form.active) return reply.status(410).send({ error: 'form_disabled', message: DISABLED_MESSAGE });
     if (!origin) return reply.status(400).send({ error: 'invalid', message: 'a CORS preflight needs an Origin header' });
     if (!originAllowed(form, origin)) {
       await this.seen(form, origin, false);
@@ -108,6 +111,7 @@ export class WebFormController {
   @ApiResponse({ status: 400, description: 'Neither a valid phone nor email, malformed body' })
   @ApiResponse({ status: 403, description: 'The Origin is not on the form\'s allowed list' })
   @ApiResponse({ status: 404, description: 'Unknown form key' })
+  @ApiResponse({ status: 410, description: 'The form is disabled in Settings → Forms (plain posts get an HTML page saying so)' })
   @ApiResponse({ status: 413, description: 'Body over 64 KB, or a file over 10 MB' })
   @ApiResponse({ status: 429, description: 'Rate limited (Retry-After)' })
   @ApiResponse({ status: 503, description: 'Database unreachable: retry (Retry-After)' })
@@ -125,8 +129,10 @@ export class WebFormController {
       return reply.status(r.status).send({ error: r.error, message: r.message, ...(r.fields ? { fields: r.fields } : {}) });
     };
 
-    const form = await this.forms.findActiveByKey(formKey);
+    const form = await this.forms.findByKey(formKey);
     if (!form) return refuse({ status: 404, error: 'not_found', message: 'unknown form' });
+    // A disabled form is a known one the owner switched off: 410 says "do not retry", unlike 404.
+    if (!form.active) return refuse({ status: 410, error: 'form_disabled', message: DISABLED_MESSAGE, formName: form.name }, form);
     annotateRequest(req, { channel: 'web_form', formId: form.id });
 
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : null;

@@ -8,6 +8,7 @@ import { normalizeEmail } from '../identity/email';
 import { looksLikePhone, normalizePhone } from '../identity/phone';
 import { formatPhone } from '../identity/phone-format';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
+import { contactOrdering, type ContactSort, type SortOrder } from './contact-sort';
 
 export interface ContactSummary {
   id: string;
@@ -72,7 +73,10 @@ export class ContactsService {
     throw new MovedError('contact', id, row.id);
   }
 
-  async list(viewer: Viewer, q: ContactFilters & { search?: string; cursor?: string; limit?: number }): Promise<Page<ContactSummary>> {
+  async list(
+    viewer: Viewer,
+    q: ContactFilters & { search?: string; sort?: ContactSort; order?: SortOrder; cursor?: string; limit?: number },
+  ): Promise<Page<ContactSummary>> {
     const limit = clampLimit(q.limit);
     const params: unknown[] = [];
     const where: string[] = ['c.merged_into_id IS NULL', this.scope(viewer, params)];
@@ -98,23 +102,32 @@ export class ContactsService {
       }
     }
     where.push(...filterSql(q, params));
-    const cursor = decodeCursor(q.cursor);
-    if (cursor) {
-      params.push(cursor.at, cursor.id);
-      where.push(`(c.last_activity_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
+    const ordering = contactOrdering(q.sort, q.order);
+    const after = ordering.after(q.cursor, params);
+    if (after) where.push(after);
     params.push(limit + 1);
     const rows = await this.db.query(
-      `SELECT c.id, c.name, c.aliases, c.owner_id, c.last_activity_at, c.created_at,
+      `SELECT c.id, c.name, c.aliases, c.owner_id, c.last_activity_at, c.created_at, ${ordering.keyText} AS sort_key,
               COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'value', i.value) ORDER BY i.created_at)
                           FROM contact_identity i WHERE i.contact_id = c.id), '[]') AS identities
          FROM contact c WHERE ${where.join(' AND ')}
-        ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $${params.length}`,
+        ORDER BY ${ordering.orderBy} LIMIT $${params.length}`,
       params,
     );
     const items = rows.slice(0, limit).map(toSummary);
     const last = rows.length > limit ? rows[limit - 1] : null;
-    return { items, nextCursor: last ? encodeCursor(last.last_activity_at, last.id) : null };
+    return { items, nextCursor: last ? ordering.cursorFor(last) : null };
+  }
+
+  /** Adds a tag the viewer may set on a contact they see (idempotent: a tag already there is kept once). */
+  async addTag(viewer: Viewer, id: string, tag: string): Promise<void> {
+    const clean = tag.trim();
+    if (!clean) throw DomainError.invalid('empty tag', { tag: 'must not be empty' });
+    await this.get(viewer, id);
+    await this.db.query(
+      `UPDATE contact SET tags = array_append(tags, $2), updated_at = now() WHERE id = $1 AND NOT ($2 = ANY(tags))`,
+      [id, clean],
+    );
   }
 
   async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: unknown[]; phoneDisplay: Record<string, string> }> {

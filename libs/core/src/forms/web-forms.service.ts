@@ -51,10 +51,16 @@ export class WebFormsService {
   }
 
   async findActiveByKey(key: string): Promise<WebForm | null> {
+    const form = await this.findByKey(key);
+    return form?.active ? form : null;
+  }
+
+  /** The form with this key, disabled ones too (their endpoint says "disabled", not "unknown"). */
+  async findByKey(key: string): Promise<WebForm | null> {
     const now = Date.now();
     const cached = this.byKey.get(key);
     if (cached && cached.until > now) return cached.form;
-    const form = await this.db.getRepository(WebForm).findOne({ where: { key, active: true } });
+    const form = await this.db.getRepository(WebForm).findOne({ where: { key } });
     // Unknown keys are cached too (briefly), so a flood of bad keys does not reach the database.
     if (this.byKey.size > 10_000) this.byKey.clear();
     this.byKey.set(key, { form, until: now + FORM_CACHE_MS });
@@ -76,8 +82,19 @@ export class WebFormsService {
     return this.get(id);
   }
 
+  /**
+   * Deletes a form that never brought a lead (preview tests do not count). A form with leads is
+   * refused: its key is in sites' HTML and its name in reports, so the owner disables it instead.
+   */
   async remove(id: string): Promise<void> {
     const form = await this.get(id);
+    const [{ n }]: Array<{ n: number }> = await this.db.query(
+      `SELECT count(*)::int AS n FROM deal WHERE source->>'formId' = $1 AND coalesce(source->>'test', 'false') <> 'true'`,
+      [id],
+    );
+    if (n > 0) {
+      throw DomainError.conflict(`the form brought ${n} lead(s); it is kept for their history and reports — disable it instead`);
+    }
     await this.db.getRepository(WebForm).delete({ id });
     this.byKey.delete(form.key);
   }
