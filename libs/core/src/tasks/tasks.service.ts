@@ -7,6 +7,25 @@ import { DomainError } from '../errors/domain-error';
 import { clampLimit } from '../pagination/cursor';
 import { TimelineService } from '../timeline/timeline.service';
 
+/** A `task` row as SQL returns it (timestamps as Date or text, counters possibly as text); joins add contact_name and is_overdue. */
+export interface TaskRow {
+  id: string;
+  deal_id: string;
+  contact_id: string;
+  assignee_id: string | null;
+  kind: string;
+  title: string;
+  due_at: Date | string;
+  status: string;
+  missed_calls?: number | string | null;
+  call_attempts?: number | string | null;
+  completed_at?: Date | string | null;
+  result?: TaskResult | null;
+  created_at: Date | string;
+  contact_name?: string | null;
+  is_overdue?: boolean | null;
+}
+
 export interface TaskView {
   id: string;
   dealId: string;
@@ -114,7 +133,7 @@ export class TasksService {
    * The one way a task gets done (by hand or by an outbound contact): status, the timeline entry, and
    * for the callback task the deal's first response time. `task` is the row, locked by the caller.
    */
-  private async completeLocked(em: EntityManager, task: any, done: { at: Date; actorId: string | null; via?: OutboundChannel; result?: TaskResult | null }): Promise<number> {
+  private async completeLocked(em: EntityManager, task: TaskRow, done: { at: Date; actorId: string | null; via?: OutboundChannel; result?: TaskResult | null }): Promise<number> {
     const { at, actorId, via } = done;
     const result = done.result ?? null;
     await em.query(`UPDATE task SET status = 'done', completed_at = $2, completed_by_id = $3, result = $4 WHERE id = $1`, [task.id, at, actorId, result]);
@@ -160,7 +179,7 @@ export interface OutboundContactResult {
   afterMinutes: number | null;
 }
 
-function toTaskView(r: any): TaskView {
+function toTaskView(r: TaskRow): TaskView {
   return {
     id: r.id,
     dealId: r.deal_id,
