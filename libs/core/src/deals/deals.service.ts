@@ -33,6 +33,27 @@ export interface DealView {
   createdAt: string;
 }
 
+/** A deal row as DEAL_COLUMNS reads it (timestamps as Date or text). */
+export interface DealRow {
+  id: string;
+  contact_id: string;
+  contact_name?: string | null;
+  owner_id: string | null;
+  title: string | null;
+  stage: string;
+  stage_id: string;
+  stage_name: string;
+  pipeline_id: string;
+  source_channel: string;
+  source: Record<string, unknown>;
+  amount: string | null;
+  currency?: string | null;
+  lost_reason: string | null;
+  first_response_at: Date | string | null;
+  closed_at: Date | string | null;
+  created_at: Date | string;
+}
+
 const DEAL_COLUMNS = `d.id, d.contact_id, c.name AS contact_name, d.owner_id, d.title, d.stage, d.stage_id, s.name AS stage_name, d.pipeline_id,
   d.source_channel, d.source, d.amount, d.currency, d.lost_reason, d.first_response_at, d.closed_at, d.created_at`;
 const DEAL_FROM = `deal d JOIN contact c ON c.id = d.contact_id JOIN stage s ON s.id = d.stage_id`;
@@ -116,7 +137,7 @@ export class DealsService {
       params.push(viewer.id);
       scope = ' AND d.owner_id = $2';
     }
-    const [row] = await this.db.query(`SELECT ${DEAL_COLUMNS} FROM ${DEAL_FROM} WHERE d.id = $1${scope}`, params);
+    const [row]: DealRow[] = await this.db.query(`SELECT ${DEAL_COLUMNS} FROM ${DEAL_FROM} WHERE d.id = $1${scope}`, params);
     if (!row) throw DomainError.notFound('deal');
     return toDealView(row);
   }
@@ -282,7 +303,7 @@ export class DealsService {
   }
 }
 
-export function toDealView(r: any): DealView {
+export function toDealView(r: DealRow): DealView {
   const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
   return {
     id: r.id,
@@ -292,7 +313,7 @@ export function toDealView(r: any): DealView {
     title: r.title,
     stage: r.stage,
     stageId: r.stage_id,
-    stageName: r.stage_name ?? null,
+    stageName: r.stage_name,
     pipelineId: r.pipeline_id,
     sourceChannel: r.source_channel,
     source: r.source,
