@@ -1,4 +1,5 @@
-import ExcelJS from 'exceljs';
+// Types only at load: the library itself (~25 MB of memory) is loaded on the first spreadsheet import.
+import type ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { DomainError } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
@@ -94,7 +95,8 @@ function cellText(v: ExcelJS.CellValue): string {
 }
 
 async function readXlsx(buf: Buffer): Promise<ImportTable> {
-  const wb = new ExcelJS.Workbook();
+  const { default: Excel } = await import('exceljs');
+  const wb = new Excel.Workbook();
   try {
     await wb.xlsx.load(buf as unknown as ExcelJS.Buffer);
   } catch (err) {
