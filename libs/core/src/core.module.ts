@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
 import { AssignmentService } from './assignment/assignment.service';
 import { AuditService } from './audit/audit.service';
+import { ContactReassignment } from './assignment/contact-reassignment';
 import { PersonalDataService } from './privacy/personal-data.service';
 import { ContactMergeService } from './contacts/contact-merge';
 import { CompaniesService } from './companies/companies.service';
@@ -19,6 +20,7 @@ import { AdvisoryLeases } from './leases/advisory-leases';
 import { InboxService } from './inbox/inbox.service';
 import { IntakeService } from './intake/intake.service';
 import { ManagersService } from './managers/managers.service';
+import { NotesService } from './notes/notes.service';
 import { OutboxService } from './outbox/outbox.service';
 import { PipelinesService } from './pipelines/pipelines.service';
 import { StageAutomation } from './pipelines/stage-automation';
@@ -34,6 +36,7 @@ const SERVICES = [
   AdvisoryLeases,
   AssignmentService,
   ContactMergeService,
+  ContactReassignment,
   CompaniesService,
   ChannelStatusRegistry,
   ContactResolver,
@@ -48,6 +51,7 @@ const SERVICES = [
   ImportService,
   ExportService,
   ManagersService,
+  NotesService,
   OutboxService,
   PipelinesService,
   StageAutomation,

@@ -1,7 +1,9 @@
 export * from './access/viewer';
 export * from './assignment/assignment.service';
+export * from './assignment/contact-reassignment';
 export * from './assignment/round-robin.strategy';
 export * from './business-hours/business-hours';
+export * from './contacts/contact-activity';
 export * from './contacts/contact-merge';
 export * from './contacts/contact-resolver';
 export * from './contacts/contact-sort';
@@ -26,6 +28,7 @@ export * from './intake/intake.service';
 export * from './leases/advisory-leases';
 export * from './managers/managers.service';
 export * from './managers/shift-schedule';
+export * from './notes/notes.service';
 export * from './outbox/outbox.service';
 export * from './pagination/cursor';
 export * from './pipelines/pipelines.service';
