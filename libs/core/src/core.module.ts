@@ -9,6 +9,7 @@ import { ChannelStatusRegistry } from './channels/channel-status';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
 import { ConversationsService } from './conversations/conversations.service';
+import { MessageUpdates } from './conversations/message-updates';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
 import { DealsService } from './deals/deals.service';
 import { FormSpamService } from './forms/form-spam.service';
@@ -51,6 +52,7 @@ const SERVICES = [
   ImportService,
   ExportService,
   ManagersService,
+  MessageUpdates,
   NotesService,
   OutboxService,
   PipelinesService,

@@ -60,6 +60,7 @@ export * from './import/import-mapping';
 export * from './import/import-plan';
 export * from './import/import.service';
 export * from './conversations/conversations.service';
+export * from './conversations/message-updates';
 export * from './calls/call-launcher';
 export * from './channels/channel-status';
 export * from './calls/call-event';
