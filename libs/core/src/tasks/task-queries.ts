@@ -2,9 +2,10 @@ import type { EntityManager } from 'typeorm';
 import { returnedRows } from '../database/returned-rows';
 
 /**
- * Every statement the tasks aggregate runs (TasksService and nothing else), with the row shapes they
- * return. Services decide; these functions only read and write, so a row-mapping mistake is a type
- * error here instead of a wrong field in an answer.
+ * The statements of the tasks aggregate (TasksService; the SLA scheduler's clock restart), with the row
+ * shapes they return. Services decide; these functions only read and write, so a row-mapping mistake
+ * is a type error here instead of a wrong field in an answer. (The SLA claim, the intake's batched
+ * write and the missed-call task live with their own batched statements.)
  */
 
 /** Anything that runs SQL: the DataSource outside a transaction, the EntityManager inside one. */
@@ -152,6 +153,14 @@ export async function rescheduleTask(em: Queryable, taskId: string, s: TaskSched
             reminded_at = NULL, overdue_at = NULL, escalated_at = NULL WHERE id = $1`,
     [taskId, s.dueAt, s.remindAt, s.escalateAt],
   );
+}
+
+/**
+ * An escalated task handed to a new assignee starts a fresh clock: new due time and instants, reminder
+ * and overdue to come again — but escalated_at stays (a task is reassigned automatically once).
+ */
+export async function restartTaskClock(em: Queryable, taskId: string, s: TaskSchedule): Promise<void> {
+  await em.query(`UPDATE task SET due_at = $2, remind_at = $3, escalate_at = $4, reminded_at = NULL, overdue_at = NULL WHERE id = $1`, [taskId, s.dueAt, s.remindAt, s.escalateAt]);
 }
 
 /** A follow-up task: reminded like any task, never escalated (escalate_at NULL). */
