@@ -91,7 +91,20 @@ describe('notes and snooze (HTTP)', () => {
         payload: { title: 'Send the price list', dueAt: dueAt.toISOString() },
       });
       const mine = await hub.request({ url: '/api/tasks', token: anna.token });
-      expect(mine.body.map((t: any) => t.id)).toContain(res.body.id);
+      // One task view (core's toTaskView), whether the task was just made or listed.
+      expect(mine.body.find((t: any) => t.id === res.body.id)).toEqual(res.body);
+      expect(res.body).toMatchObject({ missedCalls: 0, callAttempts: 0, result: null, completedAt: null, contactName: 'Note Client' });
+    });
+
+    it('a snoozed follow-up stays without an escalation (the one snooze rule)', async () => {
+      const res = await hub.request({ method: 'POST', url: `/api/contacts/${annaLead.contactId}/tasks`, token: anna.token, body: { title: 'Call about delivery', dueAt: new Date(Date.now() + 3_600_000).toISOString() } });
+      expect(res.status).toBe(201);
+      const until = new Date(Date.now() + 5 * 3_600_000);
+      expect((await hub.request({ method: 'POST', url: `/api/tasks/${res.body.id}/snooze`, token: anna.token, body: { until: until.toISOString() } })).status).toBe(200);
+      const [row] = await hub.query(`SELECT due_at, remind_at, escalate_at FROM task WHERE id = $1`, [res.body.id]);
+      expect(new Date(row.due_at).toISOString()).toBe(until.toISOString());
+      expect(new Date(row.remind_at).getTime()).toBe(until.getTime() - 5 * 60_000);
+      expect(row.escalate_at).toBeNull();
     });
 
     it('refuses another manager’s contact (404), a past due time and a missing title (400)', async () => {

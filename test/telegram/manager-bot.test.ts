@@ -1,6 +1,7 @@
 import { SlaService } from '@leadline/core';
 import type { TestHub } from '../support/test-hub';
 import { FakeBotApi } from './fake-bot-api';
+import { raiseFormRateLimit } from '../http/http-helpers';
 import { HUB_START_MS } from './telegram-helpers';
 import { anna, bind, callbackUpdate, CLIENT_TOKEN, drainOutbox, MANAGER_TOKEN, postUpdate, startTelegramHub, textUpdate, type TgPerson } from './telegram-helpers';
 
@@ -304,6 +305,35 @@ describe('Telegram manager bot (separate token, fake Bot API)', () => {
       expect(lastToManager(olegTg.id).params.text).toContain('Retry Rick');
       const inApp = await hub.query(`SELECT 1 FROM notification n JOIN deal d ON d.id = (n.payload->>'dealId')::uuid WHERE d.title LIKE 'Retry Rick%'`);
       expect(inApp).toHaveLength(1);
+    });
+  });
+
+  describe('one snooze rule (core TasksService, shared with the API)', () => {
+    it('the card’s Snooze and POST /api/tasks/:id/snooze write the same task row; a task without an escalation stays without one', async () => {
+      await raiseFormRateLimit(hub);
+      const admin = await hub.adminToken();
+      await hub.request({ method: 'PATCH', url: `/api/managers/${nina.id}`, token: admin, body: { available: false } });
+      await hub.request({ method: 'PATCH', url: `/api/managers/${oleg.id}`, token: admin, body: { available: true } });
+      const viaBot = (await hub.postForm({ name: 'Snooze Bot', phone: '+7 999 600-00-01' })).body;
+      const viaApi = (await hub.postForm({ name: 'Snooze Api', phone: '+7 999 600-00-02' })).body;
+      await drainOutbox(hub);
+      // Neither task escalates (like a follow-up): a snooze must not give it an escalation.
+      await hub.query(`UPDATE task SET escalate_at = NULL, reminded_at = now() WHERE deal_id = ANY($1::uuid[])`, [[viaBot.dealId, viaApi.dealId]]);
+      const [card] = await hub.query(`SELECT message_id FROM telegram_manager_message WHERE chat_id = $1 AND deal_id = $2 ORDER BY created_at DESC LIMIT 1`, [String(olegTg.id), viaBot.dealId]);
+      await press(olegTg, { message_id: Number(card.message_id) }, `snooze:${viaBot.dealId}`);
+      expect(fake.sent('editMessageText').at(-1)!.params.text).toContain('Snoozed until');
+
+      const taskRow = `SELECT due_at, remind_at, escalate_at, reminded_at, overdue_at, escalated_at, status FROM task WHERE deal_id = $1 AND kind = 'callback'`;
+      const [bot] = await hub.query(taskRow, [viaBot.dealId]);
+      expect(bot).toMatchObject({ escalate_at: null, reminded_at: null, status: 'open' });
+      const [apiTask] = await hub.query(`SELECT id FROM task WHERE deal_id = $1 AND kind = 'callback'`, [viaApi.dealId]);
+      const res = await hub.request({ method: 'POST', url: `/api/tasks/${apiTask.id}/snooze`, token: oleg.token, body: { until: new Date(bot.due_at).toISOString() } });
+      expect(res.status).toBe(200);
+      expect((await hub.query(taskRow, [viaApi.dealId]))[0]).toEqual(bot);
+
+      // The card's snooze says so on the timeline (the API's does not: the task list shows it).
+      expect(await hub.query(`SELECT payload->>'via' AS via FROM activity WHERE deal_id = $1 AND kind = 'note'`, [viaBot.dealId])).toEqual([{ via: 'telegram' }]);
+      expect(await hub.query(`SELECT 1 FROM activity WHERE deal_id = $1 AND kind = 'note'`, [viaApi.dealId])).toEqual([]);
     });
   });
 });

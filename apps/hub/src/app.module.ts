@@ -23,7 +23,6 @@ import { PipelinesController } from './api/pipelines.controller';
 import { ReceiptsController } from './api/receipts.controller';
 import { ReportsController } from './api/reports.controller';
 import { TasksController } from './api/tasks.controller';
-import { WorkdayService } from './api/workday.service';
 import { BulkActionsService } from './api/bulk-actions.service';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuthGuard } from './auth/auth.guard';
@@ -155,7 +154,6 @@ export class AppModule {
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         SessionsService,
-        WorkdayService,
         BulkActionsService,
         ChannelAvailabilityService,
         FirstStartService,

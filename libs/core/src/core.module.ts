@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
 import { AssignmentService } from './assignment/assignment.service';
 import { AuditService } from './audit/audit.service';
+import { ContactReassignment } from './assignment/contact-reassignment';
 import { PersonalDataService } from './privacy/personal-data.service';
 import { ContactMergeService } from './contacts/contact-merge';
 import { CompaniesService } from './companies/companies.service';
@@ -8,6 +9,7 @@ import { ChannelStatusRegistry } from './channels/channel-status';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
 import { ConversationsService } from './conversations/conversations.service';
+import { MessageUpdates } from './conversations/message-updates';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
 import { DealsService } from './deals/deals.service';
 import { FormSpamService } from './forms/form-spam.service';
@@ -19,6 +21,7 @@ import { AdvisoryLeases } from './leases/advisory-leases';
 import { InboxService } from './inbox/inbox.service';
 import { IntakeService } from './intake/intake.service';
 import { ManagersService } from './managers/managers.service';
+import { NotesService } from './notes/notes.service';
 import { OutboxService } from './outbox/outbox.service';
 import { PipelinesService } from './pipelines/pipelines.service';
 import { StageAutomation } from './pipelines/stage-automation';
@@ -34,6 +37,7 @@ const SERVICES = [
   AdvisoryLeases,
   AssignmentService,
   ContactMergeService,
+  ContactReassignment,
   CompaniesService,
   ChannelStatusRegistry,
   ContactResolver,
@@ -48,6 +52,8 @@ const SERVICES = [
   ImportService,
   ExportService,
   ManagersService,
+  MessageUpdates,
+  NotesService,
   OutboxService,
   PipelinesService,
   StageAutomation,

@@ -1,6 +1,5 @@
-import { ContactsService, DealsService, DomainError, ErrorCode, isAdmin, type Viewer } from '@leadline/core';
+import { ContactReassignment, ContactsService, DealsService, DomainError, type Viewer } from '@leadline/core';
 import { Injectable } from '@nestjs/common';
-import { WorkdayService } from './workday.service';
 
 /** What happened to one id of a bulk action: done, or refused with the same error the single action gives. */
 export type BulkOutcome = { id: string; status: 'done' } | { id: string; status: 'refused'; error: string; message: string };
@@ -24,7 +23,7 @@ export class BulkActionsService {
   constructor(
     private readonly deals: DealsService,
     private readonly contacts: ContactsService,
-    private readonly workday: WorkdayService,
+    private readonly reassignment: ContactReassignment,
   ) {}
 
   forDeals(viewer: Viewer, ids: string[], action: DealBulkAction): Promise<BulkResult> {
@@ -46,10 +45,9 @@ export class BulkActionsService {
     });
   }
 
-  /** The single action's rule: only admins hand a contact (and its open deals) to another manager. */
+  /** The single action's rule (core's): only admins hand a contact (and its open deals) to another manager. */
   private async assign(viewer: Viewer, contactId: string, managerId: string): Promise<void> {
-    if (!isAdmin(viewer)) throw new DomainError(ErrorCode.Forbidden, 'only admins assign contacts to a manager');
-    await this.workday.reassign(viewer, contactId, managerId);
+    await this.reassignment.reassign(viewer, contactId, managerId);
   }
 
   private async each(ids: string[], run: (id: string) => Promise<void>): Promise<BulkResult> {

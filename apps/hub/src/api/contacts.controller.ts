@@ -1,11 +1,10 @@
-import { ContactsService, ConversationsService, type Viewer } from '@leadline/core';
+import { ContactReassignment, ContactsService, ConversationsService, NotesService, TasksService, type Viewer } from '@leadline/core';
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer, RequireRole } from '../auth/auth.decorators';
 import { BulkActionsService } from './bulk-actions.service';
 import { bulkContactsSchema, listContactsQuery, newTaskSchema, noteSchema, pageQuery, reassignSchema, sendMessageSchema } from './schemas';
-import { WorkdayService } from './workday.service';
 
 @ApiTags('contacts')
 @Controller('api/contacts')
@@ -13,7 +12,9 @@ export class ContactsController {
   constructor(
     private readonly contacts: ContactsService,
     private readonly conversations: ConversationsService,
-    private readonly workday: WorkdayService,
+    private readonly notes: NotesService,
+    private readonly tasks: TasksService,
+    private readonly reassignment: ContactReassignment,
     private readonly bulk: BulkActionsService,
   ) {}
 
@@ -44,13 +45,13 @@ export class ContactsController {
   /** A note for the team on the contact's timeline → 201 with the timeline entry. */
   @Post(':id/notes')
   addNote(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: noteSchema }) body: z.infer<typeof noteSchema>) {
-    return this.workday.addNote(viewer, id, body.text);
+    return this.notes.add(viewer, id, body.text);
   }
 
   /** A follow-up task on the contact's open deal (`{ title, dueAt }`) → 201 with the task. */
   @Post(':id/tasks')
   addTask(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: newTaskSchema }) body: z.infer<typeof newTaskSchema>) {
-    return this.workday.addTask(viewer, id, body);
+    return this.tasks.addFollowUp(viewer, id, body);
   }
 
   /** Admins hand a contact, its open deals and their open tasks to another manager. */
@@ -58,7 +59,7 @@ export class ContactsController {
   @HttpCode(200)
   @RequireRole('admin')
   reassign(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: reassignSchema }) body: z.infer<typeof reassignSchema>) {
-    return this.workday.reassign(viewer, id, body.managerId);
+    return this.reassignment.reassign(viewer, id, body.managerId);
   }
 
   /**

@@ -4,15 +4,11 @@ import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
 import { completeTaskSchema, listTasksQuery, snoozeSchema } from './schemas';
-import { WorkdayService } from './workday.service';
 
 @ApiTags('tasks')
 @Controller('api/tasks')
 export class TasksController {
-  constructor(
-    private readonly tasks: TasksService,
-    private readonly workday: WorkdayService,
-  ) {}
+  constructor(private readonly tasks: TasksService) {}
 
   /** Open tasks due soonest first (`?overdue=true`, `?mine=true`, `?status=done`, `?contactId=`). */
   @Get()
@@ -31,6 +27,6 @@ export class TasksController {
   @Post(':id/snooze')
   @HttpCode(200)
   snooze(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: snoozeSchema }) body: z.infer<typeof snoozeSchema>) {
-    return this.workday.snooze(viewer, id, body.until);
+    return this.tasks.snooze(viewer, id, body.until);
   }
 }

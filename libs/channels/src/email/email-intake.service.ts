@@ -1,4 +1,4 @@
-import { CORE_OPTIONS, Clock, DatabaseUnavailableError, IntakeService, isDatabaseUnavailable, isIngestFailure, OutboxKind, OutboxService, sanitizeForDatabase, type CoreOptions } from '@leadline/core';
+import { CORE_OPTIONS, Clock, DatabaseUnavailableError, IntakeService, isDatabaseUnavailable, isIngestFailure, MessageUpdates, OutboxKind, OutboxService, sanitizeForDatabase, type CoreOptions } from '@leadline/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
@@ -36,6 +36,7 @@ export class EmailIntake {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly intake: IntakeService,
+    private readonly messages: MessageUpdates,
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
     @Inject(CORE_OPTIONS) private readonly core: CoreOptions,
@@ -217,48 +218,27 @@ export class EmailIntake {
     }
     const error = `bounced: ${b?.diagnostic ?? b?.status ?? mail.subject ?? reason}`.slice(0, 1000);
     const raw = { mailboxId: mailbox.id, messageId: mail.messageId, subject: mail.subject, bounce: b, text: mail.text?.slice(0, 4000) ?? null };
-    const activityId = randomUUID();
-    const written = await this.db.transaction(async (em) => {
-      const claimed = await em.query(
-        `INSERT INTO inbound_receipt (channel, external_id, status, raw, received_at, processed_at) VALUES ('email', $1, 'processed', $2, now(), now())
-         ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`,
-        [externalId, JSON.stringify(raw)],
-      );
-      if (!claimed.length) return false;
-      await em.query(
-        `INSERT INTO activity (id, contact_id, deal_id, kind, channel, occurred_at, payload) VALUES ($1, $2, $3, 'message_bounced', 'email', $4, $5)`,
-        [
-          activityId,
-          target!.contact_id,
-          target!.deal_id,
-          this.clock.now(),
-          JSON.stringify({
-            subject: mail.subject,
-            message: mail.text?.slice(0, 4000) ?? null,
-            recipients,
-            status: b?.status ?? null,
-            diagnostic: b?.diagnostic ?? null,
-            details: { messageId: null, bounceMessageId: mail.messageId, originalMessageId: b?.originalMessageId ?? null, originalActivityId: target!.activity_id, mailboxId: mailbox.id },
-          }),
-        ],
-      );
-      if (target!.activity_id) {
-        await em.query(`UPDATE activity SET payload = payload || $2::jsonb WHERE id = $1 AND kind = 'message_out'`, [
-          target!.activity_id,
-          JSON.stringify({ status: 'failed', error, failedAt: this.clock.now().toISOString(), bounceActivityId: activityId }),
-        ]);
-      }
-      // The manager who wrote the message must know the client never got it (same notice as a failed Telegram reply).
-      if (target!.actor_id) {
-        await this.outbox.enqueue(em, {
-          kind: OutboxKind.NotifyManager,
-          payload: { event: 'message_failed', managerId: target!.actor_id, contactId: target!.contact_id, dealId: target!.deal_id, activityId: target!.activity_id, bounceActivityId: activityId, channel: 'email', reason: 'bounced', error, recipients },
-        });
-      }
-      return true;
+    const activityId = await this.messages.recordBounce({
+      channel: 'email',
+      externalId,
+      raw,
+      contactId: target.contact_id,
+      dealId: target.deal_id,
+      original: { activityId: target.activity_id, actorId: target.actor_id },
+      error,
+      recipients,
+      payload: {
+        subject: mail.subject,
+        message: mail.text?.slice(0, 4000) ?? null,
+        recipients,
+        status: b?.status ?? null,
+        diagnostic: b?.diagnostic ?? null,
+        details: { messageId: null, bounceMessageId: mail.messageId, originalMessageId: b?.originalMessageId ?? null, originalActivityId: target.activity_id, mailboxId: mailbox.id },
+      },
     });
+    const written = activityId !== null;
     this.log.log({ msg: written ? 'email bounce recorded' : 'email bounce duplicate', mailbox: mailbox.name, externalId, contactId: target.contact_id, originalActivityId: target.activity_id });
-    return { outcome: 'bounce', externalId, contactId: target.contact_id, activityId: written ? activityId : null };
+    return { outcome: 'bounce', externalId, contactId: target.contact_id, activityId };
   }
 }
 

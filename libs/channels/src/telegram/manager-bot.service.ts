@@ -1,5 +1,5 @@
-import { AssignmentService, CORE_OPTIONS, Clock, DealsService, DomainError, ManagersService, TasksService, TimelineService, slaInstants, type CoreOptions } from '@leadline/core';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AssignmentService, Clock, DealsService, DomainError, ManagersService, TasksService } from '@leadline/core';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { lostReasonKeyboard, parseCardData } from './lead-card';
@@ -12,6 +12,7 @@ import type { TgCallbackQuery, TgMessage, TgUser } from './telegram.mapper';
 import { TEXTS, type BotTexts } from './telegram.texts';
 import { ReplyRelayService } from './reply-relay.service';
 
+/** The lead card's "Snooze 15 min" button. */
 const SNOOZE_MINUTES = 15;
 
 /**
@@ -32,10 +33,8 @@ export class ManagerBotService {
     private readonly tasks: TasksService,
     private readonly deals: DealsService,
     private readonly managers: ManagersService,
-    private readonly timeline: TimelineService,
     private readonly assignment: AssignmentService,
     private readonly clock: Clock,
-    @Inject(CORE_OPTIONS) private readonly core: CoreOptions,
   ) {}
 
   private get api() {
@@ -140,7 +139,7 @@ export class ManagerBotService {
         case 'call':
           return this.relay.call(manager, q, deal.contact_id);
         case 'snooze': {
-          const due = await this.snooze(manager, dealId);
+          const due = await this.tasks.snoozeCallback(manager, dealId, SNOOZE_MINUTES, 'telegram');
           if (!due) {
             await this.answer(q, t.card.taskDone);
             return this.cards.redraw(manager, msg.chat.id, msg.message_id, dealId, null);
@@ -191,31 +190,6 @@ export class ManagerBotService {
     await this.answer(q, t.taken);
     await this.api.editMessageText(msg.chat.id, msg.message_id, undefined, `${msg.text ?? ''}\n\n${t.taken}`.trim()).catch(() => undefined);
     // The lead_assigned notice of the take brings the full card.
-  }
-
-  /** Pushes the open callback task 15 minutes past now (or past its due time if later), with fresh SLA clocks. */
-  private async snooze(manager: BoundManager, dealId: string): Promise<Date | null> {
-    return this.db.transaction(async (em) => {
-      const [task] = await em.query(`SELECT id, contact_id, due_at FROM task WHERE deal_id = $1 AND kind = 'callback' AND status = 'open' FOR UPDATE`, [dealId]);
-      if (!task) return null;
-      const now = this.clock.now();
-      const base = Math.max(now.getTime(), new Date(task.due_at).getTime());
-      const due = new Date(base + SNOOZE_MINUTES * 60_000);
-      const { remindAt, escalateAt } = slaInstants(this.core.businessHours, this.core.sla, due);
-      await em.query(
-        `UPDATE task SET due_at = $2, remind_at = $3, escalate_at = $4, reminded_at = NULL, overdue_at = NULL, escalated_at = NULL WHERE id = $1`,
-        [task.id, due, remindAt, escalateAt],
-      );
-      await this.timeline.record(em, {
-        contactId: task.contact_id,
-        dealId,
-        kind: 'note',
-        actorId: manager.id,
-        occurredAt: now,
-        payload: { text: `callback snoozed ${SNOOZE_MINUTES} min, due ${due.toISOString()}`, taskId: task.id, snoozedUntil: due.toISOString(), via: 'telegram' },
-      });
-      return due;
-    });
   }
 
   private async sendTasks(manager: BoundManager, chatId: number): Promise<void> {

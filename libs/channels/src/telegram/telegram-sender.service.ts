@@ -1,4 +1,4 @@
-import { ConversationsService, OutboxKind, OutboxService, RetryLater, type OutboxDelivery, type StoredAttachment } from '@leadline/core';
+import { ConversationsService, MessageUpdates, OutboxKind, OutboxService, RetryLater, type OutboxDelivery, type StoredAttachment } from '@leadline/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,6 +55,7 @@ export class TelegramSenderService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly bots: TelegramBots,
     private readonly conversations: ConversationsService,
+    private readonly messages: MessageUpdates,
     private readonly outbox: OutboxService,
   ) {}
 
@@ -74,10 +75,7 @@ export class TelegramSenderService {
         const sent = await this.send(String(p.chatId), parts[i]);
         chatId = sent.chat.id;
         ids.push(sent.message_id);
-        await this.db.query(
-          `UPDATE activity SET payload = jsonb_set(payload, '{details}', COALESCE(payload->'details', '{}'::jsonb) || jsonb_build_object('sentParts', $2::int, 'messageIds', $3::jsonb)) WHERE id = $1`,
-          [p.activityId, i + 1, JSON.stringify(ids)],
-        );
+        await this.messages.recordDeliveryProgress(p.activityId, { sentParts: i + 1, messageIds: ids });
       }
       await this.conversations.markSent(p.activityId, {
         providerMessageId: String(ids[0]),

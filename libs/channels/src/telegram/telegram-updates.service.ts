@@ -1,4 +1,4 @@
-import { ContactMergeService, IntakeService, isDatabaseUnavailable, isIngestFailure, returnedRows, type InboundEvent } from '@leadline/core';
+import { ContactMergeService, IntakeService, isDatabaseUnavailable, isIngestFailure, MessageUpdates, type InboundEvent } from '@leadline/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -22,6 +22,7 @@ export class TelegramUpdatesService {
     private readonly bots: TelegramBots,
     private readonly intake: IntakeService,
     private readonly merges: ContactMergeService,
+    private readonly messages: MessageUpdates,
     private readonly directory: ManagerDirectory,
     private readonly managerBot: ManagerBotService,
   ) {}
@@ -129,16 +130,7 @@ export class TelegramUpdatesService {
 
   /** An edited client message: the timeline entry shows the new text and says it was edited. */
   private async applyEdit(bot: BotHandle, chatId: number, messageId: number, text: string | null, editedAt: Date): Promise<boolean> {
-    const rows = await this.db.query(
-      `UPDATE activity SET payload = payload
-              || jsonb_build_object('message', $4::text, 'edited', true, 'editedAt', $5::text)
-              || CASE WHEN payload ? 'originalMessage' THEN '{}'::jsonb ELSE jsonb_build_object('originalMessage', payload->'message') END
-        WHERE channel = 'telegram' AND kind IN ('lead', 'repeat_lead', 'message_in')
-          AND payload->'details'->>'botId' = $1 AND payload->'details'->>'chatId' = $2 AND payload->'details'->>'messageId' = $3
-       RETURNING id`,
-      [String(bot.id), String(chatId), String(messageId), text, editedAt.toISOString()],
-    );
-    return returnedRows(rows).length > 0;
+    return this.messages.applyInboundEdit('telegram', { botId: String(bot.id), chatId: String(chatId), messageId: String(messageId) }, { text, editedAt });
   }
 
   /** Once per bot and update_id: a redelivered button press or command does nothing the second time. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AssignmentService } from '../assignment/assignment.service';
+import { touchContact } from '../contacts/contact-activity';
 import { Clock } from '../core-options';
 import { returnedRows } from '../database/returned-rows';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
@@ -121,7 +122,7 @@ export class CallReconciliation {
         ),
       );
       activityId = row.id;
-      await em.query(`UPDATE contact SET last_activity_at = GREATEST(last_activity_at, $2), updated_at = now() WHERE id = $1`, [call.contact_id, endedAt]);
+      await touchContact(em, call.contact_id, endedAt);
     }
     await em.query(
       `UPDATE call SET status = $2, answered = $3, manager_id = $4, answered_at = $5, duration_seconds = $6, ended_at = $7, activity_id = $8,

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Viewer } from '../access/viewer';
+import { touchContact } from '../contacts/contact-activity';
 import { ContactsService } from '../contacts/contacts.service';
 import { Clock, CORE_OPTIONS, type CoreOptions } from '../core-options';
 import { FRESH_THREAD_SUBJECT, languageOfText, type ClientLanguage } from './client-language';
@@ -165,7 +166,7 @@ export class ConversationsService {
         channel === 'telegram' ? OutboxKind.MessageTelegram : OutboxKind.MessageEmail,
         JSON.stringify(payload),
       ]);
-      await em.query(`UPDATE contact SET last_activity_at = GREATEST(last_activity_at, $2), updated_at = now() WHERE id = $1`, [contactId, at]);
+      await touchContact(em, contactId, at);
       return { activityId, channel, outboxId, dealId };
     });
   }

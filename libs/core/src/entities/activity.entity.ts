@@ -7,6 +7,8 @@ export type ActivityKind =
   | 'repeat_lead'
   | 'message_in'
   | 'message_out'
+  // A delivery failure reported after a message_out was sent (an email bounce).
+  | 'message_bounced'
   | 'call_in'
   | 'call_out'
   | 'call_missed'

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { contactTouchSet } from '../contacts/contact-activity';
 import { hot } from '../database/hot-statement';
 import { ACTIVITY_COLUMNS, insertFromJson, type ColumnTypes } from '../database/json-rows';
 import { insertOutboxSql, outboxRow, type NewOutboxMessage } from '../outbox/outbox.service';
@@ -44,7 +45,7 @@ export class LeadWrites {
       const c = this.knownContact;
       const owner = p(c.ownerId);
       parts.push(
-        `UPDATE contact SET name = COALESCE(name, ${p(c.name)}), last_activity_at = GREATEST(last_activity_at, ${p(c.at)}), updated_at = now(),
+        `UPDATE contact SET name = COALESCE(name, ${p(c.name)}), ${contactTouchSet(p(c.at))},
            owner_id = CASE WHEN ${owner}::uuid IS NOT NULL
                             AND (owner_id IS NULL OR NOT EXISTS (SELECT 1 FROM manager m WHERE m.id = contact.owner_id AND m.active))
                            THEN ${owner}::uuid ELSE owner_id END

@@ -5,6 +5,7 @@ import { AssignmentService, type AssignmentDecision } from '../assignment/assign
 import { addBusinessMinutes, businessMinutesBetween } from '../business-hours/business-hours';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { OutboxKind, OutboxService, type NewOutboxMessage } from '../outbox/outbox.service';
+import { restartTaskClock } from '../tasks/task-queries';
 import { TimelineService, type NewActivity } from '../timeline/timeline.service';
 import { slaInstants } from './sla-schedule';
 
@@ -239,10 +240,7 @@ export class SlaService {
     const window = businessMinutesBetween(hours, new Date(t.created_at), new Date(t.due_at));
     const dueAt = addBusinessMinutes(hours, now, window > 0 ? window : this.options.callbackSlaMinutes);
     const { remindAt, escalateAt } = slaInstants(hours, this.options.sla, dueAt);
-    await em.query(
-      `UPDATE task SET due_at = $2, remind_at = $3, escalate_at = $4, reminded_at = NULL, overdue_at = NULL WHERE id = $1`,
-      [t.id, dueAt, remindAt, escalateAt],
-    );
+    await restartTaskClock(em, t.id, { dueAt, remindAt, escalateAt });
     return dueAt;
   }
 

@@ -1,30 +1,30 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, type Viewer } from '../access/viewer';
-import { Clock } from '../core-options';
+import { ContactsService } from '../contacts/contacts.service';
+import { Clock, CORE_OPTIONS, type CoreOptions } from '../core-options';
 import { DomainError } from '../errors/domain-error';
 import { clampLimit } from '../pagination/cursor';
+import { slaInstants } from '../sla/sla-schedule';
 import { TimelineService } from '../timeline/timeline.service';
+import {
+  insertFollowUp,
+  lockDeal,
+  lockLatestOpenDeal,
+  lockOpenCallback,
+  lockTaskWithDeal,
+  markTaskDone,
+  rescheduleTask,
+  selectTaskView,
+  selectTaskViews,
+  stampFirstResponse,
+  type TaskResult,
+  type TaskRow,
+  type TaskViewRow,
+} from './task-queries';
 
-/** A `task` row as SQL returns it (timestamps as Date or text, counters possibly as text); joins add contact_name and is_overdue. */
-export interface TaskRow {
-  id: string;
-  deal_id: string;
-  contact_id: string;
-  assignee_id: string | null;
-  kind: string;
-  title: string;
-  due_at: Date | string;
-  status: string;
-  missed_calls?: number | string | null;
-  call_attempts?: number | string | null;
-  completed_at?: Date | string | null;
-  result?: TaskResult | null;
-  created_at: Date | string;
-  contact_name?: string | null;
-  is_overdue?: boolean | null;
-}
+export { TASK_RESULTS, type TaskResult, type TaskRow, type TaskViewRow } from './task-queries';
 
 export interface TaskView {
   id: string;
@@ -47,40 +47,42 @@ export interface TaskView {
   createdAt: string;
 }
 
+/** A task moved to a later due time. */
+export interface SnoozedTask {
+  id: string;
+  dueAt: string;
+}
+
+/** A follow-up a manager sets themselves on a contact ("send the price list tomorrow at 10"). */
+export interface NewFollowUp {
+  title: string;
+  dueAt: Date;
+}
+
+/**
+ * Tasks and their rules — listing, completing (by hand or by an outbound contact), snoozing, adding a
+ * follow-up — for the API, the bots and the channels alike.
+ */
 @Injectable()
 export class TasksService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly timeline: TimelineService,
+    private readonly contacts: ContactsService,
     private readonly clock: Clock,
+    @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
   ) {}
 
   /** Tasks due soonest first. Managers only ever see their own. */
   async list(viewer: Viewer, q: { mine?: boolean; overdue?: boolean; status?: 'open' | 'done' | 'cancelled'; assigneeId?: string; contactId?: string; limit?: number }): Promise<TaskView[]> {
-    const params: unknown[] = [this.clock.now()];
-    const where: string[] = [];
-    if (!isAdmin(viewer) || q.mine) {
-      params.push(viewer.id);
-      where.push(`t.assignee_id = $${params.length}`);
-    } else if (q.assigneeId) {
-      params.push(q.assigneeId);
-      where.push(`t.assignee_id = $${params.length}`);
-    }
-    if (q.contactId) {
-      params.push(q.contactId);
-      where.push(`t.contact_id = $${params.length}`);
-    }
-    const status = q.overdue ? 'open' : (q.status ?? 'open');
-    params.push(status);
-    where.push(`t.status = $${params.length}`);
-    if (q.overdue) where.push('t.due_at < $1');
-    params.push(clampLimit(q.limit, 500, 100));
-    const rows = await this.db.query(
-      `SELECT t.*, c.name AS contact_name, (t.status = 'open' AND t.due_at < $1) AS is_overdue
-         FROM task t JOIN contact c ON c.id = t.contact_id
-        WHERE ${where.join(' AND ')} ORDER BY t.due_at, t.id LIMIT $${params.length}`,
-      params,
-    );
+    const rows = await selectTaskViews(this.db, {
+      now: this.clock.now(),
+      assigneeId: !isAdmin(viewer) || q.mine ? viewer.id : q.assigneeId,
+      contactId: q.contactId,
+      status: q.overdue ? 'open' : (q.status ?? 'open'),
+      overdueOnly: !!q.overdue,
+      limit: clampLimit(q.limit, 500, 100),
+    });
     return rows.map(toTaskView);
   }
 
@@ -90,21 +92,81 @@ export class TasksService {
    */
   async complete(viewer: Viewer, taskId: string, result: TaskResult | null = null): Promise<TaskView> {
     await this.db.transaction(async (em) => {
-      const params: unknown[] = [taskId];
-      const scope = isAdmin(viewer) ? '' : ' AND assignee_id = $2';
-      if (!isAdmin(viewer)) params.push(viewer.id);
-      // Deal first, then task: the lock order of every writer of both (SLA escalation reassigns a deal's tasks).
-      await em.query(`SELECT d.id FROM deal d JOIN task t ON t.deal_id = d.id WHERE t.id = $1${scope.replace('assignee_id', 't.assignee_id')} FOR UPDATE OF d`, params);
-      const [task] = await em.query(`SELECT * FROM task WHERE id = $1${scope} FOR UPDATE`, params);
+      const task = await lockTaskWithDeal(em, taskId, isAdmin(viewer) ? undefined : viewer.id);
       if (!task) throw DomainError.notFound('task');
       if (task.status !== 'open') throw DomainError.conflict(`task is already ${task.status}`);
       await this.completeLocked(em, task, { at: this.clock.now(), actorId: viewer.id, result });
     });
-    const [row] = await this.db.query(
-      `SELECT t.*, c.name AS contact_name, false AS is_overdue FROM task t JOIN contact c ON c.id = t.contact_id WHERE t.id = $1`,
-      [taskId],
-    );
-    return toTaskView(row);
+    return this.view(taskId);
+  }
+
+  /**
+   * Moves an open task's due time to `until` (in the future). The SLA clocks start over from the new
+   * due time (see `reschedule`). A manager snoozes only their own tasks; another's is 404.
+   */
+  async snooze(viewer: Viewer, taskId: string, until: Date): Promise<SnoozedTask> {
+    if (until <= this.clock.now()) throw DomainError.invalid('until must be in the future', { until: 'must be later than now' });
+    return this.db.transaction(async (em) => {
+      const task = await lockTaskWithDeal(em, taskId, isAdmin(viewer) ? undefined : viewer.id);
+      if (!task) throw DomainError.notFound('task');
+      if (task.status !== 'open') throw DomainError.conflict(`task is already ${task.status}`);
+      await this.reschedule(em, task, until);
+      return { id: taskId, dueAt: until.toISOString() };
+    });
+  }
+
+  /**
+   * "Snooze N min" on a lead card: the deal's open callback task moves N minutes past now (or past its
+   * due time, if that is later), by the same rule as `snooze`, and the timeline says so (`via` is the
+   * channel the button was pressed in). A manager acts on a callback of a deal they own or a task they
+   * are assigned. Null when the deal has no open callback task (done meanwhile).
+   */
+  async snoozeCallback(viewer: Viewer, dealId: string, minutes: number, via: OutboundChannel): Promise<Date | null> {
+    return this.db.transaction(async (em) => {
+      await lockDeal(em, dealId);
+      const task = await lockOpenCallback(em, dealId, isAdmin(viewer) ? undefined : viewer.id);
+      if (!task) return null;
+      const now = this.clock.now();
+      const due = new Date(Math.max(now.getTime(), new Date(task.due_at).getTime()) + minutes * 60_000);
+      await this.reschedule(em, task, due);
+      await this.timeline.record(em, {
+        contactId: task.contact_id,
+        dealId,
+        kind: 'note',
+        actorId: viewer.id,
+        occurredAt: now,
+        payload: { text: `callback snoozed ${minutes} min, due ${due.toISOString()}`, taskId: task.id, snoozedUntil: due.toISOString(), via },
+      });
+      return due;
+    });
+  }
+
+  /**
+   * A follow-up task on the contact's open deal (none → 400), for the viewer (an admin's task goes to
+   * the deal's owner). Reminded before due like any task; never escalated. Another manager's contact → 404.
+   */
+  async addFollowUp(viewer: Viewer, contactId: string, input: NewFollowUp): Promise<TaskView> {
+    const contact = await this.contacts.get(viewer, contactId);
+    if (input.dueAt <= this.clock.now()) throw DomainError.invalid('dueAt must be in the future', { dueAt: 'must be later than now' });
+    // Newest first: the first open one is the deal a new task belongs to.
+    const deal = (contact.deals as Array<{ id: string; closedAt: string | null; ownerId: string | null }>).find((d) => !d.closedAt);
+    if (!deal) throw DomainError.invalid('the contact has no open deal to hang a task on', { contactId: 'no open deal' });
+    const assigneeId = isAdmin(viewer) ? (deal.ownerId ?? viewer.id) : viewer.id;
+    const { remindAt } = slaInstants(this.options.businessHours, this.options.sla, input.dueAt);
+    const at = this.clock.now();
+    const task = await this.db.transaction(async (em) => {
+      const row = await insertFollowUp(em, { dealId: deal.id, contactId, assigneeId, title: input.title, dueAt: input.dueAt, remindAt, createdAt: at });
+      await this.timeline.record(em, {
+        contactId,
+        dealId: deal.id,
+        kind: 'task_created',
+        actorId: viewer.id,
+        occurredAt: at,
+        payload: { taskId: row.id, kind: 'follow_up', title: input.title, dueAt: input.dueAt.toISOString(), assigneeId },
+      });
+      return row;
+    });
+    return this.view(task.id);
   }
 
   /**
@@ -115,18 +177,31 @@ export class TasksService {
   async recordOutboundContact(em: EntityManager | undefined, contact: OutboundContact): Promise<OutboundContactResult> {
     if (!em) return this.db.transaction((tx) => this.recordOutboundContact(tx, contact));
     const at = contact.at ?? this.clock.now();
-    const [deal] = await em.query(
-      `SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1 FOR UPDATE`,
-      [contact.contactId],
-    );
+    const deal = await lockLatestOpenDeal(em, contact.contactId);
     if (!deal) return { dealId: null, taskId: null, afterMinutes: null };
-    const [task] = await em.query(`SELECT * FROM task WHERE deal_id = $1 AND kind = 'callback' AND status = 'open' FOR UPDATE`, [deal.id]);
+    const task = await lockOpenCallback(em, deal.id);
     if (!task) {
-      await this.recordFirstResponse(em, deal.id, at);
+      await stampFirstResponse(em, deal.id, at);
       return { dealId: deal.id, taskId: null, afterMinutes: null };
     }
     const afterMinutes = await this.completeLocked(em, task, { at, actorId: contact.actorId ?? null, via: contact.channel });
     return { dealId: deal.id, taskId: task.id, afterMinutes };
+  }
+
+  private async view(taskId: string): Promise<TaskView> {
+    const row = await selectTaskView(this.db, taskId, this.clock.now());
+    if (!row) throw DomainError.notFound('task');
+    return toTaskView(row);
+  }
+
+  /**
+   * The one snooze rule, whoever snoozes (the admin UI, a lead card in Telegram): the new due time with
+   * SLA instants computed from it; reminder, overdue and escalation come again. A task without an
+   * escalation (a follow-up) stays without one. `task` is the row, locked by the caller.
+   */
+  private async reschedule(em: EntityManager, task: TaskRow, dueAt: Date): Promise<void> {
+    const { remindAt, escalateAt } = slaInstants(this.options.businessHours, this.options.sla, dueAt);
+    await rescheduleTask(em, task.id, { dueAt, remindAt, escalateAt });
   }
 
   /**
@@ -136,7 +211,7 @@ export class TasksService {
   private async completeLocked(em: EntityManager, task: TaskRow, done: { at: Date; actorId: string | null; via?: OutboundChannel; result?: TaskResult | null }): Promise<number> {
     const { at, actorId, via } = done;
     const result = done.result ?? null;
-    await em.query(`UPDATE task SET status = 'done', completed_at = $2, completed_by_id = $3, result = $4 WHERE id = $1`, [task.id, at, actorId, result]);
+    await markTaskDone(em, task.id, { at, actorId, result });
     const minutes = Math.max(0, Math.round((at.getTime() - new Date(task.created_at).getTime()) / 60_000));
     const payload: Record<string, unknown> = { taskId: task.id, kind: task.kind, title: task.title, afterMinutes: minutes, late: at > new Date(task.due_at) };
     if (result) payload.result = result;
@@ -148,20 +223,12 @@ export class TasksService {
       payload.params = { minutes, via };
     }
     await this.timeline.record(em, { contactId: task.contact_id, dealId: task.deal_id, kind: 'task_done', channel: via ?? null, actorId, occurredAt: at, payload });
-    if (task.kind === 'callback') await this.recordFirstResponse(em, task.deal_id, at);
+    if (task.kind === 'callback') await stampFirstResponse(em, task.deal_id, at);
     return minutes;
-  }
-
-  private async recordFirstResponse(em: EntityManager, dealId: string, at: Date): Promise<void> {
-    await em.query(`UPDATE deal SET first_response_at = $2, updated_at = now() WHERE id = $1 AND first_response_at IS NULL`, [dealId, at]);
   }
 }
 
 export type OutboundChannel = 'phone' | 'email' | 'telegram';
-
-/** What came of a task a manager completes by hand (a callback: did they get through?). */
-export const TASK_RESULTS = ['reached', 'no_answer', 'wrong_number', 'call_later'] as const;
-export type TaskResult = (typeof TASK_RESULTS)[number];
 
 export interface OutboundContact {
   contactId: string;
@@ -179,12 +246,13 @@ export interface OutboundContactResult {
   afterMinutes: number | null;
 }
 
-function toTaskView(r: TaskRow): TaskView {
+/** The one task view, whoever asks (task list, completion, a new follow-up). */
+export function toTaskView(r: TaskViewRow): TaskView {
   return {
     id: r.id,
     dealId: r.deal_id,
     contactId: r.contact_id,
-    contactName: r.contact_name ?? null,
+    contactName: r.contact_name,
     assigneeId: r.assignee_id,
     kind: r.kind,
     title: r.title,
