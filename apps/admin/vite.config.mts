@@ -6,11 +6,27 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
+/**
+ * The production bundle runs the UI on Preact's React compatibility layer: the same components and
+ * hooks, ~180 KB less script than react-dom, which is what a phone on a slow network waits for before
+ * the inbox shows (docs/BENCHMARKS.md, bench:admin-inbox). Development and the component tests
+ * (vitest) keep React itself; the browser tests in test/browser and test/cockpit run the built bundle.
+ */
+const PREACT_FOR_REACT = {
+  'react-dom/client': 'preact/compat/client',
+  'react-dom/test-utils': 'preact/test-utils',
+  'react-dom': 'preact/compat',
+  'react/jsx-runtime': 'preact/jsx-runtime',
+  'react/jsx-dev-runtime': 'preact/jsx-runtime',
+  react: 'preact/compat',
+};
+
 // JSX through Vite's built-in Oxc transform (automatic runtime), no React plugin needed.
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   root: here,
   base: '/admin/',
   oxc: { jsx: { runtime: 'automatic' } },
+  resolve: command === 'build' && process.env.ADMIN_REACT !== '1' ? { alias: Object.entries(PREACT_FOR_REACT).map(([find, replacement]) => ({ find: new RegExp(`^${find}$`), replacement })) } : {},
   plugins: [precompress()],
   build: {
     outDir: fileURLToPath(new URL('../../dist/admin', import.meta.url)),
@@ -21,7 +37,7 @@ export default defineConfig({
     sourcemap: false,
   },
   server: { proxy: { '/api': 'http://localhost:3000' } },
-});
+}));
 
 const COMPRESSIBLE = /\.(js|mjs|css|html|svg|json|txt|webmanifest)$/;
 // Below this a compressed copy saves less than the bytes of a header or two.

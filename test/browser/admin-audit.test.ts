@@ -46,7 +46,9 @@ describe('admin UI: audit log', () => {
 
     await page.getByTestId('audit-action').selectOption('manager.update');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.waitForFunction(`document.querySelectorAll('[data-testid="audit-entries"] tbody tr').length === 1`);
+    // A function, not a string: a string predicate that has to poll is eval'ed in the page, which the
+    // hub's Content-Security-Policy (no 'unsafe-eval') refuses.
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('[data-testid="audit-entries"] tbody tr').length === 1);
     expect(await table.locator('tbody tr td:nth-child(3)').allTextContents()).toEqual(['manager.update']);
     await table.getByRole('button', { name: 'Details' }).click();
     const changes = page.getByTestId('audit-changes');

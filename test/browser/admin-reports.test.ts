@@ -75,7 +75,7 @@ describe('admin UI reports and companies in the browser', () => {
     // A filter changes the request: a channel with no leads shows an empty funnel.
     await page.getByRole('tab', { name: 'Funnel' }).click();
     await page.getByLabel('Channel').selectOption('telegram');
-    await page.waitForFunction(`document.querySelector('[data-testid="report-csv"]').getAttribute('href').includes('channel=telegram')`);
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('[data-testid="report-csv"]').getAttribute('href').includes('channel=telegram'));
     await page.getByTestId('funnel').getByRole('row').filter({ hasText: 'New' }).getByRole('cell', { name: '0', exact: true }).first().waitFor();
     expect(errors).toEqual([]);
     await context.close();

@@ -28,7 +28,7 @@ export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   useEffect(() => {
     setUnauthorizedHandler(() => setUser(null));
-    (takeBoot<User>('me') ?? api<User>('/api/auth/me')).then(setUser, () => setUser(null));
+    (takeBoot<User>('me')?.then((a) => a.value) ?? api<User>('/api/auth/me')).then(setUser, () => setUser(null));
     return () => setUnauthorizedHandler(null);
   }, []);
   if (user === undefined) return <Loading />;

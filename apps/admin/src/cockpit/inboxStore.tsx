@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, type InboxView } from '../api';
-import { takeBoot } from '../boot';
+import { takeBoot, type BootAnswer } from '../boot';
 import { INBOX_EVENT, NOTIFICATION_EVENT } from '../hooks';
 
 interface InboxState {
@@ -19,8 +19,6 @@ const InboxContext = createContext<InboxState | null>(null);
 const DEBOUNCE_MS = 250;
 // Catches what no event announces (a stream that reconnected after missing some).
 const REFRESH_MS = 60_000;
-// After a prefetched first answer, one more load soon measures the server's clock for the countdowns.
-const CALIBRATE_MS = 3_000;
 
 /** Loads the inbox once for the whole app and keeps it live; the count goes into the tab title. */
 export function InboxProvider({ children, title }: { children: ReactNode; title: string }) {
@@ -37,12 +35,11 @@ export function InboxProvider({ children, title }: { children: ReactNode; title:
     // failed (not logged in then) the inbox is asked for again.
     const boot = takeBoot<InboxView>('inbox');
     try {
-      const view = await (boot ? boot.catch(() => api<InboxView>('/api/inbox')) : api<InboxView>('/api/inbox'));
+      const answer = await (boot ? boot.catch(() => timed(sent, api<InboxView>('/api/inbox'))) : timed(sent, api<InboxView>('/api/inbox')));
       if (seq !== inFlight.current) return; // a newer answer is on its way
-      const received = Date.now();
-      // A prefetched answer's round trip is unknown: the next load measures the clock difference.
-      if (!boot) setSkew(new Date(view.now).getTime() - (sent + received) / 2);
-      else setTimeout(() => void load(), CALIBRATE_MS);
+      const view = answer.value;
+      // The hub's clock at the middle of the round trip (a prefetched answer knows its own round trip).
+      setSkew(new Date(view.now).getTime() - (answer.sent + answer.received) / 2);
       setData(view);
       setError(null);
     } catch (err) {
@@ -73,6 +70,11 @@ export function InboxProvider({ children, title }: { children: ReactNode; title:
   }, [count, title]);
 
   return <InboxContext.Provider value={{ data, error, reload, skewMs, count }}>{children}</InboxContext.Provider>;
+}
+
+async function timed<T>(sent: number, answer: Promise<T>): Promise<BootAnswer<T>> {
+  const value = await answer;
+  return { value, sent, received: Date.now() };
 }
 
 export function useInbox(): InboxState {
