@@ -5,6 +5,7 @@ import { PersonalDataService } from './privacy/personal-data.service';
 import { ContactMergeService } from './contacts/contact-merge';
 import { CompaniesService } from './companies/companies.service';
 import { ChannelStatusRegistry } from './channels/channel-status';
+import { ManagerBindingRegistry } from './channels/manager-bindings';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
 import { ConversationsService } from './conversations/conversations.service';
@@ -48,6 +49,7 @@ const SERVICES = [
   ImportService,
   ExportService,
   ManagersService,
+  ManagerBindingRegistry,
   OutboxService,
   PipelinesService,
   StageAutomation,

@@ -59,6 +59,7 @@ export * from './import/import.service';
 export * from './conversations/conversations.service';
 export * from './calls/call-launcher';
 export * from './channels/channel-status';
+export * from './channels/manager-bindings';
 export * from './calls/call-event';
 export * from './calls/call-log.service';
 export * from './calls/call-text';

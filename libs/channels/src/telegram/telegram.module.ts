@@ -7,6 +7,7 @@ import { ReplyRelayService } from './reply-relay.service';
 import { TelegramLinkController, TelegramMediaController } from './telegram-api.controller';
 import { TelegramBots } from './telegram-bots';
 import { TelegramLinkService } from './telegram-link.service';
+import { TelegramBindingsWiring, TelegramManagerBindings } from './telegram-manager-bindings';
 import { TelegramNoticesService } from './telegram-notices.service';
 import { TelegramSenderService } from './telegram-sender.service';
 import { TelegramTransportService } from './telegram-transport.service';
@@ -35,13 +36,14 @@ class TelegramOutboxWiring implements OnModuleInit {
 
 /**
  * Telegram: the company bot clients write to and the manager bot (one bot or two). With no options
- * (no TELEGRAM_BOT_TOKEN) only the link-code and media routes exist, answering that Telegram is off.
+ * (no TELEGRAM_BOT_TOKEN) only the link-code and media routes exist, answering that Telegram is off,
+ * and the managers' bindings made earlier still show in the managers API.
  */
 @Module({})
 export class TelegramModule {
   static forRoot(options: TelegramOptions | null): DynamicModule {
     if (!options) {
-      return { module: TelegramModule, controllers: [TelegramLinkController, TelegramMediaController] };
+      return { module: TelegramModule, controllers: [TelegramLinkController, TelegramMediaController], providers: [TelegramManagerBindings, TelegramBindingsWiring] };
     }
     return {
       module: TelegramModule,
@@ -49,6 +51,8 @@ export class TelegramModule {
       providers: [
         { provide: TELEGRAM_OPTIONS, useValue: options },
         TelegramBots,
+        TelegramManagerBindings,
+        TelegramBindingsWiring,
         ManagerDirectory,
         TelegramLinkService,
         LeadCardsService,

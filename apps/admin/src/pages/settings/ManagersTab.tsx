@@ -291,7 +291,7 @@ function TelegramLink({ manager }: { manager: Manager }) {
   };
   return (
     <div className="tg">
-      {manager.telegramUserId && <span className="pill ok">{t('managers.telegramLinked')}</span>}
+      {manager.bindings?.some((b) => b.channel === 'telegram') && <span className="pill ok">{t('managers.telegramLinked')}</span>}
       <button type="button" onClick={create}>
         {t('managers.telegramLink')}
       </button>
