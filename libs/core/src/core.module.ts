@@ -5,6 +5,7 @@ import { PersonalDataService } from './privacy/personal-data.service';
 import { ContactMergeService } from './contacts/contact-merge';
 import { CompaniesService } from './companies/companies.service';
 import { ChannelStatusRegistry } from './channels/channel-status';
+import { IdentityKindRegistry } from './channels/identity-kinds';
 import { ManagerBindingRegistry } from './channels/manager-bindings';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
@@ -50,6 +51,7 @@ const SERVICES = [
   ExportService,
   ManagersService,
   ManagerBindingRegistry,
+  IdentityKindRegistry,
   OutboxService,
   PipelinesService,
   StageAutomation,

@@ -1,5 +1,5 @@
-import { ManagerBindingRegistry, returnedRows, type ManagerBinding, type ManagerBindingSource } from '@leadline/core';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { returnedRows, type ManagerBinding, type ManagerBindingSource } from '@leadline/core';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -43,18 +43,5 @@ export class TelegramManagerBindings implements ManagerBindingSource {
   async bindingsOf(managerIds: string[]): Promise<Map<string, ManagerBinding>> {
     const rows: TelegramBindingRow[] = await this.db.query(`SELECT * FROM telegram_manager_binding WHERE manager_id = ANY($1::uuid[])`, [managerIds]);
     return new Map(rows.map((r) => [r.manager_id, { channel: this.channel, label: r.username ? `@${r.username}` : null, linkedAt: new Date(r.linked_at) }]));
-  }
-}
-
-/** Registers the bindings with core, configured or not: an account bound earlier still shows on the manager. */
-@Injectable()
-export class TelegramBindingsWiring implements OnModuleInit {
-  constructor(
-    private readonly registry: ManagerBindingRegistry,
-    private readonly bindings: TelegramManagerBindings,
-  ) {}
-
-  onModuleInit(): void {
-    this.registry.register(this.bindings);
   }
 }

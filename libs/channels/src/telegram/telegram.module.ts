@@ -7,7 +7,8 @@ import { ReplyRelayService } from './reply-relay.service';
 import { TelegramLinkController, TelegramMediaController } from './telegram-api.controller';
 import { TelegramBots } from './telegram-bots';
 import { TelegramLinkService } from './telegram-link.service';
-import { TelegramBindingsWiring, TelegramManagerBindings } from './telegram-manager-bindings';
+import { TelegramManagerBindings } from './telegram-manager-bindings';
+import { TelegramRegistrations } from './telegram-registrations';
 import { TelegramNoticesService } from './telegram-notices.service';
 import { TelegramSenderService } from './telegram-sender.service';
 import { TelegramTransportService } from './telegram-transport.service';
@@ -37,13 +38,13 @@ class TelegramOutboxWiring implements OnModuleInit {
 /**
  * Telegram: the company bot clients write to and the manager bot (one bot or two). With no options
  * (no TELEGRAM_BOT_TOKEN) only the link-code and media routes exist, answering that Telegram is off,
- * and the managers' bindings made earlier still show in the managers API.
+ * and what Telegram registers with core (its identity kind, the managers' bindings) stays.
  */
 @Module({})
 export class TelegramModule {
   static forRoot(options: TelegramOptions | null): DynamicModule {
     if (!options) {
-      return { module: TelegramModule, controllers: [TelegramLinkController, TelegramMediaController], providers: [TelegramManagerBindings, TelegramBindingsWiring] };
+      return { module: TelegramModule, controllers: [TelegramLinkController, TelegramMediaController], providers: [TelegramManagerBindings, TelegramRegistrations] };
     }
     return {
       module: TelegramModule,
@@ -52,7 +53,7 @@ export class TelegramModule {
         { provide: TELEGRAM_OPTIONS, useValue: options },
         TelegramBots,
         TelegramManagerBindings,
-        TelegramBindingsWiring,
+        TelegramRegistrations,
         ManagerDirectory,
         TelegramLinkService,
         LeadCardsService,
