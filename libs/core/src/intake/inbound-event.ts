@@ -1,6 +1,7 @@
 import type { DealSource } from '../entities';
 
-export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone' | 'whatsapp';
+/** The channels shipped with the hub, and any other channel's own lowercase key ('vk'). */
+export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone' | 'whatsapp' | (string & {});
 
 /** One account of the sender on a channel, as InboundEvent.contact.identities carries it. */
 export interface InboundIdentity {
