@@ -275,7 +275,8 @@ function BlurInput({
   );
 }
 
-function TelegramLink({ manager }: { manager: Manager }) {
+/** The Telegram binding of a manager ("Linked": the managers API's bindings) and a button for a new link code. */
+export function TelegramLink({ manager }: { manager: Manager }) {
   const { t, dateTime } = useI18n();
   const [link, setLink] = useState<{ url: string; expiresAt: string; qr: string } | null>(null);
   const [note, setNote] = useState<string | null>(null);
