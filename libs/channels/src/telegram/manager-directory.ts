@@ -36,12 +36,12 @@ export class ManagerDirectory {
   ) {}
 
   async byTelegramUser(userId: number | string): Promise<BoundManager | null> {
-    const [row] = await this.db.query(`${BOUND} WHERE b.user_id = $1 AND m.active`, [String(userId)]);
+    const [row]: BoundRow[] = await this.db.query(`${BOUND} WHERE b.user_id = $1 AND m.active`, [String(userId)]);
     return row ? this.toBound(row) : null;
   }
 
   async byId(id: string): Promise<BoundManager | null> {
-    const [row] = await this.db.query(`${BOUND} WHERE m.id = $1 AND m.active`, [id]);
+    const [row]: BoundRow[] = await this.db.query(`${BOUND} WHERE m.id = $1 AND m.active`, [id]);
     return row ? this.toBound(row) : null;
   }
 
