@@ -98,7 +98,7 @@ async function main() {
   state.db = db;
   for (let i = 1; i <= cfg.managers; i++) {
     const m = await api(base, 'POST', '/api/managers', { token: admin, body: { name: `Soak Manager ${i}`, email: `soak${i}@bench.local`, role: 'manager' } });
-    await db.query(`UPDATE manager SET telegram_user_id = $2, telegram_chat_id = $2 WHERE id = $1`, [m.id, String(910000000 + i)]);
+    await db.query(`INSERT INTO telegram_manager_binding (manager_id, user_id, chat_id) VALUES ($1, $2, $2) ON CONFLICT (manager_id) DO UPDATE SET user_id = EXCLUDED.user_id, chat_id = EXCLUDED.chat_id`, [m.id, String(910000000 + i)]);
   }
   log(`hub on PostgreSQL with the outbox worker, SLA scheduler and Telegram on; ${cfg.rate} leads/s for ${cfg.duration} s`);
 

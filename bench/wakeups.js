@@ -211,7 +211,7 @@ async function main() {
     }),
   );
   // Binding goes through the bot's /start in production; the bench writes the same two columns.
-  const bindSql = `UPDATE manager SET telegram_user_id = x.chat, telegram_chat_id = x.chat FROM (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, chat text)) x WHERE manager.id = x.id`;
+  const bindSql = `INSERT INTO telegram_manager_binding (manager_id, user_id, chat_id) SELECT x.id, x.chat, x.chat FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, chat text) ON CONFLICT (manager_id) DO UPDATE SET user_id = EXCLUDED.user_id, chat_id = EXCLUDED.chat_id`;
   const bindRows = JSON.stringify(managers.map((m) => ({ id: m.id, chat: String(m.chat) })));
   if (databaseUrl) {
     const { Client } = require('pg');

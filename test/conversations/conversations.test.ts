@@ -33,7 +33,7 @@ describe('conversations', () => {
     return result;
   };
   const tg = (userId: string, text: string, extra: Partial<InboundEvent> = {}) =>
-    ingest({ channel: 'telegram', kind: 'message', contact: { name: 'Tg Client', telegram: { userId } }, message: { text, details: { chatId: userId, messageId: seq } }, ...extra });
+    ingest({ channel: 'telegram', kind: 'message', contact: { name: 'Tg Client', identities: [{ kind: 'telegram', value: userId }] }, message: { text, details: { chatId: userId, messageId: seq } }, ...extra });
   const activity = async (id: string) => (await hub.query(`SELECT kind, channel, actor_id, payload FROM activity WHERE id = $1`, [id]))[0];
   const outboxRow = async (id: string) => (await hub.query(`SELECT kind, payload, status FROM outbox WHERE id = $1`, [id]))[0];
   const send = (contactId: string, body: Record<string, unknown>, token = anna.token) =>
@@ -57,7 +57,7 @@ describe('conversations', () => {
     expect(notices.map((n: any) => n.payload)).toEqual([expect.objectContaining({ event: 'message_in', managerId: anna.id, text: 'And to Kazan?', channel: 'telegram' })]);
 
     // A repeat *lead* (a form) on the same deal still gets a callback task.
-    const lead = await ingest({ channel: 'telegram', contact: { telegram: { userId: '7001' } }, message: { text: 'please call me' } });
+    const lead = await ingest({ channel: 'telegram', contact: { identities: [{ kind: 'telegram', value: '7001' }] }, message: { text: 'please call me' } });
     expect(lead.taskId).not.toBeNull();
     expect((await activity(lead.activityId)).kind).toBe('repeat_lead');
   });

@@ -101,7 +101,7 @@ describe('db:move from the embedded database to PostgreSQL', () => {
       const tg = await intake.ingest({
         channel: 'telegram',
         externalId: 'client:777001',
-        contact: { name: 'Tg User', telegram: { userId: '5550001', username: 'tguser' } },
+        contact: { name: 'Tg User', identities: [{ kind: 'telegram', value: '5550001', details: { username: 'tguser' } }] },
         message: { text: 'photo of the part', details: { media: { type: 'photo', fileId: 'AgACAgIAAxkBAAIB', fileUniqueId: 'AQAD', width: 800, height: 600 } } },
       }, tgRaw);
       if ('failed' in tg) throw new Error(tg.error);

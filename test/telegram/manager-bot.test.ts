@@ -43,14 +43,18 @@ describe('Telegram manager bot (separate token, fake Bot API)', () => {
       expect(res.body.url).toBe(`https://t.me/leadline_team_bot?start=${res.body.code}`);
       expect(new Date(res.body.expiresAt).getTime() - Date.now()).toBeGreaterThan(14 * 60_000);
       await postUpdate(hub, textUpdate(olegTg, `/start ${res.body.code}`), { bot: 'manager' });
-      const [m] = await hub.query(`SELECT telegram_user_id, telegram_chat_id FROM manager WHERE id = $1`, [oleg.id]);
-      expect(m).toEqual({ telegram_user_id: String(olegTg.id), telegram_chat_id: String(olegTg.id) });
+      const [b] = await hub.query(`SELECT user_id, chat_id, username FROM telegram_manager_binding WHERE manager_id = $1`, [oleg.id]);
+      expect(b).toEqual({ user_id: String(olegTg.id), chat_id: String(olegTg.id), username: 'oleg_sales' });
       expect(lastToManager(olegTg.id).params.text).toContain('Connected');
+      // The managers API names the binding without knowing Telegram's table (the admin UI's "Linked").
+      const view = await hub.request({ method: 'GET', url: `/api/managers/${oleg.id}`, token: await hub.adminToken() });
+      expect(view.body.bindings).toEqual([{ channel: 'telegram', label: '@oleg_sales', linkedAt: expect.any(String) }]);
+      expect(view.body).not.toHaveProperty('telegramUserId');
 
       // Used once: the same code again binds nobody.
       await postUpdate(hub, textUpdate(strangerTg, `/start ${res.body.code}`), { bot: 'manager' });
       expect(lastToManager(strangerTg.id).params.text).toContain('not valid or has expired');
-      expect(await hub.query(`SELECT 1 FROM manager WHERE telegram_user_id = $1`, [String(strangerTg.id)])).toHaveLength(0);
+      expect(await hub.query(`SELECT 1 FROM telegram_manager_binding WHERE user_id = $1`, [String(strangerTg.id)])).toHaveLength(0);
     });
 
     it('refuses an expired code and codes for other managers (for non-admins)', async () => {

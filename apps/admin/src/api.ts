@@ -161,13 +161,19 @@ export interface Task {
   completedAt: string | null;
   result?: TaskResult | null;
 }
+export interface ManagerBinding {
+  channel: string;
+  label: string | null;
+  linkedAt: string | null;
+}
 export interface Manager {
   id: string;
   name: string;
   email: string;
   role: 'admin' | 'manager';
   phone: string | null;
-  telegramUserId?: string | null;
+  /** Accounts on channels bound to the manager (the Telegram account the manager bot writes to). */
+  bindings?: ManagerBinding[];
   active: boolean;
   available: boolean;
   capacity: number | null;

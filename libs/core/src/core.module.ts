@@ -6,6 +6,8 @@ import { PersonalDataService } from './privacy/personal-data.service';
 import { ContactMergeService } from './contacts/contact-merge';
 import { CompaniesService } from './companies/companies.service';
 import { ChannelStatusRegistry } from './channels/channel-status';
+import { IdentityKindRegistry } from './channels/identity-kinds';
+import { ManagerBindingRegistry } from './channels/manager-bindings';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
 import { ConversationsService } from './conversations/conversations.service';
@@ -54,6 +56,8 @@ const SERVICES = [
   ManagersService,
   MessageUpdates,
   NotesService,
+  ManagerBindingRegistry,
+  IdentityKindRegistry,
   OutboxService,
   PipelinesService,
   StageAutomation,

@@ -64,6 +64,8 @@ export * from './conversations/conversations.service';
 export * from './conversations/message-updates';
 export * from './calls/call-launcher';
 export * from './channels/channel-status';
+export * from './channels/manager-bindings';
+export * from './channels/identity-kinds';
 export * from './calls/call-event';
 export * from './calls/call-log.service';
 export * from './calls/call-text';

@@ -44,7 +44,7 @@ export class ManagerBotService {
   /** "/start <code>" with a link code: binds the sender. Returns false when the payload is not a link code. */
   async tryBind(from: TgUser, chatId: number, arg: string): Promise<boolean> {
     if (!TelegramLinkService.looksLikeCode(arg)) return false;
-    const manager = await this.links.redeem(arg, String(from.id), String(chatId));
+    const manager = await this.links.redeem(arg, { userId: String(from.id), chatId: String(chatId), username: from.username ?? null });
     const t = manager ? TEXTS[manager.locale] : this.directory.texts(from.language_code);
     await this.say(chatId, manager ? t.linked(manager.name) : t.linkBad);
     this.log.log({ msg: manager ? 'telegram bound' : 'telegram link refused', telegramUserId: from.id, managerId: manager?.id ?? null });

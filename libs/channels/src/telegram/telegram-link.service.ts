@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ManagerDirectory, type BoundManager } from './manager-directory';
 import { TelegramBots } from './telegram-bots';
+import { TelegramManagerBindings } from './telegram-manager-bindings';
 
 export const LINK_CODE_MINUTES = 15;
 const CODE_PREFIX = 'link_';
@@ -16,6 +17,7 @@ export class TelegramLinkService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly bots: TelegramBots,
     private readonly directory: ManagerDirectory,
+    private readonly bindings: TelegramManagerBindings,
     private readonly clock: Clock,
   ) {}
 
@@ -47,18 +49,18 @@ export class TelegramLinkService {
   }
 
   /** Uses a code once: binds the Telegram account to the code's manager (and unbinds it from anyone else). */
-  async redeem(code: string, telegramUserId: string, chatId: string): Promise<BoundManager | null> {
+  async redeem(code: string, account: { userId: string; chatId: string; username: string | null }): Promise<BoundManager | null> {
     const managerId = await this.db.transaction(async (em) => {
+      const now = this.clock.now();
       const [row] = returnedRows<{ manager_id: string }>(await em.query(
         `UPDATE telegram_link_code SET used_at = $2, used_by_telegram_id = $3
           WHERE code = $1 AND used_at IS NULL AND expires_at > $2
          RETURNING manager_id`,
-        [code, this.clock.now(), telegramUserId],
+        [code, now, account.userId],
       ));
       if (!row) return null;
-      await em.query(`UPDATE manager SET telegram_user_id = NULL, telegram_chat_id = NULL, updated_at = now() WHERE telegram_user_id = $1 AND id <> $2`, [telegramUserId, row.manager_id]);
-      await em.query(`UPDATE manager SET telegram_user_id = $2, telegram_chat_id = $3, updated_at = now() WHERE id = $1 AND active`, [row.manager_id, telegramUserId, chatId]);
-      return row.manager_id as string;
+      await this.bindings.bind(em, row.manager_id, account, now);
+      return row.manager_id;
     });
     return managerId ? this.directory.byId(managerId) : null;
   }

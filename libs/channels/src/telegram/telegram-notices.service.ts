@@ -48,8 +48,8 @@ export class TelegramNoticesService {
     await this.db.query(
       `INSERT INTO outbox (kind, payload, next_attempt_at)
        SELECT $1::text, $2::jsonb || jsonb_build_object('recipientId', m.id::text, 'relayKey', $4::text || ':' || m.id::text), $3::timestamptz
-         FROM manager m
-        WHERE ${recipients} AND m.active AND m.telegram_chat_id IS NOT NULL
+         FROM manager m JOIN telegram_manager_binding b ON b.manager_id = m.id
+        WHERE ${recipients} AND m.active
         ORDER BY m.created_at
        ON CONFLICT ((payload->>'relayKey')) WHERE kind = 'telegram.notice' DO NOTHING`,
       [TelegramOutboxKind.Notice, JSON.stringify(payload), this.clock.now(), notice.id, ...(notice.kind === OutboxKind.NotifyManager ? [String(notice.payload.managerId)] : [])],

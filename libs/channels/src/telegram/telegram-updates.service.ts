@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { ManagerBotService } from './manager-bot.service';
 import { ManagerDirectory } from './manager-directory';
 import { TelegramBots, type BotHandle } from './telegram-bots';
-import { mapTelegramUpdate, type MappedUpdate, type TelegramInboundEvent, type TgUpdate } from './telegram.mapper';
+import { mapTelegramUpdate, telegramUserIdOf, type MappedUpdate, type TelegramInboundEvent, type TgUpdate } from './telegram.mapper';
 
 /**
  * Everything that happens to one update, for webhook and polling alike. Client messages go through
@@ -102,7 +102,7 @@ export class TelegramUpdatesService {
           AND ((ci.kind = 'telegram' AND ci.value = $2)
             OR (ci.kind = 'phone' AND ci.value IN (SELECT value FROM contact_identity WHERE contact_id = $1 AND kind = 'phone')))
         ORDER BY 1`,
-      [contactId, event.contact.telegram!.userId],
+      [contactId, telegramUserIdOf(event)],
     );
     for (const other of others) {
       await this.merges.merge(undefined, contactId, other.contact_id, { reason: 'the Telegram client shared a phone number of this contact', channel: 'telegram' });
@@ -115,7 +115,7 @@ export class TelegramUpdatesService {
     const [hasPhone] = await this.db.query(
       `SELECT 1 FROM contact_identity ci JOIN contact_identity tg ON tg.contact_id = ci.contact_id
         WHERE tg.kind = 'telegram' AND tg.value = $1 AND ci.kind = 'phone' LIMIT 1`,
-      [event.contact.telegram!.userId],
+      [telegramUserIdOf(event)],
     );
     const phoneButton = { keyboard: [[{ text: t.sharePhone, request_contact: true }]], resize_keyboard: true, one_time_keyboard: true };
     try {

@@ -13,7 +13,7 @@ describe('mapTelegramUpdate', () => {
       channel: 'telegram',
       kind: 'message',
       externalId: '123456:804233001',
-      contact: { name: 'Анна Петрова', phones: [], telegram: { userId: '555000111', username: 'anna_p' } },
+      contact: { name: 'Анна Петрова', phones: [], identities: [{ kind: 'telegram', value: '555000111', details: { username: 'anna_p' } }] },
       message: { text: 'Здравствуйте, сколько стоит доставка в Ташкент?', details: { botId: BOT, chatId: 555000111, messageId: 17, updateId: 804233001, username: 'anna_p' } },
       fields: { languageCode: 'ru' },
     });

@@ -56,6 +56,16 @@ export type TgMedia = {
   emoji?: string | null;
 };
 
+/** The identity kind Telegram owns: value = the Telegram user id, details.username = the @username when set. */
+export const TELEGRAM_IDENTITY = 'telegram';
+
+/** The Telegram user id of the client who sent a mapped message. */
+export function telegramUserIdOf(event: TelegramInboundEvent): string {
+  const identity = event.contact.identities?.find((i) => i.kind === TELEGRAM_IDENTITY);
+  if (!identity) throw new Error('a mapped Telegram message carries its sender as a telegram identity');
+  return identity.value;
+}
+
 /** An intake event with the conversation fields of the core contract (kind, message.details). */
 export type TelegramInboundEvent = Omit<InboundEvent, 'message'> & {
   kind: 'lead' | 'message';
@@ -142,7 +152,7 @@ export function mapTelegramUpdate(botId: number, update: TgUpdate): MappedUpdate
     contact: {
       name: nameOf(from),
       phones,
-      telegram: { userId: String(from.id), username: from.username ?? null },
+      identities: [{ kind: TELEGRAM_IDENTITY, value: String(from.id), details: from.username ? { username: from.username } : {} }],
     },
     message: { text: clip(text), details },
     source,

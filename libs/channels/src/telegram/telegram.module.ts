@@ -7,6 +7,8 @@ import { ReplyRelayService } from './reply-relay.service';
 import { TelegramLinkController, TelegramMediaController } from './telegram-api.controller';
 import { TelegramBots } from './telegram-bots';
 import { TelegramLinkService } from './telegram-link.service';
+import { TelegramManagerBindings } from './telegram-manager-bindings';
+import { TelegramRegistrations } from './telegram-registrations';
 import { TelegramNoticesService } from './telegram-notices.service';
 import { TelegramSenderService } from './telegram-sender.service';
 import { TelegramTransportService } from './telegram-transport.service';
@@ -35,13 +37,14 @@ class TelegramOutboxWiring implements OnModuleInit {
 
 /**
  * Telegram: the company bot clients write to and the manager bot (one bot or two). With no options
- * (no TELEGRAM_BOT_TOKEN) only the link-code and media routes exist, answering that Telegram is off.
+ * (no TELEGRAM_BOT_TOKEN) only the link-code and media routes exist, answering that Telegram is off,
+ * and what Telegram registers with core (its identity kind, the managers' bindings) stays.
  */
 @Module({})
 export class TelegramModule {
   static forRoot(options: TelegramOptions | null): DynamicModule {
     if (!options) {
-      return { module: TelegramModule, controllers: [TelegramLinkController, TelegramMediaController] };
+      return { module: TelegramModule, controllers: [TelegramLinkController, TelegramMediaController], providers: [TelegramManagerBindings, TelegramRegistrations] };
     }
     return {
       module: TelegramModule,
@@ -49,6 +52,8 @@ export class TelegramModule {
       providers: [
         { provide: TELEGRAM_OPTIONS, useValue: options },
         TelegramBots,
+        TelegramManagerBindings,
+        TelegramRegistrations,
         ManagerDirectory,
         TelegramLinkService,
         LeadCardsService,

@@ -95,6 +95,7 @@ export class ContactResolver {
   }
 }
 
+/** Phone first; a channel account (Telegram, VK id) before an email, which people share and forward most. */
 function rank(kind: string): number {
-  return kind === 'phone' ? 0 : kind === 'telegram' ? 1 : 2;
+  return kind === 'phone' ? 0 : kind === 'email' ? 2 : 1;
 }

@@ -2,7 +2,10 @@ import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGenerat
 import type { IdentityKind } from '../identity/identity-kind';
 import type { Contact } from './contact.entity';
 
-/** One way to reach a person: phone (E.164), email (lowercased) or Telegram user id. Unique across contacts. */
+/**
+ * One way to reach a person: phone (E.164), email (lowercased), or an account on a channel (kind = the
+ * channel's token such as 'telegram', value = its id as the channel gives it). Unique across contacts.
+ */
 @Entity('contact_identity')
 @Unique('uq_contact_identity_kind_value', ['kind', 'value'])
 export class ContactIdentity {
@@ -13,7 +16,7 @@ export class ContactIdentity {
   contact?: Contact;
   @Column({ type: 'text' }) kind: IdentityKind;
   @Column({ type: 'text' }) value: string;
-  /** As the person typed it, or extra data (Telegram username). */
+  /** As the person typed it, or what the channel keeps beside the id (the Telegram username). */
   @Column({ type: 'jsonb', default: {} }) details: Record<string, unknown>;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -11,8 +11,6 @@ export class Manager {
   @Column({ name: 'password_hash', type: 'text', nullable: true, select: false }) passwordHash: string | null;
   /** E.164, used for call forwarding. */
   @Column({ type: 'text', nullable: true }) phone: string | null;
-  @Column({ name: 'telegram_user_id', type: 'text', nullable: true }) telegramUserId: string | null;
-  @Column({ name: 'telegram_chat_id', type: 'text', nullable: true }) telegramChatId: string | null;
   /** Inactive managers (left the company) get nothing, not even sticky contacts. */
   @Column({ type: 'boolean', default: true }) active: boolean;
   /** The pause switch: a paused manager gets no new leads (not even sticky contacts' new deals). */

@@ -3,11 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { isAdmin, type Viewer } from '../access/viewer';
+import { IdentityKindRegistry } from '../channels/identity-kinds';
 import { csvLine } from '../reports/csv';
 
 const PAGE = 2000;
 
-const CONTACT_HEADER = ['id', 'name', 'phones', 'emails', 'telegram', 'company', 'owner_email', 'tags', 'created_at', 'last_activity_at'];
 const DEAL_HEADER = [
   'id', 'title', 'contact_id', 'contact_name', 'stage', 'amount', 'owner_email', 'source_channel', 'utm_source', 'utm_campaign',
   'first_response_at', 'closed_at', 'created_at',
@@ -16,11 +16,19 @@ const DEAL_HEADER = [
 /**
  * Contacts and deals as CSV, streamed page by page (keyset pages of 2,000 rows), so an export of any size
  * never sits in memory. UTF-8 with a BOM so Excel shows Cyrillic right. Scoped like the lists: a manager
- * exports the contacts and deals they may see.
+ * exports the contacts and deals they may see. Contacts get a column per identity kind a channel
+ * registered (IdentityKindRegistry: 'telegram'), after phones and emails.
  */
 @Injectable()
 export class ExportService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly identityKinds: IdentityKindRegistry,
+  ) {}
+
+  private contactHeader(channelKinds: string[]): string[] {
+    return ['id', 'name', 'phones', 'emails', ...channelKinds, 'company', 'owner_email', 'tags', 'created_at', 'last_activity_at'];
+  }
 
   contactsCsv(viewer: Viewer): Readable {
     return Readable.from(this.pages(viewer, 'contacts'));
@@ -31,7 +39,8 @@ export class ExportService {
   }
 
   private async *pages(viewer: Viewer, what: 'contacts' | 'deals'): AsyncGenerator<string> {
-    yield '\ufeff' + csvLine(what === 'contacts' ? CONTACT_HEADER : DEAL_HEADER);
+    const channelKinds = this.identityKinds.list().map((k) => k.kind);
+    yield '\ufeff' + csvLine(what === 'contacts' ? this.contactHeader(channelKinds) : DEAL_HEADER);
     let after: string | null = null;
     for (;;) {
       const params: unknown[] = [after ?? '00000000-0000-0000-0000-000000000000', PAGE];
@@ -49,11 +58,13 @@ export class ExportService {
               `SELECT c.id, c.name, co.name AS company, m.email AS owner_email, c.tags, c.created_at, c.last_activity_at,
                       (SELECT string_agg(i.value, ' ' ORDER BY i.created_at) FROM contact_identity i WHERE i.contact_id = c.id AND i.kind = 'phone') AS phones,
                       (SELECT string_agg(i.value, ' ' ORDER BY i.created_at) FROM contact_identity i WHERE i.contact_id = c.id AND i.kind = 'email') AS emails,
-                      (SELECT string_agg(i.value, ' ' ORDER BY i.created_at) FROM contact_identity i WHERE i.contact_id = c.id AND i.kind = 'telegram') AS telegram
+                      (SELECT COALESCE(jsonb_object_agg(k.kind, k.vals), '{}') FROM (
+                         SELECT i.kind, string_agg(i.value, ' ' ORDER BY i.created_at) AS vals FROM contact_identity i
+                          WHERE i.contact_id = c.id AND i.kind = ANY($${params.length + 1}::text[]) GROUP BY i.kind) k) AS channel_identities
                  FROM contact c LEFT JOIN company co ON co.id = c.company_id LEFT JOIN manager m ON m.id = c.owner_id
                 WHERE c.id > $1 AND c.merged_into_id IS NULL AND ${scope}
                 ORDER BY c.id LIMIT $2`,
-              params,
+              [...params, channelKinds],
             )
           : await this.db.query(
               `SELECT d.id, d.title, d.contact_id, c.name AS contact_name, d.stage, d.amount, m.email AS owner_email, d.source_channel,
@@ -68,7 +79,10 @@ export class ExportService {
       yield rows
         .map((r) =>
           what === 'contacts'
-            ? csvLine([r.id, r.name, r.phones, r.emails, r.telegram, r.company, r.owner_email, (r.tags ?? []).join(', '), iso(r.created_at), iso(r.last_activity_at)])
+            ? csvLine([
+                r.id, r.name, r.phones, r.emails, ...channelKinds.map((k) => channelValues(r.channel_identities)[k] ?? null),
+                r.company, r.owner_email, (r.tags ?? []).join(', '), iso(r.created_at), iso(r.last_activity_at),
+              ])
             : csvLine([
                 r.id, r.title, r.contact_id, r.contact_name, r.stage, r.amount, r.owner_email, r.source_channel, r.utm_source, r.utm_campaign,
                 iso(r.first_response_at), iso(r.closed_at), iso(r.created_at),
@@ -79,4 +93,10 @@ export class ExportService {
       after = rows[rows.length - 1].id;
     }
   }
+}
+
+/** jsonb comes back parsed on node-postgres and as text from some drivers. */
+function channelValues(v: unknown): Record<string, string> {
+  const parsed = typeof v === 'string' ? JSON.parse(v) : v;
+  return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
 }

@@ -1,6 +1,14 @@
 import type { DealSource } from '../entities';
 
-export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone' | 'whatsapp';
+/** The channels shipped with the hub, and any other channel's own lowercase key ('vk'). */
+export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone' | 'whatsapp' | (string & {});
+
+/** One account of the sender on a channel, as InboundEvent.contact.identities carries it. */
+export interface InboundIdentity {
+  kind: string;
+  value: string;
+  details?: Record<string, unknown>;
+}
 
 /** What every channel adapter turns provider traffic into. Provider-neutral and JSON-serialisable. */
 export interface InboundEvent {
@@ -29,7 +37,13 @@ export interface InboundEvent {
     name?: string | null;
     phones?: string[];
     emails?: string[];
-    telegram?: { userId: string; username?: string | null } | null;
+    /**
+     * The sender's accounts on channels (a Telegram user id, a VK id): `kind` is the channel's own
+     * lowercase token (IDENTITY_KIND_FORMAT), `value` its id as the channel gives it (kept trimmed,
+     * matched exactly), `details` what the channel keeps beside it (a username). A 'phone' or 'email'
+     * kind here is normalised like `phones` and `emails`.
+     */
+    identities?: InboundIdentity[];
     /**
      * Phones the person wrote in the message text (see phonesInText), as written. They never decide
      * WHO the contact is; one not yet known anywhere becomes a phone identity of the resolved

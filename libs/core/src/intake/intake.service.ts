@@ -9,6 +9,7 @@ import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { hot } from '../database/hot-statement';
 import { databaseErrorCause, DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
+import { channelIdentityValue, isIdentityKind } from '../identity/identity-kind';
 import { normalizePhone } from '../identity/phone';
 import { OutboxKind } from '../outbox/outbox.service';
 import { StageAutomation, type PlannedStageTasks } from '../pipelines/stage-automation';
@@ -315,17 +316,28 @@ export class IntakeService {
   private identitiesOf(event: InboundEvent): { identities: LeadIdentity[]; unreadablePhones: string[] } {
     const out: LeadIdentity[] = [];
     const unreadablePhones: string[] = [];
-    for (const p of event.contact.phones ?? []) {
+    const phone = (p: string, details: Record<string, unknown> = {}) => {
       const value = normalizePhone(p, this.options.defaultPhoneRegion);
-      if (value) out.push({ kind: 'phone', value, details: { input: p } });
+      if (value) out.push({ kind: 'phone', value, details: { ...details, input: p } });
       else if (String(p ?? '').trim()) unreadablePhones.push(String(p).trim().slice(0, 100));
-    }
-    for (const e of event.contact.emails ?? []) {
+    };
+    const email = (e: string, details: Record<string, unknown> = {}) => {
       const value = normalizeEmail(e);
-      if (value) out.push({ kind: 'email', value });
+      if (value) out.push({ kind: 'email', value, details });
+    };
+    for (const p of event.contact.phones ?? []) phone(p);
+    for (const e of event.contact.emails ?? []) email(e);
+    for (const i of event.contact.identities ?? []) {
+      // A kind that is not a token is the channel's bug: the lead is kept as a failed receipt for replay.
+      if (!isIdentityKind(i?.kind)) throw new Error(`identity kind ${JSON.stringify(i?.kind)} is not a lowercase token`);
+      const details = isPlainObject(i.details) ? i.details : {};
+      if (i.kind === 'phone') phone(String(i.value ?? ''), details);
+      else if (i.kind === 'email') email(String(i.value ?? ''), details);
+      else {
+        const value = channelIdentityValue(i.value);
+        if (value) out.push({ kind: i.kind, value, details });
+      }
     }
-    const tg = event.contact.telegram;
-    if (tg?.userId) out.push({ kind: 'telegram', value: String(tg.userId), details: tg.username ? { username: tg.username } : {} });
     const seen = new Set<string>();
     return { identities: out.filter((i) => !seen.has(`${i.kind}:${i.value}`) && !!seen.add(`${i.kind}:${i.value}`)), unreadablePhones };
   }
@@ -336,6 +348,10 @@ export const UNREADABLE_PHONE_FIELD = 'phone (unreadable)';
 
 export function isIngestFailure(r: IngestResult | IngestFailure): r is IngestFailure {
   return (r as IngestFailure).failed === true;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The sender's claimed time as ISO text, or null when absent or not a date at all. */

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AssignmentService } from '../assignment/assignment.service';
 import { assertTimezone } from '../business-hours/business-hours';
+import { ManagerBindingRegistry, type ManagerBinding } from '../channels/manager-bindings';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { Manager, type ManagerRole } from '../entities';
 import { DomainError } from '../errors/domain-error';
@@ -29,8 +30,12 @@ export interface ManagerInput {
   receivesLeads?: boolean;
 }
 
-/** `onShift`: within the shift at the clock's now (always true without a schedule); `receivingLeads`: active, a lead recipient, not paused and on shift. */
-export type ManagerView = Omit<Manager, 'passwordHash'> & { openDeals: number; onShift: boolean; receivingLeads: boolean };
+/**
+ * `onShift`: within the shift at the clock's now (always true without a schedule); `receivingLeads`:
+ * active, a lead recipient, not paused and on shift; `bindings`: the manager's accounts on channels
+ * (the Telegram account the manager bot writes to), as the channels that own them report.
+ */
+export type ManagerView = Omit<Manager, 'passwordHash'> & { openDeals: number; onShift: boolean; receivingLeads: boolean; bindings: ManagerBinding[] };
 
 @Injectable()
 export class ManagersService {
@@ -39,23 +44,26 @@ export class ManagersService {
     @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
     private readonly assignment: AssignmentService,
     private readonly clock: Clock,
+    private readonly bindings: ManagerBindingRegistry,
   ) {}
 
   async list(): Promise<ManagerView[]> {
     const managers = await this.db.getRepository(Manager).find({ order: { createdAt: 'ASC' } });
     const counts = await this.openDealCounts();
-    return managers.map((m) => this.view(m, counts.get(m.id) ?? 0));
+    const bindings = await this.bindings.bindingsOf(managers.map((m) => m.id));
+    return managers.map((m) => this.view(m, counts.get(m.id) ?? 0, bindings.get(m.id) ?? []));
   }
 
   async get(id: string): Promise<ManagerView> {
     const m = await this.db.getRepository(Manager).findOne({ where: { id } });
     if (!m) throw DomainError.notFound('manager');
-    return this.view(m, (await this.openDealCounts()).get(id) ?? 0);
+    const bindings = await this.bindings.bindingsOf([id]);
+    return this.view(m, (await this.openDealCounts()).get(id) ?? 0, bindings.get(id) ?? []);
   }
 
-  private view(m: Manager, openDeals: number): ManagerView {
+  private view(m: Manager, openDeals: number, bindings: ManagerBinding[]): ManagerView {
     const onShift = isOnShift(m, this.clock.now());
-    return { ...m, openDeals, onShift, receivingLeads: m.active && m.receivesLeads && m.available && onShift };
+    return { ...m, openDeals, onShift, receivingLeads: m.active && m.receivesLeads && m.available && onShift, bindings };
   }
 
   async findByEmailWithHash(email: string): Promise<Manager | null> {

@@ -275,7 +275,8 @@ function BlurInput({
   );
 }
 
-function TelegramLink({ manager }: { manager: Manager }) {
+/** The Telegram binding of a manager ("Linked": the managers API's bindings) and a button for a new link code. */
+export function TelegramLink({ manager }: { manager: Manager }) {
   const { t, dateTime } = useI18n();
   const [link, setLink] = useState<{ url: string; expiresAt: string; qr: string } | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -291,7 +292,7 @@ function TelegramLink({ manager }: { manager: Manager }) {
   };
   return (
     <div className="tg">
-      {manager.telegramUserId && <span className="pill ok">{t('managers.telegramLinked')}</span>}
+      {manager.bindings?.some((b) => b.channel === 'telegram') && <span className="pill ok">{t('managers.telegramLinked')}</span>}
       <button type="button" onClick={create}>
         {t('managers.telegramLink')}
       </button>
