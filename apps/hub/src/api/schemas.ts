@@ -29,7 +29,8 @@ export const listContactsQuery = z.object({
 export const pageQuery = z.object({ cursor, limit });
 export const sendMessageSchema = z.object({
   text: z.string().trim().min(1, 'must not be empty').max(20_000),
-  channel: z.enum(['email', 'telegram']).optional(),
+  // A registered channel that can reply; ConversationsService answers 400 for any other name.
+  channel: z.string().trim().min(1).max(50).optional(),
   subject: z.string().trim().max(500).nullish(),
 });
 export const limitQuery = z.object({ limit });
