@@ -23,7 +23,7 @@ describe('channel plug-ins', () => {
     iconKey: 'bird',
     label: { en: 'Pigeon post', ru: 'Голубиная почта' },
     order: 90,
-    capabilities: { inbound: true, reply: true, media: false, templates: true, calls: false },
+    capabilities: { inbound: true, reply: true, media: false, templates: true, calls: false, subject: false },
     identityKinds: [],
     availability: async () => ({ receives: true, sends: true, calls: false, enableWith: [] }),
     outbound: {
@@ -75,7 +75,7 @@ describe('channel plug-ins', () => {
       key: 'pigeon',
       label: { en: 'Pigeon post', ru: 'Голубиная почта' },
       iconKey: 'bird',
-      capabilities: { inbound: true, reply: true, media: false, templates: true, calls: false },
+      capabilities: { inbound: true, reply: true, media: false, templates: true, calls: false, subject: false },
       identityKinds: [],
       receives: true,
       sends: true,

@@ -33,7 +33,7 @@ export class EmailChannel implements OnModuleInit {
       iconKey: 'email',
       label: { en: 'Email', ru: 'Email' },
       order: 20,
-      capabilities: { inbound: true, reply: true, media: true, templates: false, calls: false },
+      capabilities: { inbound: true, reply: true, media: true, templates: false, calls: false, subject: true },
       identityKinds: ['email'],
       availability: () => this.availability(),
       outbound: {

@@ -15,7 +15,7 @@ export function telegramChannel(sender: TelegramSenderService | null, media: Cha
     iconKey: 'telegram',
     label: { en: 'Telegram', ru: 'Telegram' },
     order: 30,
-    capabilities: { inbound: true, reply: true, media: true, templates: false, calls: false },
+    capabilities: { inbound: true, reply: true, media: true, templates: false, calls: false, subject: false },
     identityKinds: ['telegram'],
     availability: async () => (sender ? ON : OFF),
     outbound: {

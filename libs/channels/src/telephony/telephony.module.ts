@@ -21,7 +21,7 @@ export function phoneChannel(options: Pick<TelephonyOptions, 'twilioAccounts' | 
     iconKey: 'phone',
     label: { en: 'Phone', ru: 'Телефон' },
     order: 40,
-    capabilities: { inbound: true, reply: false, media: false, templates: false, calls: true },
+    capabilities: { inbound: true, reply: false, media: false, templates: false, calls: true, subject: false },
     identityKinds: ['phone'],
     availability: async () => ({
       receives: twilio || !!options.genericWebhookSecret,

@@ -11,7 +11,7 @@ export const WEB_FORM_CHANNEL: ChannelPlugin = {
   iconKey: 'web_form',
   label: { en: 'Web form', ru: 'Веб-форма' },
   order: 10,
-  capabilities: { inbound: true, reply: false, media: false, templates: false, calls: false },
+  capabilities: { inbound: true, reply: false, media: false, templates: false, calls: false, subject: false },
   identityKinds: [],
   availability: async () => ({ receives: true, sends: false, calls: false, enableWith: [] }),
 };

@@ -18,7 +18,7 @@ export function whatsappChannel(media: ChannelMediaSource | null): ChannelPlugin
     iconKey: 'whatsapp',
     label: { en: 'WhatsApp', ru: 'WhatsApp' },
     order: 50,
-    capabilities: { inbound: true, reply: false, media: true, templates: false, calls: false },
+    capabilities: { inbound: true, reply: false, media: true, templates: false, calls: false, subject: false },
     identityKinds: [],
     availability: async () =>
       media

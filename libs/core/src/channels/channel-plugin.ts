@@ -48,6 +48,8 @@ export interface ChannelCapabilities {
   templates: boolean;
   /** Click-to-call through the provider. */
   calls: boolean;
+  /** Messages carry a subject line the manager may set (email). */
+  subject: boolean;
 }
 
 /** Which parts of the channel this hub has switched on, and what an admin sets to switch on the rest. */
