@@ -32,7 +32,8 @@ describe('channel plug-ins', () => {
       fallbackRank: 100,
       notifyAuthorOnFailure: true,
       canReply: async () => permission,
-      compose: async (c) => ({ payload: { loft: `loft-${c.address}` }, entry: { loft: `loft-${c.address}` }, details: { wings: 2 } }),
+      templates: async () => [{ name: 'come_back', language: 'en', text: 'Hello {{1}}, shall we talk?', params: 1 }],
+      compose: async (c) => ({ payload: { loft: `loft-${c.address}`, ...(c.template ? { template: c.template } : {}) }, entry: { loft: `loft-${c.address}` }, details: { wings: 2 } }),
       deliver: (d) => {
         delivered.push(d);
         return answer(d);
@@ -143,6 +144,21 @@ describe('channel plug-ins', () => {
     expect(options.body).toEqual([{ channel: 'pigeon', address: phone.e164, ok: false, reason: 'window_closed' }]);
     expect(await hub.query(`SELECT 1 FROM activity WHERE kind = 'message_out' AND contact_id = $1`, [result.contactId])).toHaveLength(0);
 
+    // Outside the window a pre-approved template may go; a channel without templates refuses one.
+    const templates = await hub.request({ url: '/api/channels/pigeon/templates', token: anna.token });
+    expect(templates.body).toEqual([{ name: 'come_back', language: 'en', text: 'Hello {{1}}, shall we talk?', params: 1 }]);
+    expect((await hub.request({ url: '/api/channels/telegram/templates', token: anna.token })).status).toBe(404);
+    const template = { name: 'come_back', language: 'en', params: ['Polly'] };
+    const viaTemplate = await send(result.contactId, { text: 'Hello Polly, shall we talk?', template });
+    expect(viaTemplate.status).toBe(201);
+    expect((await outboxRow(viaTemplate.body.outboxId)).payload).toMatchObject({ channel: 'pigeon', text: 'Hello Polly, shall we talk?', template });
+    expectError(await send(result.contactId, { text: 'x', channel: 'email', template }), 400, 'invalid', ['template']);
+    answer = async () => ({ status: 'sent', providerMessageId: 'tpl-1' });
+    await hub.app.get(OutboxWorker).runOnce(100);
+    expect((await activity(viaTemplate.body.activityId)).payload).toMatchObject({ status: 'sent' });
+    const firstResponse = (await hub.query(`SELECT first_response_at FROM deal WHERE id = $1`, [result.dealId]))[0].first_response_at;
+    expect(firstResponse).not.toBeNull();
+
     // Open again: no channel given → the one the client wrote from. The provider says "later", then no for good.
     permission = { ok: true };
     const res = await send(result.contactId, { text: 'Hello Polly' });
@@ -155,7 +171,8 @@ describe('channel plug-ins', () => {
     await drain();
     expect(await outboxRow(res.body.outboxId)).toMatchObject({ status: 'done' });
     expect((await activity(res.body.activityId)).payload).toMatchObject({ status: 'failed', error: 'no such loft' });
-    expect((await hub.query(`SELECT first_response_at FROM deal WHERE id = $1`, [result.dealId]))[0].first_response_at).toBeNull();
+    // A failed message answers nobody: the first response stays the template's delivery.
+    expect((await hub.query(`SELECT first_response_at FROM deal WHERE id = $1`, [result.dealId]))[0].first_response_at).toEqual(firstResponse);
     const notices = await hub.query(`SELECT payload FROM outbox WHERE kind = $1 AND payload->>'event' = 'message_failed' AND payload->>'activityId' = $2`, [OutboxKind.NotifyManager, res.body.activityId]);
     expect(notices.map((n: any) => n.payload)).toEqual([expect.objectContaining({ managerId: anna.id, channel: 'pigeon', reason: 'undeliverable', error: 'no such loft' })]);
   });
@@ -171,6 +188,7 @@ describe('channel plug-ins', () => {
     expect(await outboxRow(res.body.outboxId)).toMatchObject({ status: 'dead' });
     expect((await activity(res.body.activityId)).payload).toMatchObject({ status: 'failed', error: 'pigeon API 502' });
     expect((await hub.query(`SELECT status FROM task WHERE id = $1`, [lead.taskId]))[0].status).toBe('open');
+    expect((await hub.query(`SELECT first_response_at FROM deal WHERE id = $1`, [lead.dealId]))[0].first_response_at).toBeNull();
   });
 
   it('an unknown channel, or one that cannot reply, is refused with 400', async () => {

@@ -1,4 +1,4 @@
-import { ChannelStatusRegistry, ConversationsService, type Viewer } from '@leadline/core';
+import { ChannelRegistry, ChannelStatusRegistry, ConversationsService, DomainError, type MessageTemplateInfo, type Viewer } from '@leadline/core';
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentViewer, RequireRole } from '../auth/auth.decorators';
@@ -10,7 +10,19 @@ export class ChannelsController {
   constructor(
     private readonly registry: ChannelStatusRegistry,
     private readonly availability: ChannelAvailabilityService,
+    private readonly channels: ChannelRegistry,
   ) {}
+
+  /**
+   * The pre-approved templates of a channel that has them (`capabilities.templates`): `[{ name,
+   * language, text, params }]`, `text` with numbered placeholders ({{1}}). 404 for any other channel.
+   */
+  @Get(':key/templates')
+  async templates(@Param('key') key: string): Promise<MessageTemplateInfo[]> {
+    const outbound = this.channels.get(key)?.outbound;
+    if (!outbound?.templates) throw DomainError.notFound(`templates of channel "${key}"`);
+    return outbound.templates();
+  }
 
   /**
    * Every registered channel, by `order`: `key`, `label` {en, ru}, `iconKey`, `capabilities` {inbound,

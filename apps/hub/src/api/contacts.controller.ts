@@ -68,7 +68,7 @@ export class ContactsController {
    */
   @Post(':id/messages')
   sendMessage(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: sendMessageSchema }) body: z.infer<typeof sendMessageSchema>) {
-    return this.conversations.send(viewer, { contactId: id, channel: body.channel, text: body.text, subject: body.subject });
+    return this.conversations.send(viewer, { contactId: id, channel: body.channel, text: body.text, subject: body.subject, template: body.template });
   }
 
   /** Sends a message that failed again (its author or anyone who sees the contact) → `{ activityId, status: 'queued' }`. */

@@ -87,6 +87,11 @@ export interface ChannelOutbound {
    */
   canReply?(em: EntityManager, contactId: string): Promise<ReplyPermission>;
   /**
+   * Pre-approved message templates the manager may send when `canReply` refuses free text (WhatsApp
+   * outside the 24-hour window); for channels with `capabilities.templates`. GET /api/channels/:key/templates.
+   */
+  templates?(): Promise<MessageTemplateInfo[]>;
+  /**
    * The channel's part of the outbox payload and of the timeline entry, from the message and the
    * thread (e.g. email's subject and In-Reply-To). Runs inside the send transaction; read only.
    */
@@ -101,6 +106,24 @@ export interface ChannelOutbound {
 
 export type ReplyPermission = { ok: true } | { ok: false; reason: string };
 
+/** A template a manager picked: sent instead of free text where the channel requires one. */
+export interface MessageTemplate {
+  name: string;
+  language: string;
+  /** Values of the template's numbered parameters, in order. */
+  params: string[];
+}
+
+/** A template as the composer offers it. */
+export interface MessageTemplateInfo {
+  name: string;
+  language: string;
+  /** The body with numbered placeholders ({{1}}, {{2}}), for the preview. */
+  text: string;
+  /** How many parameters it takes. */
+  params: number;
+}
+
 export interface ComposeContext {
   em: EntityManager;
   contactId: string;
@@ -112,6 +135,8 @@ export interface ComposeContext {
   /** What the manager gave beyond the text; channels that have no use for them ignore them. */
   subject: string | null;
   html: string | null;
+  /** The template chosen instead of free text (only for channels with `capabilities.templates`); `text` is its rendered preview. */
+  template: MessageTemplate | null;
   /** The language of the client's latest words (our own words to them: a fresh email subject). */
   clientLanguage(): Promise<ClientLanguage>;
 }

@@ -9,7 +9,7 @@ import { languageOfText, type ClientLanguage } from './client-language';
 import { returnedRows } from '../database/returned-rows';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
-import type { MessageSendPayload, ReplyPermission } from '../channels/channel-plugin';
+import type { MessageSendPayload, MessageTemplate, ReplyPermission } from '../channels/channel-plugin';
 import { ChannelRegistry, type ReplyingChannel } from '../channels/channel-registry';
 import { TasksService } from '../tasks/tasks.service';
 import { TimelineService } from '../timeline/timeline.service';
@@ -48,6 +48,8 @@ export interface SendMessage {
   /** For channels with subjects (email: default "Re: <subject of the thread>"); others ignore it. */
   subject?: string | null;
   html?: string | null;
+  /** A pre-approved template instead of free text (channels with `capabilities.templates`); `text` is its rendered preview. */
+  template?: MessageTemplate | null;
 }
 
 export interface SentMessage {
@@ -115,8 +117,11 @@ export class ConversationsService {
       const contactId: string = contact.id;
       const plugin = input.channel ? this.channels.replyingChannel(input.channel) : await this.preferredChannel(em, contactId);
       const channel = plugin.name;
+      const template = input.template ?? null;
+      if (template && !plugin.capabilities.templates) throw DomainError.invalid(`${channel} has no message templates`, { template: `${channel} sends no templates` });
       const address = await this.addressOf(em, contactId, plugin);
-      const permission = await this.permission(em, contactId, plugin);
+      // A template is what may go when free text may not (outside a reply window).
+      const permission = template ? ({ ok: true } as const) : await this.permission(em, contactId, plugin);
       // The reason code travels as the `channel` field: the composer renders it in the reader's language.
       if (!permission.ok) throw new DomainError(ErrorCode.Conflict, `${channel} cannot take a message to this contact now (${permission.reason})`, { channel: permission.reason });
       const [deal] = await em.query(`SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1`, [contactId]);
@@ -134,6 +139,7 @@ export class ConversationsService {
         attachments: attachments.length,
         subject: input.subject?.trim() || null,
         html: input.html ?? null,
+        template,
         clientLanguage: () => this.clientLanguage(em, contactId),
       });
       const payload: MessageSendPayload = {
