@@ -595,4 +595,8 @@ export const en = {
   'bulk.refusedOther': 'refused: {message}',
   // Channel plug-ins: names come from GET /api/channels; a channel's refusal to take a message now.
   'composer.refused': '{channel}: cannot write now ({reason})',
+  'composer.viaTemplate': 'via {channel}: template',
+  'composer.template': 'Template',
+  'composer.templateParam': 'Value {n}',
+  'composer.noTemplates': 'This channel has no approved templates.',
 };

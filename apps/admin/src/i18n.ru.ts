@@ -597,4 +597,8 @@ export const ru: Record<keyof typeof en, string> = {
   'bulk.refusedOther': 'отказано: {message}',
   // Channel plug-ins: names come from GET /api/channels; a channel's refusal to take a message now.
   'composer.refused': '{channel}: сейчас написать нельзя ({reason})',
+  'composer.viaTemplate': 'через {channel}: шаблон',
+  'composer.template': 'Шаблон',
+  'composer.templateParam': 'Значение {n}',
+  'composer.noTemplates': 'У этого канала нет одобренных шаблонов.',
 };
