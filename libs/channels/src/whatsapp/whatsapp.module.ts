@@ -20,6 +20,7 @@ export function whatsappChannel(media: ChannelMediaSource | null): ChannelPlugin
     order: 50,
     capabilities: { inbound: true, reply: false, media: true, templates: false, calls: false, subject: false },
     identityKinds: [],
+    inboundRoutes: { prefixes: ['/api/inbound/whatsapp'], signed: true },
     availability: async () =>
       media
         ? { receives: true, sends: false, calls: false, enableWith: [] }
