@@ -6,7 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditController } from './api/audit.controller';
 import { AuthController } from './api/auth.controller';
 import { ChannelAvailabilityService } from './api/channel-availability.service';
-import { ChannelsController } from './api/channels.controller';
+import { ChannelsController, ContactChannelsController } from './api/channels.controller';
 import { CompaniesController } from './api/companies.controller';
 import { ContactsController } from './api/contacts.controller';
 import { DealsController } from './api/deals.controller';
@@ -139,6 +139,7 @@ export class AppModule {
         ReceiptsController,
         OutboxController,
         ChannelsController,
+        ContactChannelsController,
         HealthController,
         ReportsController,
         CompaniesController,

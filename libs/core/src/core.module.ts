@@ -5,6 +5,7 @@ import { ContactReassignment } from './assignment/contact-reassignment';
 import { PersonalDataService } from './privacy/personal-data.service';
 import { ContactMergeService } from './contacts/contact-merge';
 import { CompaniesService } from './companies/companies.service';
+import { ChannelRegistry } from './channels/channel-registry';
 import { ChannelStatusRegistry } from './channels/channel-status';
 import { IdentityKindRegistry } from './channels/identity-kinds';
 import { ManagerBindingRegistry } from './channels/manager-bindings';
@@ -41,6 +42,7 @@ const SERVICES = [
   ContactMergeService,
   ContactReassignment,
   CompaniesService,
+  ChannelRegistry,
   ChannelStatusRegistry,
   ContactResolver,
   ConversationsService,

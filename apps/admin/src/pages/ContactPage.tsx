@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, optionalApi, type Company, type Contact, type Page, type TimelineEntry } from '../api';
+import { api, ApiError, optionalApi, type Company, type Contact, type MessageTemplate, type MessageTemplateInfo, type Page, type ReplyChannelOption, type TimelineEntry } from '../api';
 import { CallAction } from '../cockpit/CallAction';
-import { replyChannels, useChannels } from '../cockpit/channels';
+import { renderTemplate, replyChoices, useChannelCatalogue, useChannels } from '../cockpit/channels';
 import { ContactTasks } from '../cockpit/ContactTasks';
 import { DealPanel } from '../cockpit/DealPanel';
 import { appendPage, mergeNewest } from '../format';
 import { useAsync, useLiveEvents } from '../hooks';
-import { useI18n } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { ChannelIcon, ErrorNote, isNotFound, Loading, Section, StageLabel } from '../ui';
@@ -17,6 +17,7 @@ const PAGE = 30;
 export function ContactPage({ id }: { id: string }) {
   const { t } = useI18n();
   const { managerName, user } = useSession();
+  const channelCatalogue = useChannelCatalogue();
   const contact = useAsync(() => api<Contact>(`/api/contacts/${id}`), [id]);
   const timeline = useTimeline(id);
 
@@ -41,7 +42,7 @@ export function ContactPage({ id }: { id: string }) {
           <ul className="list">
             {c.identities.map((i) => (
               <li key={`${i.kind}:${i.value}`} className="row">
-                <ChannelIcon kind={i.kind} />
+                <ChannelIcon kind={channelCatalogue.ofIdentity(i.kind)} />
                 {i.kind === 'phone' ? <a href={`tel:${i.value}`}>{c.phoneDisplay?.[i.value] ?? i.value}</a> : i.kind === 'email' ? <a href={`mailto:${i.value}`}>{i.value}</a> : <span>{i.value}</span>}
               </li>
             ))}
@@ -238,36 +239,51 @@ function OwnerPicker({ contactId, ownerId, onChanged }: { contactId: string; own
   );
 }
 
-function Composer({ contact, onSent }: { contact: Contact; onSent: () => void }) {
+export function Composer({ contact, onSent }: { contact: Contact; onSent: () => void }) {
   const { t } = useI18n();
-  // Only channels this hub can send through and this contact can be reached on (no mailbox, no email).
+  const catalogue = useChannelCatalogue();
+  // Only channels this hub can send through and this contact can be written to on now (the hub's
+  // per-contact answer: an address there, and the channel's own rule such as a reply window).
   const available = useChannels();
-  const channels = replyChannels(available, contact.identities.map((i) => i.kind));
+  const options = useReplyOptions(contact);
+  const { usable, refused } = replyChoices(available, options ?? []);
+  // A channel that refuses free text now but has templates (a closed reply window) is offered for a template.
+  const templated = refused.filter((o) => catalogue.list.find((c) => c.key === o.channel)?.capabilities.templates).map((o) => o.channel);
+  const channels = [...usable, ...templated];
+  const ready = !!available && !!options;
 
   const [mode, setMode] = useState<'reply' | 'note' | 'task'>(channels.length ? 'reply' : 'note');
   const [due, setDue] = useState(() => defaultDue());
-  const [channel, setChannel] = useState<'email' | 'telegram' | ''>(channels[0] ?? '');
+  const [channel, setChannel] = useState<string>(channels[0] ?? '');
   const [text, setText] = useState('');
   const [subject, setSubject] = useState('');
   const [busy, setBusy] = useState(false);
+  const [picked, setPicked] = useState<{ template: MessageTemplate; text: string } | null>(null);
+  const [round, setRound] = useState(0);
   // The channels are known a moment after the page: then the reply tab and its channel follow them.
   useEffect(() => {
-    if (!available) return;
-    if (!channels.includes(channel as 'email' | 'telegram')) setChannel(channels[0] ?? '');
+    if (!ready) return;
+    if (!channels.includes(channel)) setChannel(channels[0] ?? '');
     if (channels.length > 0 && mode === 'note' && !text) setMode('reply');
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [available]);
+  }, [ready, options]);
+  const withSubject = !!catalogue.list.find((c) => c.key === channel)?.capabilities.subject;
+  const byTemplate = mode === 'reply' && templated.includes(channel);
+  const empty = byTemplate ? !picked : !text.trim();
   const [error, setError] = useState<string | null>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!text.trim()) return;
+    if (empty) return;
     setBusy(true);
     setError(null);
     try {
       if (mode === 'reply') {
         await api(`/api/contacts/${contact.id}/messages`, {
-          body: { text, ...(channel ? { channel } : {}), ...(channel === 'email' && subject.trim() ? { subject: subject.trim() } : {}) },
+          body:
+            byTemplate && picked
+              ? { channel, text: picked.text, template: picked.template }
+              : { text, ...(channel ? { channel } : {}), ...(withSubject && subject.trim() ? { subject: subject.trim() } : {}) },
         });
       } else if (mode === 'task') {
         await api(`/api/contacts/${contact.id}/tasks`, { body: { title: text.trim(), dueAt: new Date(due).toISOString() } });
@@ -277,6 +293,8 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
       }
       setText('');
       setSubject('');
+      setPicked(null);
+      setRound((r) => r + 1);
       onSent();
     } catch (err) {
       setError(err instanceof ApiError && err.status === 404 && mode === 'reply' ? t('composer.unavailable') : err instanceof Error ? err.message : String(err));
@@ -298,32 +316,43 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
           {t('composer.task')}
         </button>
         {mode === 'reply' && channels.length > 0 && (
-          <select value={channel} onChange={(e) => setChannel(e.target.value as 'email' | 'telegram')} aria-label={t('composer.via', { channel: '' })}>
+          <select value={channel} onChange={(e) => setChannel(e.target.value)} aria-label={t('composer.via', { channel: '' })}>
             {channels.map((c) => (
               <option key={c} value={c}>
-                {t('composer.via', { channel: t(`channel.${c}`) })}
+                {t(templated.includes(c) ? 'composer.viaTemplate' : 'composer.via', { channel: catalogue.label(c) })}
               </option>
             ))}
           </select>
         )}
       </div>
-      {mode === 'reply' && channels.length === 0 ? (
+      {mode === 'reply' &&
+        refused.map((o) => (
+          <p key={o.channel} className="muted small" data-testid="composer-refused" data-channel={o.channel}>
+            {t('composer.refused', { channel: catalogue.label(o.channel), reason: refusalText(t, o.reason) })}
+          </p>
+        ))}
+      {mode === 'reply' && !ready ? (
+        <Loading />
+      ) : mode === 'reply' && channels.length === 0 ? (
         <p className="muted">{t('composer.noChannel')}</p>
       ) : (
         <>
-          {mode === 'reply' && channel === 'email' && (
+          {byTemplate && <TemplatePicker key={`${channel}:${round}`} channel={channel} onChange={setPicked} />}
+          {mode === 'reply' && withSubject && !byTemplate && (
             <input placeholder={t('composer.subject')} aria-label={t('composer.subject')} value={subject} onChange={(e) => setSubject(e.target.value)} />
           )}
-          <textarea
-            rows={3}
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            placeholder={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
-            aria-label={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) (e.currentTarget.form as HTMLFormElement | null)?.requestSubmit();
-            }}
-          />
+          {!byTemplate && (
+            <textarea
+              rows={3}
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              placeholder={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
+              aria-label={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) (e.currentTarget.form as HTMLFormElement | null)?.requestSubmit();
+              }}
+            />
+          )}
           {mode === 'task' && (
             <label className="row">
               {t('tasks.due')}
@@ -335,7 +364,7 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
               {error}
             </p>
           )}
-          <button type="submit" className="primary" disabled={busy || !text.trim()}>
+          <button type="submit" className="primary" disabled={busy || empty}>
             {mode === 'reply' ? t('composer.send') : mode === 'task' ? t('composer.addTask') : t('composer.addNote')}
           </button>
         </>
@@ -391,5 +420,76 @@ function CompanySection({ contactId, company, onChanged }: { contactId: string; 
       )}
       {error ? <ErrorNote error={error} /> : null}
     </Section>
+  );
+}
+
+/** The hub's reply channels for this contact (GET /api/contacts/:id/reply-channels), again when its identities change. */
+function useReplyOptions(contact: Contact): ReplyChannelOption[] | null {
+  const [options, setOptions] = useState<ReplyChannelOption[] | null>(null);
+  const identities = contact.identities.map((i) => `${i.kind}:${i.value}`).join('|');
+  useEffect(() => {
+    let live = true;
+    api<ReplyChannelOption[]>(`/api/contacts/${contact.id}/reply-channels`).then(
+      (o) => live && setOptions(o),
+      () => live && setOptions([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [contact.id, identities]);
+  return options;
+}
+
+/** A channel's refusal code in the reader's language when the UI knows it, else the code itself. */
+function refusalText(t: ReturnType<typeof useI18n>['t'], reason: string | undefined): string {
+  const key = `composer.refusal.${reason ?? ''}` as MessageKey;
+  const text = t(key);
+  return text === key ? (reason ?? '') : text;
+}
+
+/** A channel's pre-approved templates: pick one, fill its parameters, see what the client will read. */
+function TemplatePicker({ channel, onChange }: { channel: string; onChange: (picked: { template: MessageTemplate; text: string } | null) => void }) {
+  const { t } = useI18n();
+  const list = useAsync(() => api<MessageTemplateInfo[]>(`/api/channels/${encodeURIComponent(channel)}/templates`), [channel]);
+  const [index, setIndex] = useState(0);
+  const [params, setParams] = useState<string[]>([]);
+  const tpl = list.data?.[index];
+  useEffect(() => {
+    const values = tpl ? Array.from({ length: tpl.params }, (_, i) => params[i] ?? '') : [];
+    onChange(tpl && values.every((v) => v.trim()) ? { template: { name: tpl.name, language: tpl.language, params: values }, text: renderTemplate(tpl.text, values) } : null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [tpl, params]);
+  if (list.error) return <ErrorNote error={list.error} onRetry={list.reload} />;
+  if (!list.data) return <Loading />;
+  if (!tpl) return <p className="muted">{t('composer.noTemplates')}</p>;
+  return (
+    <div className="stack" data-testid="composer-templates">
+      <select
+        value={index}
+        onChange={(e) => {
+          setIndex(Number(e.target.value));
+          setParams([]);
+        }}
+        aria-label={t('composer.template')}
+      >
+        {list.data.map((x, i) => (
+          <option key={`${x.name}:${x.language}`} value={i}>
+            {x.name} ({x.language})
+          </option>
+        ))}
+      </select>
+      {Array.from({ length: tpl.params }, (_, i) => (
+        <input
+          key={i}
+          aria-label={t('composer.templateParam', { n: i + 1 })}
+          placeholder={t('composer.templateParam', { n: i + 1 })}
+          value={params[i] ?? ''}
+          onChange={(e) => setParams((p) => Object.assign([...p], { [i]: e.target.value }))}
+        />
+      ))}
+      <p className="tl-text" data-testid="template-preview">
+        {renderTemplate(tpl.text, params)}
+      </p>
+    </div>
   );
 }

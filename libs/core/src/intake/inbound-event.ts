@@ -1,7 +1,7 @@
 import type { DealSource } from '../entities';
 
-/** The channels shipped with the hub, and any other channel's own lowercase key ('vk'). */
-export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone' | 'whatsapp' | (string & {});
+/** The name of the channel the event came through (ChannelPlugin.name: 'web_form', 'email', 'telegram', …). */
+export type ChannelKind = string;
 
 /** One account of the sender on a channel, as InboundEvent.contact.identities carries it. */
 export interface InboundIdentity {

@@ -228,7 +228,8 @@ export class TasksService {
   }
 }
 
-export type OutboundChannel = 'phone' | 'email' | 'telegram';
+/** The channel a client was reached through: 'phone' for calls, else the registered channel's name. */
+export type OutboundChannel = string;
 
 export interface OutboundContact {
   contactId: string;
