@@ -44,6 +44,8 @@ export * from './outbox/outbox-options';
 export * from './outbox/outbox.module';
 export * from './outbox/outbox.worker';
 export * from './database/returned-rows';
+export * from './database/query-rows';
+export * from './database/sql-params';
 export * from './notifications/notice-relay';
 export * from './reports/csv';
 export * from './reports/report-csv';
