@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { STAGE_KEY_PATTERN, STAGE_KINDS, type StageKind } from '../deals/pipeline';
+import { queryRows } from '../database/query-rows';
 import { returnedRows } from '../database/returned-rows';
 import { DomainError } from '../errors/domain-error';
 import { StageAutomation } from './stage-automation';
@@ -215,7 +216,8 @@ export class PipelinesService {
     );
     if (pipelines.length === 0) return [];
     const ids = pipelines.map((p) => p.id);
-    const stages: any[] = await em.query(
+    const stages = await queryRows<{ id: string; pipeline_id: string; key: string; name: string; position: number; kind: StageKind; deals: number }>(
+      em,
       `SELECT s.id, s.pipeline_id, s.key, s.name, s.position, s.kind,
               (SELECT count(*)::int FROM deal d WHERE d.stage_id = s.id) AS deals
          FROM stage s WHERE s.pipeline_id = ANY($1::uuid[]) ORDER BY s.position, s.created_at`,
