@@ -11,6 +11,8 @@ export default defineConfig({
   root: here,
   base: '/admin/',
   oxc: { jsx: { runtime: 'automatic' } },
+  // Types only (import type): nothing of it is bundled; the alias resolves it should a plain import slip in.
+  resolve: { alias: { '@leadline/contracts': fileURLToPath(new URL('../../libs/contracts/src/index.ts', import.meta.url)) } },
   plugins: [precompress()],
   build: {
     outDir: fileURLToPath(new URL('../../dist/admin', import.meta.url)),

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
 import { completeTaskSchema, listTasksQuery, snoozeSchema } from './schemas';
 import { WorkdayService } from './workday.service';
+import type { Task } from '@leadline/contracts';
 
 @ApiTags('tasks')
 @Controller('api/tasks')
@@ -16,7 +17,7 @@ export class TasksController {
 
   /** Open tasks due soonest first (`?overdue=true`, `?mine=true`, `?status=done`, `?contactId=`). */
   @Get()
-  list(@CurrentViewer() viewer: Viewer, @Query({ schema: listTasksQuery }) q: z.infer<typeof listTasksQuery>) {
+  list(@CurrentViewer() viewer: Viewer, @Query({ schema: listTasksQuery }) q: z.infer<typeof listTasksQuery>): Promise<Task[]> {
     return this.tasks.list(viewer, q);
   }
 

@@ -43,7 +43,7 @@ interface CompanyRow {
 }
 
 /** A contact person on the company page (identities: json_agg, text on some drivers). */
-interface CompanyContactRow {
+export interface CompanyContactRow {
   id: string;
   name: string | null;
   ownerId: string | null;
@@ -52,8 +52,11 @@ interface CompanyContactRow {
   identities: Array<{ kind: string; value: string }> | string;
 }
 
+/** A contact person as the company page answers it (identities parsed). */
+export type CompanyContact = Omit<CompanyContactRow, 'identities'> & { identities: Array<{ kind: string; value: string }> };
+
 /** A deal on the company page, aliased to the API's names by the SELECT. */
-interface CompanyDealRow {
+export interface CompanyDealRow {
   id: string;
   contactId: string;
   contactName: string | null;
@@ -142,7 +145,7 @@ export class CompaniesService {
   }
 
   /** The company page: the company, its contact persons and their deals (as far as the viewer may see them). */
-  async get(viewer: Viewer, id: string): Promise<CompanyView & { contacts: unknown[]; deals: unknown[] }> {
+  async get(viewer: Viewer, id: string): Promise<CompanyView & { contacts: CompanyContact[]; deals: CompanyDealRow[] }> {
     const company = await this.getCompany(id);
     const params: unknown[] = [id];
     const scope = this.contactScope(viewer, params);

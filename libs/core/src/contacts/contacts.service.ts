@@ -132,7 +132,7 @@ export class ContactsService {
     );
   }
 
-  async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: unknown[]; phoneDisplay: Record<string, string> }> {
+  async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: ContactDealRow[]; phoneDisplay: Record<string, string> }> {
     await this.assertNotMerged(viewer, id);
     const params: unknown[] = [id];
     const row = await queryRow<ContactCardRow>(
