@@ -370,3 +370,97 @@ export interface AuditEntry {
   ip: string | null;
   request: { method: string; path: string } | null;
 }
+
+/** What every report starts with: the period it covers and the filters applied. */
+export interface ReportHeader {
+  period: { from: string; to: string; timezone: string; fromAt: string; toAt: string };
+  filters: { ownerId: string | null; channel: string | null; utmSource: string | null; utmCampaign: string | null; pipelineId: string | null };
+}
+
+export interface FunnelStep {
+  stage: string;
+  /** Deals of the cohort at this stage now. */
+  deals: number;
+  /** Deals that got at least this far. */
+  reached: number;
+  conversionFromPrevious: number | null;
+  conversionFromFirst: number | null;
+  /** Lost deals whose furthest stage was this one. */
+  lostHere: number;
+}
+
+/** GET /api/reports/funnel. */
+export interface FunnelReport extends ReportHeader {
+  totals: { deals: number; open: number; won: number; lost: number; wonAmount: number; conversion: number | null };
+  steps: FunnelStep[];
+}
+
+export interface SourceRow {
+  leads: number;
+  won: number;
+  lost: number;
+  conversion: number | null;
+  revenue: number;
+}
+
+/** GET /api/reports/sources. */
+export interface LeadSourcesReport extends ReportHeader {
+  totals: SourceRow;
+  byChannel: Array<SourceRow & { channel: string }>;
+  byUtm: Array<SourceRow & { utmSource: string | null; utmCampaign: string | null }>;
+}
+
+export interface ManagerReportRow {
+  managerId: string;
+  name: string;
+  active: boolean;
+  leadsAssigned: number;
+  callsMade: number;
+  callsAnswered: number;
+  callsMissed: number;
+  talkSeconds: number;
+  responded: number;
+  avgFirstResponseSeconds: number | null;
+  p90FirstResponseSeconds: number | null;
+  calledBackWithinSla: number;
+  calledBackWithinSlaShare: number | null;
+  won: number;
+  lost: number;
+  openTasks: number;
+  overdueTasks: number;
+}
+
+/** GET /api/reports/managers. */
+export interface ManagersReport extends ReportHeader {
+  slaMinutes: number;
+  managers: ManagerReportRow[];
+}
+
+export interface SlaDay {
+  date: string;
+  leads: number;
+  answered: number;
+  answeredWithinSla: number;
+  /** answeredWithinSla / leads; null on a day without leads. */
+  share: number | null;
+}
+
+/** GET /api/reports/sla/unanswered (items), and `neverAnswered` of the SLA report. */
+export interface UnansweredLead {
+  dealId: string;
+  contactId: string;
+  contactName: string | null;
+  ownerId: string | null;
+  ownerName: string | null;
+  stage: string;
+  sourceChannel: string;
+  createdAt: string;
+}
+
+/** GET /api/reports/sla. */
+export interface SlaReport extends ReportHeader {
+  slaMinutes: number;
+  totals: { leads: number; answered: number; answeredWithinSla: number; share: number | null; neverAnswered: number };
+  days: SlaDay[];
+  neverAnswered: UnansweredLead[];
+}
