@@ -95,18 +95,9 @@ export type {
   TaskResult,
   TimelineEntry,
   User,
+  WebForm,
 } from '@leadline/contracts';
 
-export interface WebForm {
-  id: string;
-  key: string;
-  name: string;
-  active: boolean;
-  allowedOrigins: string[];
-  honeypotField: string;
-  rateLimitPerMinute: number;
-  endpoint: string;
-}
 export interface Mailbox {
   id: string;
   name: string;

@@ -464,3 +464,64 @@ export interface SlaReport extends ReportHeader {
   days: SlaDay[];
   neverAnswered: UnansweredLead[];
 }
+
+export type FormFieldTarget = 'name' | 'phone' | 'email' | 'message' | 'company';
+
+/** GET /api/forms, GET/POST/PATCH /api/forms/:id: a web form with the addresses a site uses. */
+export interface WebForm {
+  id: string;
+  key: string;
+  name: string;
+  active: boolean;
+  /** Origins allowed to post from a browser; empty = any origin. */
+  allowedOrigins: string[];
+  honeypotField: string;
+  rateLimitPerMinute: number;
+  successUrl: string | null;
+  thankYou: { en?: string; ru?: string };
+  fieldMap: Record<string, FormFieldTarget>;
+  minFillSeconds: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Where the form posts. */
+  endpoint: string;
+  /** The script a site puts on its pages. */
+  snippetUrl: string;
+}
+
+/** GET /api/forms/:id/origins. */
+export interface FormOriginSeen {
+  origin: string;
+  accepted: number;
+  refused: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+/** GET /api/forms/:id/fields: a field name seen in the form's recent submissions and what it maps to. */
+export interface FormSeenField {
+  name: string;
+  /** The admin's mapping, if any. */
+  mappedTo: FormFieldTarget | null;
+  /** Understood without a mapping (a name known exactly). */
+  known: FormFieldTarget | null;
+  /** A guess from the name. */
+  suggested: FormFieldTarget | null;
+  /** A value from the latest submission that had it (cut short). */
+  example: string;
+}
+
+/** GET /api/forms/spam: a submission the spam rules held back. */
+export interface FormSpamItem {
+  id: string;
+  formId: string | null;
+  formName: string | null;
+  reason: 'honeypot' | 'too_fast';
+  ip: string | null;
+  origin: string | null;
+  receivedAt: string;
+  restoredAt: string | null;
+  dealId: string | null;
+  /** The submission as received (its fields under `body`); any JSON. */
+  raw: unknown;
+}

@@ -8,3 +8,8 @@ import type { Jsonified } from '@leadline/contracts';
 export function asJson<T>(value: Promise<T>): Promise<Jsonified<T>> {
   return value as Promise<unknown> as Promise<Jsonified<T>>;
 }
+
+/** asJson for a value at hand. */
+export function jsonOf<T>(value: T): Jsonified<T> {
+  return value as unknown as Jsonified<T>;
+}
