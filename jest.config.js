@@ -22,6 +22,7 @@ module.exports = {
     '^@leadline/core/(.*)$': '<rootDir>/libs/core/src/$1',
     '^@leadline/channels$': '<rootDir>/libs/channels/src',
     '^@leadline/channels/(.*)$': '<rootDir>/libs/channels/src/$1',
+    '^@leadline/contracts$': '<rootDir>/libs/contracts/src',
   },
   // A PGlite hub migrates its in-memory database at start (tens of seconds on a busy 2-core machine).
   testTimeout: 120_000,

@@ -26,7 +26,13 @@ export default defineConfig(({ command }) => ({
   root: here,
   base: '/admin/',
   oxc: { jsx: { runtime: 'automatic' } },
-  resolve: command === 'build' && process.env.ADMIN_REACT !== '1' ? { alias: Object.entries(PREACT_FOR_REACT).map(([find, replacement]) => ({ find: new RegExp(`^${find}$`), replacement })) } : {},
+  resolve: {
+    alias: [
+      // Types only (import type): nothing of it is bundled; the alias resolves it should a plain import slip in.
+      { find: '@leadline/contracts', replacement: fileURLToPath(new URL('../../libs/contracts/src/index.ts', import.meta.url)) },
+      ...(command === 'build' && process.env.ADMIN_REACT !== '1' ? Object.entries(PREACT_FOR_REACT).map(([find, replacement]) => ({ find: new RegExp(`^${find}$`), replacement })) : []),
+    ],
+  },
   plugins: [precompress()],
   build: {
     outDir: fileURLToPath(new URL('../../dist/admin', import.meta.url)),

@@ -106,5 +106,7 @@ describe('companies (HTTP)', () => {
     expect((await req('DELETE', `/api/companies/${acme.id}`)).body).toEqual({ id: acme.id, deleted: true });
     expect(await hub.query(`SELECT company_id FROM contact WHERE id = $1`, [ivan.contactId])).toEqual([{ company_id: null }]);
     expectError(await req('GET', `/api/companies/${acme.id}`), 404, 'not_found');
+    // Deleting it again finds nothing (node-postgres answers DELETE … RETURNING as [rows, count]: counted as rows, it said "deleted").
+    expectError(await req('DELETE', `/api/companies/${acme.id}`), 404, 'not_found');
   });
 });

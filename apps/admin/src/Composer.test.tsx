@@ -10,7 +10,7 @@ const channels: ChannelAvailability[] = [
   { ...base, key: 'email', label: { en: 'Email', ru: 'Email' }, iconKey: 'email', identityKinds: ['email'], capabilities: { ...base.capabilities, subject: true } },
   { ...base, key: 'pigeon', label: { en: 'Pigeon post', ru: 'Голубиная почта' }, iconKey: 'bird', capabilities: { ...base.capabilities, templates: true } },
 ];
-const contact: Contact = { id: 'c1', name: 'Polly', ownerId: null, identities: [{ kind: 'phone', value: '+79120000001' }, { kind: 'email', value: 'p@x.io' }], lastActivityAt: '', createdAt: '', deals: [] };
+const contact: Contact = { id: 'c1', name: 'Polly', ownerId: null, identities: [{ kind: 'phone', value: '+79120000001' }, { kind: 'email', value: 'p@x.io' }], lastActivityAt: '', createdAt: '', aliases: [], company: null, phoneDisplay: {}, deals: [] };
 
 let replyChannels: unknown[];
 const posted: unknown[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formSnippet } from './pages/FormsTab';
+import { formSnippet, spamFields } from './pages/FormsTab';
 
 describe('the copy-paste form snippet', () => {
   const form = { key: 'f_abc', endpoint: 'https://hub.example/api/inbound/forms/f_abc', snippetUrl: 'https://hub.example/forms/f_abc.js', honeypotField: '_gotcha' };
@@ -27,5 +27,16 @@ describe('the copy-paste form snippet', () => {
     expect(html).not.toContain('<script>alert(1)');
     expect(html).toContain('&quot;&gt;&lt;script&gt;');
     expect(html).toContain('name="a&quot;b"');
+  });
+});
+
+describe('a held-back submission', () => {
+  // The hub keeps the submission as received (any JSON): the list must not break on a shape it did not expect.
+  it('shows the fields under body, and nothing for anything else', () => {
+    expect(spamFields({ body: { name: 'Anna', phone: '+79991234567' } })).toEqual({ name: 'Anna', phone: '+79991234567' });
+    expect(spamFields(null)).toEqual({});
+    expect(spamFields('raw text')).toEqual({});
+    expect(spamFields({ body: ['a', 'b'] })).toEqual({});
+    expect(spamFields({})).toEqual({});
   });
 });

@@ -17,6 +17,13 @@ const manager = (bindings: Manager['bindings']): Manager => ({
   weight: 1,
   timezone: 'UTC',
   locale: 'en',
+  shift: null,
+  receivesLeads: true,
+  createdAt: '2026-12-01T09:00:00.000Z',
+  updatedAt: '2026-12-01T09:00:00.000Z',
+  openDeals: 0,
+  onShift: true,
+  receivingLeads: true,
   bindings,
 });
 

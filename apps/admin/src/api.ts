@@ -1,3 +1,5 @@
+import type { Stage as PipelineStage, TaskResult } from '@leadline/contracts';
+
 /** Talks to the hub's REST API with the session cookie; unsafe requests echo the CSRF cookie. */
 
 export class ApiError extends Error {
@@ -65,166 +67,38 @@ export async function optionalApi<T>(path: string): Promise<T | null> {
   }
 }
 
-export interface User {
-  id: string;
-  name: string;
-  role: 'admin' | 'manager';
-}
-export interface Identity {
-  kind: string;
-  value: string;
-}
-export interface ContactSummary {
-  id: string;
-  name: string | null;
-  ownerId: string | null;
-  identities: Identity[];
-  lastActivityAt: string;
-  createdAt: string;
-}
-export interface ContactDeal {
-  id: string;
-  title: string | null;
-  stage: string;
-  stageId?: string;
-  stageName?: string;
-  pipelineId?: string;
-  amount?: string | null;
-  currency?: string | null;
-  lostReason?: string | null;
-  ownerId: string | null;
-  sourceChannel: string;
-  source: Record<string, unknown>;
-  closedAt: string | null;
-  createdAt: string;
-}
-export interface Contact extends ContactSummary {
-  /** Hubs with companies answer the contact's company (null: none). */
-  company?: { id: string; name: string } | null;
-  deals: ContactDeal[];
-  /** E.164 → as people of the number's country write it. */
-  phoneDisplay?: Record<string, string>;
-}
-export interface Company {
-  id: string;
-  name: string;
-  domain: string | null;
-  legalId: string | null;
-  contactCount: number;
-  createdAt: string;
-}
-export interface CompanyDetails extends Company {
-  contacts: Array<ContactSummary & { tags?: string[] }>;
-  deals: Array<{ id: string; contactId: string; contactName: string | null; title: string | null; stage: string; ownerId: string | null; sourceChannel: string; amount: string | null; closedAt: string | null; createdAt: string }>;
-}
-export interface TimelineEntry {
-  id: string;
-  kind: string;
-  channel: string | null;
-  dealId: string | null;
-  actorId: string | null;
-  occurredAt: string;
-  payload: Record<string, unknown>;
-}
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-export interface Deal {
-  id: string;
-  contactId: string;
-  contactName: string | null;
-  ownerId: string | null;
-  title: string | null;
-  stage: string;
-  stageId?: string;
-  pipelineId?: string;
-  sourceChannel: string;
-  source: Record<string, unknown>;
-  amount: string | null;
-  currency?: string | null;
-  lostReason: string | null;
-  closedAt: string | null;
-  createdAt: string;
-}
-export interface Task {
-  id: string;
-  dealId: string;
-  contactId: string;
-  contactName: string | null;
-  assigneeId: string | null;
-  kind: string;
-  title: string;
-  dueAt: string;
-  status: string;
-  overdue: boolean;
-  completedAt: string | null;
-  result?: TaskResult | null;
-}
-export interface ManagerBinding {
-  channel: string;
-  label: string | null;
-  linkedAt: string | null;
-}
-export interface Manager {
-  id: string;
-  name: string;
-  email: string;
-  role: 'admin' | 'manager';
-  phone: string | null;
-  /** Accounts on channels bound to the manager (the Telegram account the manager bot writes to). */
-  bindings?: ManagerBinding[];
-  active: boolean;
-  available: boolean;
-  capacity: number | null;
-  weight: number;
-  timezone: string;
-  locale: string;
-  /** Weekly schedule in BUSINESS_HOURS syntax (hubs with shifts); null = always on shift. */
-  shift?: string | null;
-  onShift?: boolean;
-}
-export interface WebForm {
-  id: string;
-  key: string;
-  name: string;
-  active: boolean;
-  allowedOrigins: string[];
-  honeypotField: string;
-  rateLimitPerMinute: number;
-  endpoint: string;
-}
-export interface OutboxRow {
-  id: string;
-  kind: string;
-  payload: Record<string, unknown>;
-  status: string;
-  attempts: number;
-  lastError: string | null;
-  updatedAt: string;
-}
-export interface Stage {
-  id?: string;
-  key: string;
-  name: string;
-  position: number;
-  kind: 'open' | 'won' | 'lost' | string;
-}
-export interface Pipeline {
-  id: string;
-  name: string;
-  isDefault: boolean;
-  stages: Stage[];
-}
-export interface ChannelStatus {
-  channel: string;
-  name: string;
-  status: string;
-  lastError: string | null;
-  since: string | null;
-  /** Requests refused by their signature check (anyone can send them; never an "error"). */
-  rejectedRequests?: { total: number; lastHour: number; lastAt: string | null; lastReason: string | null };
-}
+// The hub's responses: shared with the hub (libs/contracts), so a drift on either side fails the type check.
+export type {
+  AuditEntry,
+  ChannelStatus,
+  Company,
+  CompanyDetails,
+  CompanyTimelineEntry,
+  ContactDeal,
+  ContactDetail as Contact,
+  ContactSummary,
+  Deal,
+  FailedReceipt,
+  Identity,
+  InboxItem,
+  InboxTask,
+  InboxView,
+  LostReason,
+  Manager,
+  ManagerBinding,
+  Notification,
+  OutboxRow,
+  Page,
+  Pipeline,
+  Stage as PipelineStage,
+  StageKind,
+  Task,
+  TaskResult,
+  TimelineEntry,
+  User,
+  WebForm,
+} from '@leadline/contracts';
+
 export interface Mailbox {
   id: string;
   name: string;
@@ -233,45 +107,11 @@ export interface Mailbox {
   status: string;
   lastError: string | null;
 }
-export interface Notification {
-  id: string;
-  event: string;
-  payload: Record<string, unknown>;
-  readAt: string | null;
-  createdAt: string;
-}
-
-// Callback cockpit (issue 15).
-export interface InboxTask {
-  id: string;
-  kind: string;
-  title: string;
-  dueAt: string;
-  assigneeId: string | null;
-  assigneeName: string | null;
-}
-export interface InboxItem {
-  dealId: string;
-  contactId: string;
-  contactName: string | null;
-  phone: string | null;
-  phoneDisplay: string | null;
-  email: string | null;
-  sourceChannel: string;
-  source: string | null;
-  excerpt: string | null;
-  ownerId: string | null;
-  ownerName: string | null;
-  task: InboxTask | null;
-  createdAt: string;
-}
-export interface InboxView {
-  queue: InboxItem[];
-  mine: InboxItem[];
-  overdue: InboxItem[];
-  now: string;
-}
-export type TaskResult = 'reached' | 'no_answer' | 'wrong_number' | 'call_later';
+/**
+ * A stage as the board draws it: one of a pipeline's stages, or of DEFAULT_STAGES when the hub has no
+ * pipelines API (those have no id).
+ */
+export type Stage = Pick<PipelineStage, 'key' | 'name' | 'position' | 'kind'> & Partial<Pick<PipelineStage, 'id'>>;
 export const TASK_RESULTS: TaskResult[] = ['reached', 'no_answer', 'wrong_number', 'call_later'];
 /** One channel of GET /api/channels: what it is (registered by the hub's channel modules) and what it does here. */
 export interface ChannelAvailability {
@@ -305,9 +145,4 @@ export interface ReplyChannelOption {
   address: string;
   ok: boolean;
   reason?: string;
-}
-export interface LostReason {
-  id: string;
-  label: string;
-  position: number;
 }

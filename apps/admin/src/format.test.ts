@@ -32,16 +32,17 @@ describe('format helpers', () => {
   it('uses the default pipeline, sorted, and falls back to the built-in stages', () => {
     expect(boardStages(null)).toBe(DEFAULT_STAGES);
     expect(boardStages([])).toBe(DEFAULT_STAGES);
+    // As GET /api/pipelines answers them (the shared contract type).
+    const stage = (pipelineId: string, key: string, name: string, position: number, kind: 'open' | 'won' | 'lost') => ({ id: `${pipelineId}-${key}`, pipelineId, key, name, position, kind, deals: 0, rules: [] });
+    const createdAt = '2026-01-01T00:00:00.000Z';
     const stages = boardStages([
-      { id: 'p2', name: 'Other', isDefault: false, stages: [{ key: 'x', name: 'X', position: 0, kind: 'open' }] },
+      { id: 'p2', name: 'Other', isDefault: false, createdAt, stages: [stage('p2', 'x', 'X', 0, 'open')] },
       {
         id: 'p1',
         name: 'Sales',
         isDefault: true,
-        stages: [
-          { key: 'closed_bad', name: 'Nope', position: 2, kind: 'lost' },
-          { key: 'fresh', name: 'Fresh', position: 0, kind: 'open' },
-        ],
+        createdAt,
+        stages: [stage('p1', 'closed_bad', 'Nope', 2, 'lost'), stage('p1', 'fresh', 'Fresh', 0, 'open')],
       },
     ]);
     expect(stages.map((s) => s.key)).toEqual(['fresh', 'closed_bad']);

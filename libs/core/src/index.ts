@@ -48,6 +48,8 @@ export * from './outbox/outbox.module';
 export * from './outbox/outbox.worker';
 export * from './database/returned-rows';
 export * from './database/hot-statement';
+export * from './database/query-rows';
+export * from './database/sql-params';
 export * from './notifications/notice-relay';
 export * from './reports/csv';
 export * from './reports/report-csv';

@@ -5,7 +5,8 @@ import { navigate } from '../router';
 import { desktopEnabled, desktopSupported, disableDesktop, enableDesktop, setSound, soundEnabled } from './desktopNotices';
 import { noticeText } from './notices';
 
-export type ListedNotification = Notification & { contactName?: string | null };
+/** GET /api/notifications answers each notice with its contact's name (the shared contract type). */
+export type ListedNotification = Notification;
 
 /**
  * The bell: unread count, and a panel listing my notices (unread first in bold), "mark all read" in

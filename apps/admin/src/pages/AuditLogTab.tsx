@@ -1,23 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api } from '../api';
+import { api, type AuditEntry } from '../api';
 import { auditDiff, showValue } from '../auditDiff';
 import { useI18n } from '../i18n';
 import { ErrorNote, Loading } from '../ui';
 
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor: { id: string | null; name: string | null; email: string | null };
-  action: string;
-  entityType: string | null;
-  entityId: string | null;
-  summary: string | null;
-  before: unknown;
-  after: unknown;
-  details: Record<string, unknown>;
-  ip: string | null;
-  request: { method: string; path: string } | null;
-}
+export type { AuditEntry };
 
 interface Filters {
   action: string;

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { FormManage } from './settings/FormManage';
-import { api, type WebForm } from '../api';
+import type { FormFieldTarget, FormOriginSeen, FormSeenField, FormSpamItem, WebForm } from '@leadline/contracts';
+import { api } from '../api';
 import { useAsync } from '../hooks';
 import { useI18n, type Lang } from '../i18n';
 import { navigate } from '../router';
@@ -8,37 +9,19 @@ import { ErrorNote, Loading, Section } from '../ui';
 
 /** Settings → Forms (issue 13): connecting a website, what its visitors see, spam held back. */
 
-type Target = 'name' | 'phone' | 'email' | 'message' | 'company';
+type Target = FormFieldTarget;
 const TARGETS: Target[] = ['name', 'phone', 'email', 'message', 'company'];
 
-export interface FormSettings extends WebForm {
-  snippetUrl: string;
-  successUrl: string | null;
-  thankYou: { en?: string; ru?: string };
-  fieldMap: Record<string, Target>;
-  minFillSeconds: number;
-  updatedAt: string;
-}
-interface OriginSeen {
-  origin: string;
-  accepted: number;
-  refused: number;
-  lastSeenAt: string;
-}
-interface SeenField {
-  name: string;
-  mappedTo: Target | null;
-  known: Target | null;
-  suggested: Target | null;
-  example: string;
-}
-interface SpamItem {
-  id: string;
-  formName: string | null;
-  reason: 'honeypot' | 'too_fast';
-  origin: string | null;
-  receivedAt: string;
-  raw: { body?: Record<string, unknown> };
+/** A form as GET /api/forms answers it (the shared contract type). */
+export type FormSettings = WebForm;
+type OriginSeen = FormOriginSeen;
+type SeenField = FormSeenField;
+type SpamItem = FormSpamItem;
+
+/** The fields of a held-back submission: the hub keeps it as received (any JSON), fields under `body`. */
+export function spamFields(raw: unknown): Record<string, unknown> {
+  const body = raw && typeof raw === 'object' ? (raw as { body?: unknown }).body : undefined;
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
 }
 
 const SNIPPET_TEXT: Record<Lang, { comment: string; name: string; phone: string; email: string; message: string; send: string }> = {
@@ -405,7 +388,7 @@ function SpamList() {
       {spam.data && spam.data.length > 0 && (
         <ul className="list" data-testid="spam-list">
           {spam.data.map((s) => {
-            const body = s.raw.body ?? {};
+            const body = spamFields(s.raw);
             const who = ['name', 'phone', 'email'].map((k) => body[k]).filter((v) => typeof v === 'string' && v).join(' · ');
             return (
               <li key={s.id} className="row wrap" data-testid="spam-item">

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { FunnelReport, LeadSourcesReport as SourcesReport, ManagersReport, ReportHeader, SlaReport, SourceRow } from '@leadline/contracts';
 import { api, optionalApi, type Pipeline } from '../api';
 import { BarChart, ShareChart } from '../Charts';
 import { useAsync } from '../hooks';
@@ -11,49 +12,8 @@ import { ErrorNote, Loading, Section, StageLabel } from '../ui';
 
 const KINDS: ReportKind[] = ['funnel', 'sources', 'managers', 'sla'];
 
-interface Period {
-  period: { from: string; to: string };
-}
-interface FunnelReport extends Period {
-  totals: { deals: number; open: number; won: number; lost: number; wonAmount: number; conversion: number | null };
-  steps: Array<{ stage: string; deals: number; reached: number; conversionFromPrevious: number | null; conversionFromFirst: number | null; lostHere: number }>;
-}
-interface SourceRow {
-  leads: number;
-  won: number;
-  lost: number;
-  conversion: number | null;
-  revenue: number;
-}
-interface SourcesReport extends Period {
-  totals: SourceRow;
-  byChannel: Array<SourceRow & { channel: string }>;
-  byUtm: Array<SourceRow & { utmSource: string | null; utmCampaign: string | null }>;
-}
-interface ManagersReport extends Period {
-  slaMinutes: number;
-  managers: Array<{
-    managerId: string;
-    name: string;
-    leadsAssigned: number;
-    callsMade: number;
-    callsAnswered: number;
-    callsMissed: number;
-    avgFirstResponseSeconds: number | null;
-    p90FirstResponseSeconds: number | null;
-    calledBackWithinSlaShare: number | null;
-    won: number;
-    lost: number;
-    openTasks: number;
-    overdueTasks: number;
-  }>;
-}
-interface SlaReport extends Period {
-  slaMinutes: number;
-  totals: { leads: number; answered: number; answeredWithinSla: number; share: number | null; neverAnswered: number };
-  days: Array<{ date: string; leads: number; answered: number; answeredWithinSla: number; share: number | null }>;
-  neverAnswered: Array<{ dealId: string; contactId: string; contactName: string | null; ownerName: string | null; sourceChannel: string; createdAt: string }>;
-}
+// The hub's report responses (shared contract types); `Period` is what every report starts with.
+type Period = ReportHeader;
 
 export function ReportsPage() {
   const { t, lang } = useI18n();

@@ -3,6 +3,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { RequireRole } from '../auth/auth.decorators';
+import type { AuditEntry, Page } from '@leadline/contracts';
 
 const isoDate = z
   .string()
@@ -35,13 +36,13 @@ export class AuditController {
    * `from`/`to` (ISO 8601), `search`; paging with `cursor` and `limit` (≤ 200).
    */
   @Get()
-  list(@Query({ schema: auditQuery }) q: z.infer<typeof auditQuery>) {
+  list(@Query({ schema: auditQuery }) q: z.infer<typeof auditQuery>): Promise<Page<AuditEntry>> {
     return this.audit.list(q);
   }
 
   /** The actions recorded so far, for a filter list. */
   @Get('actions')
-  actions() {
+  actions(): Promise<string[]> {
     return this.audit.actions();
   }
 }

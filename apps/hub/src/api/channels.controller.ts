@@ -3,6 +3,7 @@ import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentViewer, RequireRole } from '../auth/auth.decorators';
 import { ChannelAvailabilityService } from './channel-availability.service';
+import type { ChannelStatus } from '@leadline/contracts';
 
 @ApiTags('channels')
 @Controller('api/channels')
@@ -44,7 +45,7 @@ export class ChannelsController {
    */
   @Get('status')
   @RequireRole('admin')
-  status() {
+  status(): ChannelStatus[] {
     return this.registry.list().map((s) => ({
       channel: s.channel,
       name: s.name,

@@ -5,6 +5,8 @@ import type { z } from 'zod';
 import { CurrentViewer, RequireRole } from '../auth/auth.decorators';
 import { BulkActionsService } from './bulk-actions.service';
 import { bulkContactsSchema, listContactsQuery, newTaskSchema, noteSchema, pageQuery, reassignSchema, sendMessageSchema } from './schemas';
+import type { ContactDetail, ContactSummary, Page, TimelineEntry } from '@leadline/contracts';
+import { asJson } from './as-json';
 
 @ApiTags('contacts')
 @Controller('api/contacts')
@@ -20,7 +22,7 @@ export class ContactsController {
 
   /** Search by name, phone in any format, or email, with filters; latest activity first unless `sort`/`order` say otherwise. */
   @Get()
-  list(@CurrentViewer() viewer: Viewer, @Query({ schema: listContactsQuery }) q: z.infer<typeof listContactsQuery>) {
+  list(@CurrentViewer() viewer: Viewer, @Query({ schema: listContactsQuery }) q: z.infer<typeof listContactsQuery>): Promise<Page<ContactSummary>> {
     return this.contacts.list(viewer, q);
   }
 
@@ -32,13 +34,13 @@ export class ContactsController {
   }
 
   @Get(':id')
-  get(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string) {
-    return this.contacts.get(viewer, id);
+  get(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string): Promise<ContactDetail> {
+    return asJson(this.contacts.get(viewer, id));
   }
 
   /** The unified timeline, newest first, cursor-paginated. */
   @Get(':id/timeline')
-  timeline(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Query({ schema: pageQuery }) q: z.infer<typeof pageQuery>) {
+  timeline(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Query({ schema: pageQuery }) q: z.infer<typeof pageQuery>): Promise<Page<TimelineEntry>> {
     return this.contacts.timeline(viewer, id, q);
   }
 

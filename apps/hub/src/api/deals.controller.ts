@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
 import { BulkActionsService } from './bulk-actions.service';
 import { bulkDealsSchema, changeStageSchema, dealAmountSchema, listDealsQuery } from './schemas';
+import type { Deal, Page } from '@leadline/contracts';
 
 @ApiTags('deals')
 @Controller('api')
@@ -15,7 +16,7 @@ export class DealsController {
   ) {}
 
   @Get('deals')
-  list(@CurrentViewer() viewer: Viewer, @Query({ schema: listDealsQuery }) q: z.infer<typeof listDealsQuery>) {
+  list(@CurrentViewer() viewer: Viewer, @Query({ schema: listDealsQuery }) q: z.infer<typeof listDealsQuery>): Promise<Page<Deal>> {
     return this.deals.list(viewer, q);
   }
 
@@ -30,7 +31,7 @@ export class DealsController {
   }
 
   @Get('deals/:id')
-  get(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string) {
+  get(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string): Promise<Deal> {
     return this.deals.get(viewer, id);
   }
 
@@ -39,27 +40,27 @@ export class DealsController {
    * `lostReason`; a won or lost deal goes back to an open stage only with `reopen: true` (else 409).
    */
   @Patch('deals/:id')
-  changeStage(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: changeStageSchema }) body: z.infer<typeof changeStageSchema>) {
+  changeStage(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: changeStageSchema }) body: z.infer<typeof changeStageSchema>): Promise<Deal> {
     const { lostReason, reopen, ...target } = body;
     return this.deals.changeStage(viewer, id, target, lostReason, { reopen });
   }
 
   /** What the deal is worth: `{ amount: "1500.50" | null, currency: "RUB" | null }`. */
   @Put('deals/:id/amount')
-  setAmount(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: dealAmountSchema }) body: z.infer<typeof dealAmountSchema>) {
+  setAmount(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: dealAmountSchema }) body: z.infer<typeof dealAmountSchema>): Promise<Deal> {
     return this.deals.setAmount(viewer, id, body.amount, body.currency);
   }
 
   /** Unassigned open deals, oldest first. */
   @Get('queue')
-  queue() {
+  queue(): Promise<Deal[]> {
     return this.deals.queue();
   }
 
   /** First taker wins; a later taker gets 409. */
   @Post('queue/:dealId/take')
   @HttpCode(200)
-  take(@CurrentViewer() viewer: Viewer, @Param('dealId', ParseUUIDPipe) dealId: string) {
+  take(@CurrentViewer() viewer: Viewer, @Param('dealId', ParseUUIDPipe) dealId: string): Promise<Deal> {
     return this.deals.take(viewer, dealId);
   }
 }

@@ -1,5 +1,5 @@
 import { CONTROL_FIELDS, WebFormIntake, flattenSiteBuilderBody, isAttributionField, knownFieldTarget, suggestFieldTarget, type FormOutcome } from '@leadline/channels';
-import { FormSpamService, WebFormsService, isIngestFailure, type FormFieldTarget, type Viewer, type WebForm } from '@leadline/core';
+import { FormSpamService, WebFormsService, isIngestFailure, type Viewer, type WebForm } from '@leadline/core';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -8,20 +8,12 @@ import type { z } from 'zod';
 import { CurrentViewer, RequireRole } from '../auth/auth.decorators';
 import type { HubConfig } from '../config/config.schema';
 import { HUB_CONFIG } from '../config/load-config';
+import type { FormOriginSeen, FormSeenField, FormSpamItem, WebForm as WebFormResponse } from '@leadline/contracts';
+import { jsonOf } from './as-json';
 import { createFormSchema, formSpamQuery, formTestSchema, updateFormSchema } from './schemas';
 
 /** A field name seen in this form's recent submissions, and what it maps to. */
-interface SeenField {
-  name: string;
-  /** The admin's mapping, if any. */
-  mappedTo: FormFieldTarget | null;
-  /** Understood without a mapping (a name we know exactly: phone, Телефон, your-email…). */
-  known: FormFieldTarget | null;
-  /** Our guess from the name (English and Russian words). */
-  suggested: FormFieldTarget | null;
-  /** A value from the latest submission that had it (cut short), to recognise the field by. */
-  example: string;
-}
+type SeenField = FormSeenField;
 
 @ApiTags('forms')
 @RequireRole('admin')
@@ -35,19 +27,19 @@ export class FormsController {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
-  private withEndpoint(form: WebForm) {
+  private withEndpoint(form: WebForm): WebFormResponse {
     const base = this.config.PUBLIC_URL;
-    return { ...form, endpoint: `${base}/api/inbound/forms/${form.key}`, snippetUrl: `${base}/forms/${form.key}.js` };
+    return jsonOf({ ...form, endpoint: `${base}/api/inbound/forms/${form.key}`, snippetUrl: `${base}/forms/${form.key}.js` });
   }
 
   @Get()
-  async list() {
+  async list(): Promise<WebFormResponse[]> {
     return (await this.forms.list()).map((f) => this.withEndpoint(f));
   }
 
   /** Submissions the spam rules held back (not yet restored unless `restored=true`), newest first. */
   @Get('spam')
-  listSpam(@Query({ schema: formSpamQuery }) q: z.infer<typeof formSpamQuery>) {
+  listSpam(@Query({ schema: formSpamQuery }) q: z.infer<typeof formSpamQuery>): Promise<FormSpamItem[]> {
     return this.spam.list({ formId: q.formId, includeRestored: q.restored === 'true', limit: q.limit });
   }
 
@@ -60,13 +52,13 @@ export class FormsController {
   }
 
   @Get(':id')
-  async get(@Param('id', ParseUUIDPipe) id: string) {
+  async get(@Param('id', ParseUUIDPipe) id: string): Promise<WebFormResponse> {
     return this.withEndpoint(await this.forms.get(id));
   }
 
   /** Browser origins that posted to the form recently (accepted and refused), to tighten the allowed list from. */
   @Get(':id/origins')
-  origins(@Param('id', ParseUUIDPipe) id: string) {
+  origins(@Param('id', ParseUUIDPipe) id: string): Promise<FormOriginSeen[]> {
     return this.forms.recentOrigins(id);
   }
 
@@ -117,12 +109,12 @@ export class FormsController {
   }
 
   @Post()
-  async create(@Body({ schema: createFormSchema }) body: z.infer<typeof createFormSchema>) {
+  async create(@Body({ schema: createFormSchema }) body: z.infer<typeof createFormSchema>): Promise<WebFormResponse> {
     return this.withEndpoint(await this.forms.create(body));
   }
 
   @Patch(':id')
-  async update(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: updateFormSchema }) body: z.infer<typeof updateFormSchema>) {
+  async update(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: updateFormSchema }) body: z.infer<typeof updateFormSchema>): Promise<WebFormResponse> {
     return this.withEndpoint(await this.forms.update(id, body));
   }
 

@@ -4,6 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer, RequireRole } from '../auth/auth.decorators';
 import { lostReasonSchema, lostReasonUpdateSchema } from './schemas';
+import type { InboxView, LostReason } from '@leadline/contracts';
 
 @ApiTags('inbox')
 @Controller('api')
@@ -19,25 +20,25 @@ export class InboxController {
    * task with its due time. "Mine" is what the viewer owns, admins included; admins see everyone's overdue.
    */
   @Get('inbox')
-  view(@CurrentViewer() viewer: Viewer) {
+  view(@CurrentViewer() viewer: Viewer): Promise<InboxView> {
     return this.inbox.view(viewer);
   }
 
   /** The reasons offered when a deal is lost (free text is accepted too). */
   @Get('lost-reasons')
-  listLostReasons() {
+  listLostReasons(): Promise<LostReason[]> {
     return this.lostReasons.list();
   }
 
   @Post('lost-reasons')
   @RequireRole('admin')
-  createLostReason(@Body({ schema: lostReasonSchema }) body: z.infer<typeof lostReasonSchema>) {
+  createLostReason(@Body({ schema: lostReasonSchema }) body: z.infer<typeof lostReasonSchema>): Promise<LostReason> {
     return this.lostReasons.create(body.label);
   }
 
   @Patch('lost-reasons/:id')
   @RequireRole('admin')
-  updateLostReason(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: lostReasonUpdateSchema }) body: z.infer<typeof lostReasonUpdateSchema>) {
+  updateLostReason(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: lostReasonUpdateSchema }) body: z.infer<typeof lostReasonUpdateSchema>): Promise<LostReason> {
     return this.lostReasons.update(id, body);
   }
 

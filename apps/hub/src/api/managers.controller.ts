@@ -8,6 +8,8 @@ import { tokenOf } from '../auth/auth.guard';
 import { SessionsService } from '../auth/sessions.service';
 import { hashPassword } from '../auth/password';
 import { createManagerSchema, updateManagerSchema } from './schemas';
+import type { Manager } from '@leadline/contracts';
+import { asJson } from './as-json';
 
 @ApiTags('managers')
 @RequireRole('admin')
@@ -19,13 +21,13 @@ export class ManagersController {
   ) {}
 
   @Get()
-  list() {
-    return this.managers.list();
+  list(): Promise<Manager[]> {
+    return asJson(this.managers.list());
   }
 
   @Get(':id')
-  get(@Param('id', ParseUUIDPipe) id: string) {
-    return this.managers.get(id);
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<Manager> {
+    return asJson(this.managers.get(id));
   }
 
   @Post()

@@ -4,6 +4,8 @@ import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { RequireRole } from '../auth/auth.decorators';
 import { listOutboxQuery } from './schemas';
+import type { OutboxRow } from '@leadline/contracts';
+import { asJson } from './as-json';
 
 @ApiTags('outbox')
 @RequireRole('admin')
@@ -13,8 +15,8 @@ export class OutboxController {
 
   /** Messages in one state (`?status=dead`), most recently changed first; without status, the failed and dead ones. */
   @Get()
-  list(@Query({ schema: listOutboxQuery }) q: z.infer<typeof listOutboxQuery>) {
-    return this.outbox.list(q.status ? [q.status] : undefined, q.limit ?? 100);
+  list(@Query({ schema: listOutboxQuery }) q: z.infer<typeof listOutboxQuery>): Promise<OutboxRow[]> {
+    return asJson(this.outbox.list(q.status ? [q.status] : undefined, q.limit ?? 100));
   }
 
   /** Sends a failed or dead message again now, with a fresh attempt budget (after fixing its cause). */

@@ -12,6 +12,7 @@ import {
   updateStageRuleSchema,
   updateStageSchema,
 } from './schemas';
+import type { Pipeline, Stage, StageRule } from '@leadline/contracts';
 
 /** Pipelines, stages and stage rules. Everyone logged in may read them (the deals board); only admins change them. */
 @ApiTags('pipelines')
@@ -24,26 +25,26 @@ export class PipelinesController {
 
   /** Every pipeline with its stages in order (deal counts and rules included), the default first. */
   @Get('pipelines')
-  list() {
+  list(): Promise<Pipeline[]> {
     return this.pipelines.list();
   }
 
   @Get('pipelines/:id')
-  get(@Param('id', ParseUUIDPipe) id: string) {
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<Pipeline> {
     return this.pipelines.get(id);
   }
 
   /** Without `stages` the pipeline starts with the standard ones. */
   @Post('pipelines')
   @RequireRole('admin')
-  create(@Body({ schema: createPipelineSchema }) body: z.infer<typeof createPipelineSchema>) {
+  create(@Body({ schema: createPipelineSchema }) body: z.infer<typeof createPipelineSchema>): Promise<Pipeline> {
     return this.pipelines.create(body);
   }
 
   /** Rename, or `isDefault: true` to make it the pipeline new leads land in. */
   @Patch('pipelines/:id')
   @RequireRole('admin')
-  update(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: updatePipelineSchema }) body: z.infer<typeof updatePipelineSchema>) {
+  update(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: updatePipelineSchema }) body: z.infer<typeof updatePipelineSchema>): Promise<Pipeline> {
     return this.pipelines.update(id, body);
   }
 
@@ -58,7 +59,7 @@ export class PipelinesController {
   /** A new open stage goes before won/lost unless `position` says otherwise. */
   @Post('pipelines/:id/stages')
   @RequireRole('admin')
-  addStage(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: createStageSchema }) body: z.infer<typeof createStageSchema>) {
+  addStage(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: createStageSchema }) body: z.infer<typeof createStageSchema>): Promise<Stage> {
     return this.pipelines.addStage(id, body);
   }
 
@@ -84,20 +85,20 @@ export class PipelinesController {
   }
 
   @Get('stages/:id/rules')
-  listRules(@Param('id', ParseUUIDPipe) id: string) {
+  listRules(@Param('id', ParseUUIDPipe) id: string): Promise<StageRule[]> {
     return this.rules.list(id);
   }
 
   /** "On entering this stage create task `title` for `assignTo`, due in `dueIn` `dueUnit` of business time." */
   @Post('stages/:id/rules')
   @RequireRole('admin')
-  createRule(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: createStageRuleSchema }) body: z.infer<typeof createStageRuleSchema>) {
+  createRule(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: createStageRuleSchema }) body: z.infer<typeof createStageRuleSchema>): Promise<StageRule> {
     return this.rules.create(id, body);
   }
 
   @Patch('stage-rules/:id')
   @RequireRole('admin')
-  updateRule(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: updateStageRuleSchema }) body: z.infer<typeof updateStageRuleSchema>) {
+  updateRule(@Param('id', ParseUUIDPipe) id: string, @Body({ schema: updateStageRuleSchema }) body: z.infer<typeof updateStageRuleSchema>): Promise<StageRule> {
     return this.rules.update(id, body);
   }
 

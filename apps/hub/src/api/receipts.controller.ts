@@ -4,6 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { RequireRole } from '../auth/auth.decorators';
 import { limitQuery } from './schemas';
+import type { FailedReceipt } from '@leadline/contracts';
 
 @ApiTags('inbound')
 @RequireRole('admin')
@@ -13,7 +14,7 @@ export class ReceiptsController {
 
   /** Payloads our code failed to process, newest first, with the error. */
   @Get()
-  list(@Query({ schema: limitQuery }) q: z.infer<typeof limitQuery>) {
+  list(@Query({ schema: limitQuery }) q: z.infer<typeof limitQuery>): Promise<FailedReceipt[]> {
     return this.receipts.listFailed(q.limit);
   }
 

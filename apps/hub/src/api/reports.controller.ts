@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
 import { reportQuery, unansweredQuery } from './report-schemas';
+import type { FunnelReport, LeadSourcesReport, ManagersReport, Page, SlaReport, UnansweredLead } from '@leadline/contracts';
 
 type Q = z.infer<typeof reportQuery>;
 
@@ -33,22 +34,22 @@ export class ReportsController {
   constructor(private readonly reports: ReportsService) {}
 
   @Get('funnel')
-  async funnel(@CurrentViewer() viewer: Viewer, @Query({ schema: reportQuery }) q: Q, @Res({ passthrough: true }) reply: FastifyReply) {
+  async funnel(@CurrentViewer() viewer: Viewer, @Query({ schema: reportQuery }) q: Q, @Res({ passthrough: true }) reply: FastifyReply): Promise<FunnelReport | string> {
     return respond(reply, q, 'funnel', await this.reports.funnel(viewer, q), reportCsv.funnel);
   }
 
   @Get('sources')
-  async sources(@CurrentViewer() viewer: Viewer, @Query({ schema: reportQuery }) q: Q, @Res({ passthrough: true }) reply: FastifyReply) {
+  async sources(@CurrentViewer() viewer: Viewer, @Query({ schema: reportQuery }) q: Q, @Res({ passthrough: true }) reply: FastifyReply): Promise<LeadSourcesReport | string> {
     return respond(reply, q, 'lead-sources', await this.reports.leadSources(viewer, q), reportCsv.sources);
   }
 
   @Get('managers')
-  async managers(@CurrentViewer() viewer: Viewer, @Query({ schema: reportQuery }) q: Q, @Res({ passthrough: true }) reply: FastifyReply) {
+  async managers(@CurrentViewer() viewer: Viewer, @Query({ schema: reportQuery }) q: Q, @Res({ passthrough: true }) reply: FastifyReply): Promise<ManagersReport | string> {
     return respond(reply, q, 'managers', await this.reports.managers(viewer, q), reportCsv.managers);
   }
 
   @Get('sla')
-  async sla(@CurrentViewer() viewer: Viewer, @Query({ schema: reportQuery }) q: Q, @Res({ passthrough: true }) reply: FastifyReply) {
+  async sla(@CurrentViewer() viewer: Viewer, @Query({ schema: reportQuery }) q: Q, @Res({ passthrough: true }) reply: FastifyReply): Promise<SlaReport | string> {
     return respond(reply, q, 'sla', await this.reports.sla(viewer, q), reportCsv.sla);
   }
 
@@ -58,7 +59,7 @@ export class ReportsController {
     @CurrentViewer() viewer: Viewer,
     @Query({ schema: unansweredQuery }) q: z.infer<typeof unansweredQuery>,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
+  ): Promise<Page<UnansweredLead> | string> {
     const page = await this.reports.unanswered(viewer, q);
     return respond(reply, q, 'never-answered', page, (p, lang) => reportCsv.unanswered(p.items, lang));
   }

@@ -4,6 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { CurrentViewer } from '../auth/auth.decorators';
 import { completeTaskSchema, listTasksQuery, snoozeSchema } from './schemas';
+import type { Task } from '@leadline/contracts';
 
 @ApiTags('tasks')
 @Controller('api/tasks')
@@ -12,7 +13,7 @@ export class TasksController {
 
   /** Open tasks due soonest first (`?overdue=true`, `?mine=true`, `?status=done`, `?contactId=`). */
   @Get()
-  list(@CurrentViewer() viewer: Viewer, @Query({ schema: listTasksQuery }) q: z.infer<typeof listTasksQuery>) {
+  list(@CurrentViewer() viewer: Viewer, @Query({ schema: listTasksQuery }) q: z.infer<typeof listTasksQuery>): Promise<Task[]> {
     return this.tasks.list(viewer, q);
   }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
 import { redactSecrets } from './redact';
+import { execute, queryRows } from '../database/query-rows';
 
 /** Who did it: a logged-in manager, or the system (CLI, scheduler) with a name. */
 export interface AuditActor {
@@ -87,7 +88,8 @@ export class AuditService {
   /** Writes one entry; with `manager`, inside that transaction (the entry commits with the change). */
   async record(entry: NewAuditEntry, manager?: EntityManager): Promise<void> {
     const runner = manager ?? this.db;
-    await runner.query(
+    await execute(
+      runner,
       `INSERT INTO audit_log (actor_id, actor_name, actor_email, action, entity_type, entity_id, summary, before, after, details, ip, request_method, request_path)
        VALUES ($1, $2, COALESCE($3, (SELECT email FROM manager WHERE id = $1)), $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11, $12, $13)`,
       [
@@ -133,7 +135,8 @@ export class AuditService {
       where.push(`(at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     params.push(limit + 1);
-    const rows: AuditRow[] = await this.db.query(
+    const rows = await queryRows<AuditRow>(
+      this.db,
       `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT $${params.length}`,
       params,
     );
@@ -144,7 +147,7 @@ export class AuditService {
 
   /** The distinct actions recorded so far (the UI's filter list). */
   async actions(): Promise<string[]> {
-    const rows: Array<{ action: string }> = await this.db.query(`SELECT DISTINCT action FROM audit_log ORDER BY action`);
+    const rows = await queryRows<{ action: string }>(this.db, `SELECT DISTINCT action FROM audit_log ORDER BY action`);
     return rows.map((r) => r.action);
   }
 }

@@ -2,13 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
-import { returnedRows } from '../database/returned-rows';
 import type { CallEvent, CallEventOutcome } from './call-event';
 import { resolveCallManager } from './call-managers';
 import { deriveCallOutcome, type CallFact } from './call-outcome';
 import { CallReconciliation } from './call-reconciliation';
-import { lockCall } from './call-row';
+import { lockCall } from './call-queries';
 import { attachRecording } from './recording-attachments';
+import { queryRows, mutateRows } from '../database/query-rows';
 
 /**
  * The call-event state machine: every provider event is stored once (its key is the idempotency key)
@@ -42,18 +42,17 @@ export class CallEvents {
         managerId: names && call.direction === 'inbound' ? await resolveCallManager(em, event.manager, this.options.defaultPhoneRegion) : null,
         legId: event.legId ?? null,
       };
-      const inserted = returnedRows<{ id: string }>(
-        await em.query(
-          `INSERT INTO call_event (call_id, event_key, type, sequence, payload, fact) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (call_id, event_key) DO NOTHING RETURNING id`,
-          [call.id, event.eventKey, event.type, event.sequence ?? null, JSON.stringify(event.raw ?? {}), JSON.stringify(fact)],
-        ),
+      const inserted = await mutateRows<{ id: string }>(
+        em,
+        `INSERT INTO call_event (call_id, event_key, type, sequence, payload, fact) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (call_id, event_key) DO NOTHING RETURNING id`,
+        [call.id, event.eventKey, event.type, event.sequence ?? null, JSON.stringify(event.raw ?? {}), JSON.stringify(fact)],
       );
       if (inserted.length === 0) return 'duplicate';
       // A recording may come on its own or along with `completed` (a PBX that reports both at once).
       if (event.recording) await attachRecording(em, call, event.recording);
       if (event.type === 'recording') return 'applied';
-      const facts: CallFact[] = (await em.query(`SELECT fact FROM call_event WHERE call_id = $1 AND fact IS NOT NULL`, [call.id])).map((r: { fact: CallFact }) => r.fact);
+      const facts = (await queryRows<{ fact: CallFact }>(em, `SELECT fact FROM call_event WHERE call_id = $1 AND fact IS NOT NULL`, [call.id])).map((r) => r.fact);
       const changed = await this.reconciliation.reconcile(em, call, deriveCallOutcome(facts, call.status));
       return changed || event.recording ? 'applied' : 'stale';
     });

@@ -8,11 +8,12 @@ import type { InboundEvent } from '../intake/inbound-event';
 import type { CallEvent, CallEventOutcome, CallView, InboundCallRoute, InboundCallStart } from './call-event';
 import { CallEvents } from './call-events';
 import { CallReconciliation } from './call-reconciliation';
-import { toCallView, type CallRow } from './call-row';
+import { toCallView, type CallRow } from './call-queries';
 import { CallRouting } from './call-routing';
 import { MissedCallTasks } from './missed-call-tasks';
 import { sanitizeForDatabase, toDatabaseText } from '../text/database-text';
 import { OutboundCalls, type OutboundCallPlan } from './outbound-calls';
+import { queryRow } from '../database/query-rows';
 
 export type { OutboundCallPlan } from './outbound-calls';
 
@@ -71,13 +72,13 @@ export class CallLogService {
   }
 
   async findByProviderId(provider: string, providerCallId: string): Promise<CallView | null> {
-    const [row]: CallRow[] = await this.db.query(`SELECT * FROM call WHERE provider = $1 AND provider_call_id = $2`, [toDatabaseText(provider), toDatabaseText(providerCallId)]);
+    const row = await queryRow<CallRow>(this.db, `SELECT * FROM call WHERE provider = $1 AND provider_call_id = $2`, [toDatabaseText(provider), toDatabaseText(providerCallId)]);
     return row ? toCallView(row) : null;
   }
 
   async findById(id: string): Promise<CallView | null> {
     if (!UUID.test(id)) return null;
-    const [row]: CallRow[] = await this.db.query(`SELECT * FROM call WHERE id = $1`, [id]);
+    const row = await queryRow<CallRow>(this.db, `SELECT * FROM call WHERE id = $1`, [id]);
     return row ? toCallView(row) : null;
   }
 

@@ -3,13 +3,13 @@ import type { EntityManager } from 'typeorm';
 import { AssignmentService } from '../assignment/assignment.service';
 import { touchContact } from '../contacts/contact-activity';
 import { Clock } from '../core-options';
-import { returnedRows } from '../database/returned-rows';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
 import { TasksService } from '../tasks/tasks.service';
 import type { CallOutcome } from './call-outcome';
-import { recordingPayload, type CallRow } from './call-row';
+import { recordingPayload, type CallRow } from './call-queries';
 import { callText, formatPhoneForPeople, localClock } from './call-text';
 import { MissedCallTasks } from './missed-call-tasks';
+import { queryRow, mutateRows, execute } from '../database/query-rows';
 
 interface ActorRow {
   name: string;
@@ -76,7 +76,8 @@ export class CallReconciliation {
       (call.duration_seconds ?? null) === duration &&
       call.last_sequence === lastSequence;
     if (same) return false;
-    await em.query(
+    await execute(
+      em,
       `UPDATE call SET status = $2, answered = $3, manager_id = $4, answered_at = $5, duration_seconds = $6, last_sequence = $7, updated_at = now() WHERE id = $1`,
       [call.id, outcome.status, outcome.answered, managerId, answeredAt, duration, lastSequence],
     );
@@ -115,16 +116,16 @@ export class CallReconciliation {
     };
     let activityId: string | null = null;
     if (call.contact_id) {
-      const [row] = returnedRows<{ id: string }>(
-        await em.query(
-          `INSERT INTO activity (contact_id, deal_id, kind, channel, actor_id, occurred_at, payload) VALUES ($1, $2, $3, 'phone', $4, $5, $6) RETURNING id`,
-          [call.contact_id, call.deal_id, kind, actorId, endedAt, JSON.stringify(payload)],
-        ),
+      const [row] = await mutateRows<{ id: string }>(
+        em,
+        `INSERT INTO activity (contact_id, deal_id, kind, channel, actor_id, occurred_at, payload) VALUES ($1, $2, $3, 'phone', $4, $5, $6) RETURNING id`,
+        [call.contact_id, call.deal_id, kind, actorId, endedAt, JSON.stringify(payload)],
       );
       activityId = row.id;
       await touchContact(em, call.contact_id, endedAt);
     }
-    await em.query(
+    await execute(
+      em,
       `UPDATE call SET status = $2, answered = $3, manager_id = $4, answered_at = $5, duration_seconds = $6, ended_at = $7, activity_id = $8,
               task_id = COALESCE($9, task_id), last_sequence = GREATEST(last_sequence, $10), updated_at = now() WHERE id = $1`,
       [call.id, outcome.status, answered, managerId, answered ? outcome.answeredAt : null, durationSeconds, endedAt, activityId, taskId, outcome.lastSequence],
@@ -142,11 +143,10 @@ export class CallReconciliation {
    */
   private async countAttempt(em: EntityManager, call: CallRow): Promise<{ taskId: string | null; attempt: number | null }> {
     if (!call.deal_id || !call.provider_call_id) return { taskId: null, attempt: null };
-    const [task] = returnedRows<{ id: string; call_attempts: number }>(
-      await em.query(
-        `UPDATE task SET call_attempts = call_attempts + 1 WHERE deal_id = $1 AND kind = 'callback' AND status = 'open' RETURNING id, call_attempts`,
-        [call.deal_id],
-      ),
+    const [task] = await mutateRows<{ id: string; call_attempts: number }>(
+      em,
+      `UPDATE task SET call_attempts = call_attempts + 1 WHERE deal_id = $1 AND kind = 'callback' AND status = 'open' RETURNING id, call_attempts`,
+      [call.deal_id],
     );
     return task ? { taskId: task.id, attempt: task.call_attempts } : { taskId: null, attempt: null };
   }
@@ -167,7 +167,7 @@ export class CallReconciliation {
       await this.missed.withdraw(em, call, { managerName: actor?.name ?? null, durationSeconds: outcome.durationSeconds, answeredAt: outcome.answeredAt });
       await this.undoEscalation(em, call, managerId, outcome.answeredAt ?? endedAt);
     } else if (call.task_id) {
-      await em.query(`UPDATE task SET call_attempts = GREATEST(call_attempts - 1, 0) WHERE id = $1`, [call.task_id]);
+      await execute(em, `UPDATE task SET call_attempts = GREATEST(call_attempts - 1, 0) WHERE id = $1`, [call.task_id]);
     }
     if (call.contact_id) await this.tasks.recordOutboundContact(em, { contactId: call.contact_id, channel: 'phone', at: outcome.answeredAt ?? endedAt, actorId: managerId });
     this.log.log({ msg: 'call corrected: answered after all', callId: call.id, providerCallId: call.provider_call_id, managerId, durationSeconds: outcome.durationSeconds });
@@ -182,7 +182,8 @@ export class CallReconciliation {
   /** The call row and its timeline entry as the outcome says (kind, actor, text, talk time). */
   private async rewrite(em: EntityManager, call: CallRow, outcome: CallOutcome, managerId: string | null, actor: ActorRow | null, extra: Record<string, unknown>): Promise<void> {
     const inbound = call.direction === 'inbound';
-    await em.query(
+    await execute(
+      em,
       `UPDATE call SET status = $2, answered = true, manager_id = $3, answered_at = $4, duration_seconds = $5, last_sequence = GREATEST(last_sequence, $6), updated_at = now() WHERE id = $1`,
       [call.id, outcome.status, managerId, outcome.answeredAt, outcome.durationSeconds, outcome.lastSequence],
     );
@@ -198,7 +199,7 @@ export class CallReconciliation {
       text: extra.correction ? `${text} (${extra.correction})` : text,
       ...extra,
     };
-    await em.query(`UPDATE activity SET kind = $2, actor_id = $3, payload = (payload - 'attempt') || $4::jsonb WHERE id = $1`, [
+    await execute(em, `UPDATE activity SET kind = $2, actor_id = $3, payload = (payload - 'attempt') || $4::jsonb WHERE id = $1`, [
       call.activity_id,
       inbound ? 'call_in' : 'call_out',
       managerId,
@@ -214,7 +215,8 @@ export class CallReconciliation {
    */
   private async undoEscalation(em: EntityManager, call: CallRow, answeredBy: string | null, answeredAt: Date): Promise<void> {
     if (!call.task_id || !call.deal_id || !call.contact_id) return;
-    const [escalation]: EscalationRow[] = await em.query(
+    const escalation = await queryRow<EscalationRow>(
+      em,
       `SELECT occurred_at, payload FROM activity
         WHERE deal_id = $1 AND kind = 'task_escalated' AND payload->>'taskId' = $2 AND occurred_at >= $3
         ORDER BY occurred_at DESC LIMIT 1`,
@@ -224,14 +226,14 @@ export class CallReconciliation {
     if (escalation.payload.outcome !== 'reassigned') return this.withdrawAdminEscalation(em, call, answeredBy, answeredAt);
     const from = escalation.payload.fromManagerId ?? null;
     const to = escalation.payload.toManagerId ?? null;
-    const [deal]: Array<{ id: string; owner_id: string | null }> = await em.query(`SELECT id, owner_id FROM deal WHERE id = $1 FOR NO KEY UPDATE`, [call.deal_id]);
+    const deal = await queryRow<{ id: string; owner_id: string | null }>(em, `SELECT id, owner_id FROM deal WHERE id = $1 FOR NO KEY UPDATE`, [call.deal_id]);
     if (!deal || !to || deal.owner_id !== to) {
       this.log.log({ msg: 'escalation not undone: the deal moved again since', callId: call.id, dealId: call.deal_id, ownerId: deal?.owner_id ?? null });
       return;
     }
     const backTo = answeredBy ?? from;
     if (!backTo || backTo === to) return;
-    const [manager]: Array<{ name: string; timezone: string }> = await em.query(`SELECT name, timezone FROM manager WHERE id = $1 AND active`, [backTo]);
+    const manager = await queryRow<{ name: string; timezone: string }>(em, `SELECT name, timezone FROM manager WHERE id = $1 AND active`, [backTo]);
     if (!manager) return;
     const reason = `escalation undone: the call from ${formatPhoneForPeople(call.from_number)} at ${localClock(answeredAt, manager.timezone)} was answered by ${manager.name} (reported late), so the callback was not missed`;
     await this.assignment.apply(
@@ -247,7 +249,7 @@ export class CallReconciliation {
       null,
       { taskId: call.task_id, callId: call.id, escalationUndone: true, takenFromManagerId: to },
     );
-    await em.query(`UPDATE contact SET owner_id = $2, updated_at = now() WHERE id = $1 AND owner_id = $3`, [call.contact_id, backTo, to]);
+    await execute(em, `UPDATE contact SET owner_id = $2, updated_at = now() WHERE id = $1 AND owner_id = $3`, [call.contact_id, backTo, to]);
     await this.outbox.enqueue(em, {
       kind: OutboxKind.NotifyManager,
       payload: {
@@ -274,8 +276,8 @@ export class CallReconciliation {
     const actor = await this.actor(em, answeredBy);
     const who = actor?.name ?? 'a manager';
     const mark = JSON.stringify({ withdrawn: true, withdrawnAt: this.clock.now().toISOString(), withdrawnReason: 'answered' });
-    await em.query(`UPDATE outbox SET payload = payload || $2::jsonb, updated_at = now() WHERE payload->>'event' = 'task_escalated' AND payload->>'taskId' = $1`, [call.task_id, mark]);
-    await em.query(`UPDATE notification SET payload = payload || $2::jsonb WHERE event = 'task_escalated' AND payload->>'taskId' = $1`, [call.task_id, mark]);
+    await execute(em, `UPDATE outbox SET payload = payload || $2::jsonb, updated_at = now() WHERE payload->>'event' = 'task_escalated' AND payload->>'taskId' = $1`, [call.task_id, mark]);
+    await execute(em, `UPDATE notification SET payload = payload || $2::jsonb WHERE event = 'task_escalated' AND payload->>'taskId' = $1`, [call.task_id, mark]);
     await this.outbox.enqueue(em, {
       kind: OutboxKind.NotifyAdmins,
       payload: {
@@ -295,7 +297,7 @@ export class CallReconciliation {
 
   private async actor(em: EntityManager, id: string | null): Promise<ActorRow | null> {
     if (!id) return null;
-    const [row]: ActorRow[] = await em.query(`SELECT name, timezone FROM manager WHERE id = $1`, [id]);
+    const row = await queryRow<ActorRow>(em, `SELECT name, timezone FROM manager WHERE id = $1`, [id]);
     return row ?? null;
   }
 }

@@ -8,7 +8,8 @@ import type { InboundEvent } from '../intake/inbound-event';
 import { isIngestFailure, IntakeService } from '../intake/intake.service';
 import { isOnShift } from '../managers/shift-schedule';
 import type { CallTarget, InboundCallRoute, InboundCallStart, RingStrategy } from './call-event';
-import type { CallRow } from './call-row';
+import type { CallRow } from './call-queries';
+import { queryRow, queryRows } from '../database/query-rows';
 
 /** Most phones one ring-all rings at once (Twilio allows ten <Number>s in one <Dial>). */
 export const MAX_SIMULTANEOUS_TARGETS = 10;
@@ -57,7 +58,8 @@ export class CallRouting {
     // Ring-all rings everybody available (up to what one Dial can hold); hunting stops at CALL_HUNT_MAX.
     const max = strategy === 'simultaneous' ? Math.max(start.huntMax, MAX_SIMULTANEOUS_TARGETS) : start.huntMax;
     const targets = await this.huntList(ownerId, start.huntMax > 0 ? max : 0);
-    const rows: CallRow[] = await this.db.query(
+    const rows = await queryRows<CallRow>(
+      this.db,
       `INSERT INTO call (provider, provider_account, provider_call_id, direction, from_number, to_number, contact_id, deal_id, task_id, status, targets, ring_strategy, started_at)
        VALUES ($1, $2, $3, 'inbound', $4, $5, $6, $7, $8, 'ringing', $9, $10, $11)
        ON CONFLICT (provider, provider_call_id) DO NOTHING RETURNING *`,
@@ -89,7 +91,8 @@ export class CallRouting {
    */
   private async huntList(ownerId: string | null, max: number): Promise<CallTarget[]> {
     if (max <= 0) return [];
-    const rows: HuntRow[] = await this.db.query(
+    const rows = await queryRows<HuntRow>(
+      this.db,
       `SELECT id, name, phone, shift, timezone FROM manager
         WHERE active AND available AND phone IS NOT NULL AND (id = $1 OR role = 'manager')
         ORDER BY (id IS NOT DISTINCT FROM $1) DESC, name, id`,
@@ -103,7 +106,7 @@ export class CallRouting {
   }
 
   private async findRow(provider: string, providerCallId: string): Promise<CallRow | null> {
-    const [row]: CallRow[] = await this.db.query(`SELECT * FROM call WHERE provider = $1 AND provider_call_id = $2`, [provider, providerCallId]);
+    const row = await queryRow<CallRow>(this.db, `SELECT * FROM call WHERE provider = $1 AND provider_call_id = $2`, [provider, providerCallId]);
     return row ?? null;
   }
 

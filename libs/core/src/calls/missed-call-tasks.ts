@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { addBusinessMinutes } from '../business-hours/business-hours';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
-import { returnedRows } from '../database/returned-rows';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
 import { slaInstants } from '../sla/sla-schedule';
 import { TimelineService } from '../timeline/timeline.service';
-import type { CallRow } from './call-row';
+import type { CallRow } from './call-queries';
 import { formatDuration, formatPhoneForPeople, localClock, localDueTime } from './call-text';
+import { queryRow, mutateRows, execute } from '../database/query-rows';
 
 /** The columns of a callback task this module reads. */
 export interface CallbackTaskRow {
@@ -62,18 +62,17 @@ export class MissedCallTasks {
    */
   async open(em: EntityManager, call: CallRow, at: Date): Promise<{ taskId: string | null; attempt: number | null }> {
     if (!call.deal_id || !call.contact_id) return { taskId: null, attempt: null };
-    let [task]: CallbackTaskRow[] = await em.query(`SELECT * FROM task WHERE deal_id = $1 AND kind = 'callback' AND status = 'open' FOR UPDATE`, [call.deal_id]);
+    let task = await queryRow<CallbackTaskRow>(em, `SELECT * FROM task WHERE deal_id = $1 AND kind = 'callback' AND status = 'open' FOR UPDATE`, [call.deal_id]);
     if (!task) {
-      const [deal]: Array<{ owner_id: string | null }> = await em.query(`SELECT owner_id FROM deal WHERE id = $1`, [call.deal_id]);
-      const [contact]: Array<{ name: string | null }> = await em.query(`SELECT name FROM contact WHERE id = $1`, [call.contact_id]);
+      const deal = await queryRow<{ owner_id: string | null }>(em, `SELECT owner_id FROM deal WHERE id = $1`, [call.deal_id]);
+      const contact = await queryRow<{ name: string | null }>(em, `SELECT name FROM contact WHERE id = $1`, [call.contact_id]);
       const dueAt = addBusinessMinutes(this.options.businessHours, at, this.options.callbackSlaMinutes);
       const { remindAt, escalateAt } = slaInstants(this.options.businessHours, this.options.sla, dueAt);
-      [task] = returnedRows<CallbackTaskRow>(
-        await em.query(
-          `INSERT INTO task (deal_id, contact_id, assignee_id, kind, title, due_at, remind_at, escalate_at, created_at)
-           VALUES ($1, $2, $3, 'callback', $4, $5, $6, $7, $8) RETURNING *`,
-          [call.deal_id, call.contact_id, deal?.owner_id ?? null, `Call back ${contact?.name ?? formatPhoneForPeople(call.from_number)}`, dueAt, remindAt, escalateAt, at],
-        ),
+      [task] = await mutateRows<CallbackTaskRow>(
+        em,
+        `INSERT INTO task (deal_id, contact_id, assignee_id, kind, title, due_at, remind_at, escalate_at, created_at)
+         VALUES ($1, $2, $3, 'callback', $4, $5, $6, $7, $8) RETURNING *`,
+        [call.deal_id, call.contact_id, deal?.owner_id ?? null, `Call back ${contact?.name ?? formatPhoneForPeople(call.from_number)}`, dueAt, remindAt, escalateAt, at],
       );
       await this.timeline.record(em, {
         contactId: call.contact_id,
@@ -83,10 +82,8 @@ export class MissedCallTasks {
         payload: { taskId: task.id, kind: 'callback', dueAt: dueAt.toISOString(), slaMinutes: this.options.callbackSlaMinutes, reason: 'missed call', callId: call.id },
       });
     }
-    const [{ missed_calls: attempt }] = returnedRows<{ missed_calls: number }>(
-      await em.query(`UPDATE task SET missed_calls = missed_calls + 1 WHERE id = $1 RETURNING missed_calls`, [task.id]),
-    );
-    const [assignee]: NoticeRecipient[] = task.assignee_id ? await em.query(`SELECT id, timezone FROM manager WHERE id = $1 AND active`, [task.assignee_id]) : [];
+    const [{ missed_calls: attempt }] = await mutateRows<{ missed_calls: number }>(em, `UPDATE task SET missed_calls = missed_calls + 1 WHERE id = $1 RETURNING missed_calls`, [task.id]);
+    const assignee = task.assignee_id ? await queryRow<NoticeRecipient>(em, `SELECT id, timezone FROM manager WHERE id = $1 AND active`, [task.assignee_id]) : null;
     const dueAt = new Date(task.due_at);
     const tz = assignee?.timezone ?? this.options.businessHours.timezone;
     const by = localDueTime(dueAt, this.clock.now(), tz);
@@ -115,18 +112,17 @@ export class MissedCallTasks {
    * stored marked), with a follow-up telling the same people who answered.
    */
   async withdraw(em: EntityManager, call: CallRow, answered: { managerName: string | null; durationSeconds: number; answeredAt: Date | null }): Promise<void> {
-    if (call.task_id) await em.query(`UPDATE task SET missed_calls = GREATEST(missed_calls - 1, 0) WHERE id = $1`, [call.task_id]);
+    if (call.task_id) await execute(em, `UPDATE task SET missed_calls = GREATEST(missed_calls - 1, 0) WHERE id = $1`, [call.task_id]);
     const now = this.clock.now();
     const mark = JSON.stringify({ withdrawn: true, withdrawnAt: now.toISOString(), withdrawnReason: 'answered' });
-    const originals: Array<{ id: string; kind: string; payload: MissedCallNotice }> = returnedRows(
-      await em.query(
-        `UPDATE outbox SET payload = payload || $2::jsonb, updated_at = now()
-          WHERE kind IN ($3, $4) AND payload->>'event' = 'call_missed' AND payload->>'callId' = $1 RETURNING id, kind, payload`,
-        [call.id, mark, OutboxKind.NotifyManager, OutboxKind.NotifyAdmins],
-      ),
+    const originals = await mutateRows<{ id: string; kind: string; payload: MissedCallNotice }>(
+      em,
+      `UPDATE outbox SET payload = payload || $2::jsonb, updated_at = now()
+        WHERE kind IN ($3, $4) AND payload->>'event' = 'call_missed' AND payload->>'callId' = $1 RETURNING id, kind, payload`,
+      [call.id, mark, OutboxKind.NotifyManager, OutboxKind.NotifyAdmins],
     );
     if (originals.length === 0) return;
-    await em.query(`UPDATE notification SET payload = payload || $2::jsonb WHERE event = 'call_missed' AND outbox_id = ANY($1::uuid[])`, [originals.map((o) => o.id), mark]);
+    await execute(em, `UPDATE notification SET payload = payload || $2::jsonb WHERE event = 'call_missed' AND outbox_id = ANY($1::uuid[])`, [originals.map((o) => o.id), mark]);
     const who = answered.managerName ?? 'a manager';
     for (const o of originals) {
       const tz = o.payload.tz ?? this.options.businessHours.timezone;

@@ -4,13 +4,13 @@ import { DataSource } from 'typeorm';
 import type { Viewer } from '../access/viewer';
 import { ContactsService } from '../contacts/contacts.service';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
-import { returnedRows } from '../database/returned-rows';
 import { DomainError } from '../errors/domain-error';
 import { normalizePhone } from '../identity/phone';
 import type { CallEvent } from './call-event';
 import { resolveCallManager } from './call-managers';
 import { CallReconciliation } from './call-reconciliation';
-import { lockCall } from './call-row';
+import { lockCall } from './call-queries';
+import { execute, mutateRows, queryRow, queryRows } from '../database/query-rows';
 
 /** An outbound call prepared for the provider: who to ring first and whom to connect them to. */
 export interface OutboundCallPlan {
@@ -38,15 +38,17 @@ export class OutboundCalls {
   /** Plans a click-to-call. Throws 404/400 for what cannot be called. */
   async prepare(viewer: Viewer, contactId: string, provider: string, account: string | null, companyNumber: string | null): Promise<OutboundCallPlan> {
     await this.contacts.get(viewer, contactId);
-    const [manager]: Array<{ phone: string | null }> = await this.db.query(`SELECT phone FROM manager WHERE id = $1`, [viewer.id]);
+    const manager = await queryRow<{ phone: string | null }>(this.db, `SELECT phone FROM manager WHERE id = $1`, [viewer.id]);
     if (!manager?.phone) throw DomainError.invalid('your profile has no phone number: the call rings you first', { phone: 'set your phone number in your profile' });
-    const [identity]: Array<{ value: string }> = await this.db.query(
+    const identity = await queryRow<{ value: string }>(
+      this.db,
       `SELECT value FROM contact_identity WHERE contact_id = $1 AND kind = 'phone' ORDER BY created_at DESC LIMIT 1`,
       [contactId],
     );
     if (!identity) throw DomainError.invalid('this contact has no phone number', { contactId: 'the contact has no phone number' });
-    const [deal]: Array<{ id: string }> = await this.db.query(`SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1`, [contactId]);
-    const [row]: Array<{ id: string }> = await this.db.query(
+    const deal = await queryRow<{ id: string }>(this.db, `SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1`, [contactId]);
+    const [row] = await queryRows<{ id: string }>(
+      this.db,
       `INSERT INTO call (provider, provider_account, direction, from_number, to_number, contact_id, deal_id, manager_id, placed_by_id, status, started_at)
        VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $7, 'initiating', $8) RETURNING id`,
       [provider, account, companyNumber, identity.value, contactId, deal?.id ?? null, viewer.id, this.clock.now()],
@@ -56,7 +58,7 @@ export class OutboundCalls {
 
   /** The provider accepted the call: an attempt under way. Whether it connects, its events will tell. */
   async placed(callId: string, providerCallId: string, status: string): Promise<void> {
-    await this.db.query(`UPDATE call SET provider_call_id = $2, status = $3, updated_at = now() WHERE id = $1 AND ended_at IS NULL`, [callId, providerCallId, status]);
+    await execute(this.db, `UPDATE call SET provider_call_id = $2, status = $3, updated_at = now() WHERE id = $1 AND ended_at IS NULL`, [callId, providerCallId, status]);
   }
 
   /** The provider refused the call: logged as a failed outgoing call (an attempt on the callback task). */
@@ -65,7 +67,7 @@ export class OutboundCalls {
       const call = await lockCall(em, { id: callId });
       if (!call || call.ended_at) return;
       call.error = error.slice(0, 1000);
-      await em.query(`UPDATE call SET error = $2 WHERE id = $1`, [callId, call.error]);
+      await execute(em, `UPDATE call SET error = $2 WHERE id = $1`, [callId, call.error]);
       const now = this.clock.now();
       await this.reconciliation.finish(em, call, { status: 'failed', ended: true, endedAt: now, answered: false, answeredAt: null, managerId: null, durationSeconds: 0, lastSequence: -1 });
     });
@@ -79,16 +81,15 @@ export class OutboundCalls {
     const at = event.occurredAt ?? this.clock.now();
     const to = normalizePhone(event.to, this.options.defaultPhoneRegion);
     return this.db.transaction(async (em) => {
-      const [identity]: Array<{ contact_id: string }> = to ? await em.query(`SELECT contact_id FROM contact_identity WHERE kind = 'phone' AND value = $1`, [to]) : [];
+      const identity = to ? await queryRow<{ contact_id: string }>(em, `SELECT contact_id FROM contact_identity WHERE kind = 'phone' AND value = $1`, [to]) : null;
       const contactId = identity?.contact_id ?? null;
-      const [deal]: Array<{ id: string }> = contactId ? await em.query(`SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1`, [contactId]) : [];
+      const deal = contactId ? await queryRow<{ id: string }>(em, `SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1`, [contactId]) : null;
       const managerId = await resolveCallManager(em, event.manager, this.options.defaultPhoneRegion);
-      const rows = returnedRows<{ id: string }>(
-        await em.query(
-          `INSERT INTO call (provider, provider_call_id, direction, from_number, to_number, contact_id, deal_id, manager_id, placed_by_id, status, started_at)
-           VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $7, $8, $9) ON CONFLICT (provider, provider_call_id) DO NOTHING RETURNING id`,
-          [event.provider, event.providerCallId, event.from ?? null, to ?? event.to ?? null, contactId, deal?.id ?? null, managerId, event.status ?? 'initiated', at],
-        ),
+      const rows = await mutateRows<{ id: string }>(
+        em,
+        `INSERT INTO call (provider, provider_call_id, direction, from_number, to_number, contact_id, deal_id, manager_id, placed_by_id, status, started_at)
+         VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $7, $8, $9) ON CONFLICT (provider, provider_call_id) DO NOTHING RETURNING id`,
+        [event.provider, event.providerCallId, event.from ?? null, to ?? event.to ?? null, contactId, deal?.id ?? null, managerId, event.status ?? 'initiated', at],
       );
       return rows.length ? 'applied' : 'duplicate';
     });

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { CallEvent } from './call-event';
-import { recordingPayload, type CallRow } from './call-row';
+import { recordingPayload, type CallRow } from './call-queries';
+import { execute } from '../database/query-rows';
 
 /**
  * Attaches a provider's recording to its call and to the call's timeline entry (when the call has
@@ -10,10 +11,11 @@ import { recordingPayload, type CallRow } from './call-row';
 export async function attachRecording(em: EntityManager, call: CallRow, recording: NonNullable<CallEvent['recording']>): Promise<void> {
   const status = recording.status ?? 'completed';
   if (status !== 'completed') {
-    await em.query(`UPDATE call SET recording_status = $2, updated_at = now() WHERE id = $1 AND recording_url IS NULL`, [call.id, status]);
+    await execute(em, `UPDATE call SET recording_status = $2, updated_at = now() WHERE id = $1 AND recording_url IS NULL`, [call.id, status]);
     return;
   }
-  await em.query(
+  await execute(
+    em,
     `UPDATE call SET recording_sid = $2, recording_url = $3, recording_duration_seconds = $4, recording_status = 'completed', updated_at = now() WHERE id = $1`,
     [call.id, recording.id, recording.url, recording.durationSeconds],
   );
@@ -22,6 +24,6 @@ export async function attachRecording(em: EntityManager, call: CallRow, recordin
   call.recording_duration_seconds = recording.durationSeconds;
   call.recording_status = 'completed';
   if (call.activity_id) {
-    await em.query(`UPDATE activity SET payload = payload || $2::jsonb WHERE id = $1`, [call.activity_id, JSON.stringify({ recording: recordingPayload(call) })]);
+    await execute(em, `UPDATE activity SET payload = payload || $2::jsonb WHERE id = $1`, [call.activity_id, JSON.stringify({ recording: recordingPayload(call) })]);
   }
 }

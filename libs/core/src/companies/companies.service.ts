@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { contactScopeSql, isAdmin, type Viewer } from '../access/viewer';
+import type { ActivityRow } from '../contacts/contact-queries';
 import { toTimelineEntry, type TimelineEntry } from '../contacts/contacts.service';
+import { execute, mutateRows, queryRow, queryRows } from '../database/query-rows';
+import { SqlParams, setClause, whereClause } from '../database/sql-params';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
 import { isFreeMailDomain, normalizeDomain } from './free-mail-domains';
@@ -28,6 +31,44 @@ export interface CompanySuggestion {
   company: CompanyView;
 }
 
+/** A company as COMPANY_COLUMNS selects it. */
+interface CompanyRow {
+  id: string;
+  name: string;
+  domain: string | null;
+  legal_id: string | null;
+  created_at: Date | string;
+  /** count(*): bigint, which drivers answer as text. */
+  contact_count: string | number;
+}
+
+/** A contact person on the company page (identities: json_agg, text on some drivers). */
+export interface CompanyContactRow {
+  id: string;
+  name: string | null;
+  ownerId: string | null;
+  tags: string[];
+  lastActivityAt: Date | string;
+  identities: Array<{ kind: string; value: string }> | string;
+}
+
+/** A contact person as the company page answers it (identities parsed). */
+export type CompanyContact = Omit<CompanyContactRow, 'identities'> & { identities: Array<{ kind: string; value: string }> };
+
+/** A deal on the company page, aliased to the API's names by the SELECT. */
+export interface CompanyDealRow {
+  id: string;
+  contactId: string;
+  contactName: string | null;
+  title: string | null;
+  stage: string;
+  ownerId: string | null;
+  sourceChannel: string;
+  amount: string | null;
+  closedAt: Date | string | null;
+  createdAt: Date | string;
+}
+
 const COMPANY_COLUMNS = `co.id, co.name, co.domain, co.legal_id, co.created_at,
   (SELECT count(*) FROM contact c WHERE c.company_id = co.id AND c.merged_into_id IS NULL) AS contact_count`;
 
@@ -46,22 +87,19 @@ export class CompaniesService {
 
   async list(q: { search?: string; cursor?: string; limit?: number }): Promise<Page<CompanyView>> {
     const limit = clampLimit(q.limit);
-    const params: unknown[] = [];
-    const where: string[] = ['TRUE'];
+    const params = new SqlParams();
+    const where: string[] = [];
     const search = q.search?.trim().toLowerCase();
     if (search) {
-      params.push(`%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
-      where.push(`(lower(co.name) LIKE $${params.length} OR co.domain LIKE $${params.length} OR co.legal_id LIKE $${params.length})`);
+      const p = params.add(`%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+      where.push(`(lower(co.name) LIKE ${p} OR co.domain LIKE ${p} OR co.legal_id LIKE ${p})`);
     }
     const cursor = decodeCursor(q.cursor);
-    if (cursor) {
-      params.push(cursor.at, cursor.id);
-      where.push(`(co.created_at, co.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
-    params.push(limit + 1);
-    const rows = await this.db.query(
-      `SELECT ${COMPANY_COLUMNS} FROM company co WHERE ${where.join(' AND ')} ORDER BY co.created_at DESC, co.id DESC LIMIT $${params.length}`,
-      params,
+    if (cursor) where.push(`(co.created_at, co.id) < (${params.add(cursor.at)}::timestamptz, ${params.add(cursor.id)}::uuid)`);
+    const rows = await queryRows<CompanyRow>(
+      this.db,
+      `SELECT ${COMPANY_COLUMNS} FROM company co ${whereClause(where)} ORDER BY co.created_at DESC, co.id DESC LIMIT ${params.add(limit + 1)}`,
+      params.values,
     );
     const last = rows.length > limit ? rows[limit - 1] : null;
     return { items: rows.slice(0, limit).map(toCompany), nextCursor: last ? encodeCursor(last.created_at, last.id) : null };
@@ -70,7 +108,7 @@ export class CompaniesService {
   async create(input: CompanyInput): Promise<CompanyView> {
     const fields = this.clean(input, true);
     try {
-      const [row] = await this.db.query(`INSERT INTO company (name, domain, legal_id) VALUES ($1, $2, $3) RETURNING id`, [fields.name, fields.domain ?? null, fields.legalId ?? null]);
+      const [row] = await queryRows<{ id: string }>(this.db, `INSERT INTO company (name, domain, legal_id) VALUES ($1, $2, $3) RETURNING id`, [fields.name, fields.domain ?? null, fields.legalId ?? null]);
       return this.getCompany(row.id);
     } catch (err) {
       throw duplicateDomain(err);
@@ -79,16 +117,11 @@ export class CompaniesService {
 
   async update(viewer: Viewer, id: string, input: CompanyInput): Promise<CompanyView> {
     const fields = this.clean(input, false);
-    const sets: string[] = [];
-    const params: unknown[] = [id];
-    for (const [col, value] of [['name', fields.name], ['domain', fields.domain], ['legal_id', fields.legalId]] as const) {
-      if (value === undefined) continue;
-      params.push(value);
-      sets.push(`${col} = $${params.length}`);
-    }
-    if (sets.length) {
+    const params = new SqlParams([id]);
+    const sets = setClause(params, { name: fields.name, domain: fields.domain, legal_id: fields.legalId });
+    if (sets) {
       try {
-        const rows = await this.db.query(`UPDATE company SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 RETURNING id`, params);
+        const rows = await mutateRows<{ id: string }>(this.db, `UPDATE company SET ${sets}, updated_at = now() WHERE id = $1 RETURNING id`, params.values);
         if (!rows.length) throw DomainError.notFound('company');
       } catch (err) {
         throw duplicateDomain(err);
@@ -100,23 +133,24 @@ export class CompaniesService {
   async remove(viewer: Viewer, id: string): Promise<{ id: string; deleted: true }> {
     if (!isAdmin(viewer)) throw new DomainError(ErrorCode.Forbidden, 'only an admin can delete a company');
     // Contacts stay (company_id is set null by the foreign key); only the grouping goes.
-    const rows = await this.db.query(`DELETE FROM company WHERE id = $1 RETURNING id`, [id]);
+    const rows = await mutateRows<{ id: string }>(this.db, `DELETE FROM company WHERE id = $1 RETURNING id`, [id]);
     if (!rows.length) throw DomainError.notFound('company');
     return { id, deleted: true };
   }
 
   private async getCompany(id: string): Promise<CompanyView> {
-    const [row] = await this.db.query(`SELECT ${COMPANY_COLUMNS} FROM company co WHERE co.id = $1`, [id]);
+    const row = await queryRow<CompanyRow>(this.db, `SELECT ${COMPANY_COLUMNS} FROM company co WHERE co.id = $1`, [id]);
     if (!row) throw DomainError.notFound('company');
     return toCompany(row);
   }
 
   /** The company page: the company, its contact persons and their deals (as far as the viewer may see them). */
-  async get(viewer: Viewer, id: string): Promise<CompanyView & { contacts: unknown[]; deals: unknown[] }> {
+  async get(viewer: Viewer, id: string): Promise<CompanyView & { contacts: CompanyContact[]; deals: CompanyDealRow[] }> {
     const company = await this.getCompany(id);
     const params: unknown[] = [id];
     const scope = this.contactScope(viewer, params);
-    const contacts = await this.db.query(
+    const contacts = await queryRows<CompanyContactRow>(
+      this.db,
       `SELECT c.id, c.name, c.owner_id AS "ownerId", c.tags, c.last_activity_at AS "lastActivityAt",
               COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'value', i.value) ORDER BY i.created_at)
                           FROM contact_identity i WHERE i.contact_id = c.id), '[]') AS identities
@@ -126,7 +160,8 @@ export class CompaniesService {
     );
     const dealParams: unknown[] = [id];
     const dealScope = isAdmin(viewer) ? 'TRUE' : (dealParams.push(viewer.id), `d.owner_id = $2`);
-    const deals = await this.db.query(
+    const deals = await queryRows<CompanyDealRow>(
+      this.db,
       `SELECT d.id, d.contact_id AS "contactId", c.name AS "contactName", d.title, d.stage, d.owner_id AS "ownerId", d.source_channel AS "sourceChannel",
               d.amount, d.closed_at AS "closedAt", d.created_at AS "createdAt"
          FROM deal d JOIN contact c ON c.id = d.contact_id
@@ -135,7 +170,7 @@ export class CompaniesService {
     );
     return {
       ...company,
-      contacts: contacts.map((c: any) => ({ ...c, identities: typeof c.identities === 'string' ? JSON.parse(c.identities) : c.identities })),
+      contacts: contacts.map((c) => ({ ...c, identities: typeof c.identities === 'string' ? (JSON.parse(c.identities) as Array<{ kind: string; value: string }>) : c.identities })),
       deals,
     };
   }
@@ -153,21 +188,26 @@ export class CompaniesService {
       after = ` AND (a.occurred_at, a.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
     }
     params.push(limit + 1);
-    const rows = await this.db.query(
+    const rows = await queryRows<ActivityRow & { contact_id: string }>(
+      this.db,
       `SELECT a.id, a.contact_id, a.kind, a.channel, a.deal_id, a.actor_id, a.occurred_at, a.payload
          FROM activity a
         WHERE a.contact_id IN (SELECT c.id FROM contact c WHERE c.company_id = $1 AND ${scope})${after}
         ORDER BY a.occurred_at DESC, a.id DESC LIMIT $${params.length}`,
       params,
     );
-    const items = rows.slice(0, limit).map((r: any) => ({ ...toTimelineEntry(r), contactId: r.contact_id as string }));
+    const items = rows.slice(0, limit).map((r) => ({ ...toTimelineEntry(r), contactId: r.contact_id }));
     const last = rows.length > limit ? rows[limit - 1] : null;
     return { items, nextCursor: last ? encodeCursor(last.occurred_at, last.id) : null };
   }
 
   private async visibleContact(viewer: Viewer, contactId: string): Promise<{ id: string; company_id: string | null }> {
     const params: unknown[] = [contactId];
-    const [row] = await this.db.query(`SELECT c.id, c.company_id FROM contact c WHERE c.id = $1 AND c.merged_into_id IS NULL AND ${this.contactScope(viewer, params)}`, params);
+    const row = await queryRow<{ id: string; company_id: string | null }>(
+      this.db,
+      `SELECT c.id, c.company_id FROM contact c WHERE c.id = $1 AND c.merged_into_id IS NULL AND ${this.contactScope(viewer, params)}`,
+      params,
+    );
     if (!row) throw DomainError.notFound('contact');
     return row;
   }
@@ -175,7 +215,7 @@ export class CompaniesService {
   async linkContact(viewer: Viewer, companyId: string, contactId: string): Promise<CompanyView> {
     await this.getCompany(companyId);
     await this.visibleContact(viewer, contactId);
-    await this.db.query(`UPDATE contact SET company_id = $2, updated_at = now() WHERE id = $1`, [contactId, companyId]);
+    await execute(this.db, `UPDATE contact SET company_id = $2, updated_at = now() WHERE id = $1`, [contactId, companyId]);
     return this.getCompany(companyId);
   }
 
@@ -183,7 +223,7 @@ export class CompaniesService {
     await this.getCompany(companyId);
     const contact = await this.visibleContact(viewer, contactId);
     if (contact.company_id !== companyId) throw DomainError.notFound('contact of this company');
-    await this.db.query(`UPDATE contact SET company_id = NULL, updated_at = now() WHERE id = $1`, [contactId]);
+    await execute(this.db, `UPDATE contact SET company_id = NULL, updated_at = now() WHERE id = $1`, [contactId]);
     return this.getCompany(companyId);
   }
 
@@ -194,11 +234,11 @@ export class CompaniesService {
   async suggestion(viewer: Viewer, contactId: string): Promise<CompanySuggestion | null> {
     const contact = await this.visibleContact(viewer, contactId);
     if (contact.company_id) return null;
-    const emails: Array<{ value: string }> = await this.db.query(`SELECT value FROM contact_identity WHERE contact_id = $1 AND kind = 'email' ORDER BY created_at`, [contactId]);
+    const emails = await queryRows<{ value: string }>(this.db, `SELECT value FROM contact_identity WHERE contact_id = $1 AND kind = 'email' ORDER BY created_at`, [contactId]);
     const domains = [...new Set(emails.map((e) => normalizeDomain(e.value)).filter((d): d is string => !!d && !isFreeMailDomain(d)))];
     if (!domains.length) return null;
-    const rows = await this.db.query(`SELECT ${COMPANY_COLUMNS} FROM company co WHERE co.domain = ANY($1::text[])`, [domains]);
-    const byDomain = new Map(rows.map((r: any) => [r.domain, r]));
+    const rows = await queryRows<CompanyRow>(this.db, `SELECT ${COMPANY_COLUMNS} FROM company co WHERE co.domain = ANY($1::text[])`, [domains]);
+    const byDomain = new Map(rows.map((r) => [r.domain, r]));
     for (const domain of domains) {
       const row = byDomain.get(domain);
       if (row) return { domain, company: toCompany(row) };
@@ -234,7 +274,7 @@ export class CompaniesService {
   }
 }
 
-function toCompany(r: any): CompanyView {
+function toCompany(r: CompanyRow): CompanyView {
   return {
     id: r.id,
     name: r.name,

@@ -1,3 +1,4 @@
+import type { SqlParams } from '../database/sql-params';
 import { DomainError } from '../errors/domain-error';
 
 /** How the contacts list can be ordered; `activity` (newest first) is the default. */
@@ -30,8 +31,8 @@ export interface ContactOrdering {
   /** The key as text, selected as `sort_key` for the next cursor. */
   keyText: string;
   orderBy: string;
-  /** The keyset condition after `cursor`, with its parameters pushed onto `params`; null without a cursor. */
-  after(cursor: string | undefined, params: unknown[]): string | null;
+  /** The keyset condition after `cursor`, with its parameters added to `params`; null without a cursor. */
+  after(cursor: string | undefined, params: SqlParams): string | null;
   cursorFor(row: { sort_key: string; id: string }): string;
 }
 
@@ -48,9 +49,9 @@ export function contactOrdering(sort: ContactSort = 'activity', order: SortOrder
       if (c.s !== tag || (key.cast === 'timestamptz' && !INSTANT.test(c.v))) {
         throw DomainError.invalid('invalid cursor', { cursor: 'made for another sort; start from the first page' });
       }
-      params.push(c.v, c.id);
-      const value = key.cast === 'text' ? `($${params.length - 1}::text COLLATE "C")` : `$${params.length - 1}::timestamptz`;
-      return `(${key.expr}, c.id) ${order === 'asc' ? '>' : '<'} (${value}, $${params.length}::uuid)`;
+      const v = params.add(c.v);
+      const value = key.cast === 'text' ? `(${v}::text COLLATE "C")` : `${v}::timestamptz`;
+      return `(${key.expr}, c.id) ${order === 'asc' ? '>' : '<'} (${value}, ${params.add(c.id)}::uuid)`;
     },
     cursorFor(row) {
       const c: SortCursor = { s: tag, v: row.sort_key, id: row.id };

@@ -3,11 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { contactScopeSql, type Viewer } from '../access/viewer';
 import { CORE_OPTIONS, type CoreOptions } from '../core-options';
+import { execute, queryRow, queryRows } from '../database/query-rows';
+import { SqlParams } from '../database/sql-params';
 import { DomainError, MovedError } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
 import { looksLikePhone, normalizePhone } from '../identity/phone';
 import { formatPhone } from '../identity/phone-format';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
+import type { ActivityRow, ContactCardRow, ContactDealRow, ContactListRow, ContactSummaryRow } from './contact-queries';
 import { contactOrdering, type ContactSort, type SortOrder } from './contact-sort';
 
 export interface ContactSummary {
@@ -50,7 +53,7 @@ export class ContactsService {
    */
   async assertVisible(viewer: Viewer, contactId: string, em?: EntityManager): Promise<void> {
     const params: unknown[] = [contactId];
-    const [row] = await (em ?? this.db).query(`SELECT 1 FROM contact c WHERE c.id = $1 AND ${this.scope(viewer, params)}`, params);
+    const row = await queryRow<{ id: string }>(em ?? this.db, `SELECT c.id FROM contact c WHERE c.id = $1 AND ${this.scope(viewer, params)}`, params);
     if (!row) throw DomainError.notFound('contact');
   }
 
@@ -59,7 +62,8 @@ export class ContactsService {
    * see the survivor; to others it does not exist (404), like any contact that is not theirs.
    */
   private async assertNotMerged(viewer: Viewer, id: string): Promise<void> {
-    const [row] = await this.db.query(
+    const row = await queryRow<{ id: string }>(
+      this.db,
       `WITH RECURSIVE chain(id, merged_into_id, depth) AS (
          SELECT id, merged_into_id, 0 FROM contact WHERE id = $1
          UNION ALL
@@ -78,22 +82,19 @@ export class ContactsService {
     q: ContactFilters & { search?: string; sort?: ContactSort; order?: SortOrder; cursor?: string; limit?: number },
   ): Promise<Page<ContactSummary>> {
     const limit = clampLimit(q.limit);
-    const params: unknown[] = [];
-    const where: string[] = ['c.merged_into_id IS NULL', this.scope(viewer, params)];
+    const params = new SqlParams();
+    const where: string[] = ['c.merged_into_id IS NULL', this.scope(viewer, params.values)];
     const search = q.search?.trim();
     if (search) {
       const phone = looksLikePhone(search) ? normalizePhone(search, this.options.defaultPhoneRegion) : null;
       const email = normalizeEmail(search);
       if (phone || email) {
-        params.push(phone ? 'phone' : 'email', phone ?? email);
-        where.push(`EXISTS (SELECT 1 FROM contact_identity i WHERE i.contact_id = c.id AND i.kind = $${params.length - 1} AND i.value = $${params.length})`);
+        where.push(`EXISTS (SELECT 1 FROM contact_identity i WHERE i.contact_id = c.id AND i.kind = ${params.add(phone ? 'phone' : 'email')} AND i.value = ${params.add(phone ?? email)})`);
       } else if (looksLikePhone(search)) {
         // A partial number: match the digits anywhere in stored E.164 values.
-        params.push(`%${search.replace(/\D/g, '')}%`);
-        where.push(`EXISTS (SELECT 1 FROM contact_identity i WHERE i.contact_id = c.id AND i.kind = 'phone' AND i.value LIKE $${params.length})`);
+        where.push(`EXISTS (SELECT 1 FROM contact_identity i WHERE i.contact_id = c.id AND i.kind = 'phone' AND i.value LIKE ${params.add(`%${search.replace(/\D/g, '')}%`)})`);
       } else {
-        params.push(`%${escapeLike(search.toLowerCase())}%`);
-        const p = `$${params.length}`;
+        const p = params.add(`%${escapeLike(search.toLowerCase())}%`);
         // Names the person had on other channels (aliases kept by a merge) and Telegram usernames count too.
         where.push(
           `(lower(c.name) LIKE ${p} OR EXISTS (SELECT 1 FROM unnest(c.aliases) AS alias WHERE lower(alias) LIKE ${p})
@@ -105,14 +106,14 @@ export class ContactsService {
     const ordering = contactOrdering(q.sort, q.order);
     const after = ordering.after(q.cursor, params);
     if (after) where.push(after);
-    params.push(limit + 1);
-    const rows = await this.db.query(
+    const rows = await queryRows<ContactListRow>(
+      this.db,
       `SELECT c.id, c.name, c.aliases, c.owner_id, c.last_activity_at, c.created_at, ${ordering.keyText} AS sort_key,
               COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'value', i.value) ORDER BY i.created_at)
                           FROM contact_identity i WHERE i.contact_id = c.id), '[]') AS identities
          FROM contact c WHERE ${where.join(' AND ')}
-        ORDER BY ${ordering.orderBy} LIMIT $${params.length}`,
-      params,
+        ORDER BY ${ordering.orderBy} LIMIT ${params.add(limit + 1)}`,
+      params.values,
     );
     const items = rows.slice(0, limit).map(toSummary);
     const last = rows.length > limit ? rows[limit - 1] : null;
@@ -124,16 +125,18 @@ export class ContactsService {
     const clean = tag.trim();
     if (!clean) throw DomainError.invalid('empty tag', { tag: 'must not be empty' });
     await this.get(viewer, id);
-    await this.db.query(
+    await execute(
+      this.db,
       `UPDATE contact SET tags = array_append(tags, $2), updated_at = now() WHERE id = $1 AND NOT ($2 = ANY(tags))`,
       [id, clean],
     );
   }
 
-  async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: unknown[]; phoneDisplay: Record<string, string> }> {
+  async get(viewer: Viewer, id: string): Promise<ContactSummary & { company: { id: string; name: string } | null; deals: ContactDealRow[]; phoneDisplay: Record<string, string> }> {
     await this.assertNotMerged(viewer, id);
     const params: unknown[] = [id];
-    const [row] = await this.db.query(
+    const row = await queryRow<ContactCardRow>(
+      this.db,
       `SELECT c.id, c.name, c.aliases, c.owner_id, c.last_activity_at, c.created_at,
               COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'value', i.value) ORDER BY i.created_at)
                           FROM contact_identity i WHERE i.contact_id = c.id), '[]') AS identities,
@@ -142,7 +145,8 @@ export class ContactsService {
       params,
     );
     if (!row) throw DomainError.notFound('contact');
-    const deals = await this.db.query(
+    const deals = await queryRows<ContactDealRow>(
+      this.db,
       `SELECT d.id, d.title, d.stage, d.stage_id AS "stageId", s.name AS "stageName", d.pipeline_id AS "pipelineId", d.owner_id AS "ownerId",
               d.source_channel AS "sourceChannel", d.source, d.amount, d.currency, d.lost_reason AS "lostReason",
               d.first_response_at AS "firstResponseAt", d.closed_at AS "closedAt", d.merged_into_deal_id AS "mergedIntoDealId", d.created_at AS "createdAt"
@@ -150,7 +154,7 @@ export class ContactsService {
       [id],
     );
     // The contact's company for the contact page (null when it has none).
-    const company: { id: string; name: string } | null = typeof row.company === 'string' ? JSON.parse(row.company) : (row.company ?? null);
+    const company: { id: string; name: string } | null = typeof row.company === 'string' ? (JSON.parse(row.company) as { id: string; name: string }) : row.company;
     const summary = toSummary(row);
     return { ...summary, company, deals, phoneDisplay: phoneDisplay(summary.identities) };
   }
@@ -166,7 +170,8 @@ export class ContactsService {
       where += ` AND (a.occurred_at, a.id) < ($2::timestamptz, $3::uuid)`;
     }
     params.push(limit + 1);
-    const rows = await this.db.query(
+    const rows = await queryRows<ActivityRow>(
+      this.db,
       `SELECT a.id, a.kind, a.channel, a.deal_id, a.actor_id, a.occurred_at, a.payload
          FROM activity a WHERE ${where} ORDER BY a.occurred_at DESC, a.id DESC LIMIT $${params.length}`,
       params,
@@ -178,7 +183,7 @@ export class ContactsService {
 }
 
 /** An `activity` row as the timeline API shows it. */
-export function toTimelineEntry(r: any): TimelineEntry {
+export function toTimelineEntry(r: ActivityRow): TimelineEntry {
   return {
     id: r.id,
     kind: r.kind,
@@ -190,13 +195,13 @@ export function toTimelineEntry(r: any): TimelineEntry {
   };
 }
 
-function toSummary(r: any): ContactSummary {
+function toSummary(r: ContactSummaryRow): ContactSummary {
   return {
     id: r.id,
     name: r.name,
     aliases: Array.isArray(r.aliases) ? r.aliases : [],
     ownerId: r.owner_id,
-    identities: typeof r.identities === 'string' ? JSON.parse(r.identities) : r.identities,
+    identities: typeof r.identities === 'string' ? (JSON.parse(r.identities) as ContactSummary['identities']) : r.identities,
     lastActivityAt: new Date(r.last_activity_at).toISOString(),
     createdAt: new Date(r.created_at).toISOString(),
   };
@@ -214,12 +219,9 @@ export interface ContactFilters {
   hasOpenTask?: boolean;
 }
 
-function filterSql(q: ContactFilters, params: unknown[]): string[] {
+function filterSql(q: ContactFilters, params: SqlParams): string[] {
   const where: string[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
+  const p = (v: unknown) => params.add(v);
   if (q.ownerId) where.push(`c.owner_id = ${p(q.ownerId)}`);
   if (q.source) where.push(`EXISTS (SELECT 1 FROM deal d WHERE d.contact_id = c.id AND d.source_channel = ${p(q.source)})`);
   if (q.tag) where.push(`${p(q.tag)} = ANY(c.tags)`);

@@ -4,11 +4,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import { isAdmin, type Viewer } from '../access/viewer';
 import { AssignmentService } from '../assignment/assignment.service';
 import { Clock } from '../core-options';
-import { returnedRows } from '../database/returned-rows';
+import { execute, mutateRows, queryRow } from '../database/query-rows';
+import { SqlParams, whereClause } from '../database/sql-params';
 import { DomainError } from '../errors/domain-error';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
 import { StageAutomation, type EnteredStage } from '../pipelines/stage-automation';
 import { TimelineService } from '../timeline/timeline.service';
+import { selectDeals, toDealView, type DealAmountRow, type DealForMoveRow, type StageRefRow } from './deal-queries';
 import { isClosingKind } from './pipeline';
 
 export interface DealView {
@@ -33,31 +35,6 @@ export interface DealView {
   createdAt: string;
 }
 
-/** A deal row as DEAL_COLUMNS reads it (timestamps as Date or text). */
-export interface DealRow {
-  id: string;
-  contact_id: string;
-  contact_name?: string | null;
-  owner_id: string | null;
-  title: string | null;
-  stage: string;
-  stage_id: string;
-  stage_name: string;
-  pipeline_id: string;
-  source_channel: string;
-  source: Record<string, unknown>;
-  amount: string | null;
-  currency?: string | null;
-  lost_reason: string | null;
-  first_response_at: Date | string | null;
-  closed_at: Date | string | null;
-  created_at: Date | string;
-}
-
-const DEAL_COLUMNS = `d.id, d.contact_id, c.name AS contact_name, d.owner_id, d.title, d.stage, d.stage_id, s.name AS stage_name, d.pipeline_id,
-  d.source_channel, d.source, d.amount, d.currency, d.lost_reason, d.first_response_at, d.closed_at, d.created_at`;
-const DEAL_FROM = `deal d JOIN contact c ON c.id = d.contact_id JOIN stage s ON s.id = d.stage_id`;
-
 /** Where a deal should go: a stage key (within the deal's pipeline or `pipelineId`), a stage id, or just another pipeline (its first stage). */
 export interface StageTarget {
   stage?: string;
@@ -80,53 +57,28 @@ export class DealsService {
     q: { stage?: string; stageId?: string; pipelineId?: string; ownerId?: string; status?: 'open' | 'closed'; cursor?: string; limit?: number },
   ): Promise<Page<DealView>> {
     const limit = clampLimit(q.limit);
-    const params: unknown[] = [];
+    const params = new SqlParams();
     const where: string[] = [];
-    if (!isAdmin(viewer)) {
-      params.push(viewer.id);
-      where.push(`d.owner_id = $${params.length}`);
-    } else if (q.ownerId) {
-      params.push(q.ownerId);
-      where.push(`d.owner_id = $${params.length}`);
-    }
+    const ownerId = isAdmin(viewer) ? q.ownerId : viewer.id;
+    if (ownerId) where.push(`d.owner_id = ${params.add(ownerId)}`);
     if (q.stage) {
-      const [known] = await this.db.query(`SELECT 1 FROM stage WHERE key = $1 LIMIT 1`, [q.stage]);
-      if (!known) throw DomainError.invalid('unknown stage', { stage: 'no pipeline has a stage with this key' });
-      params.push(q.stage);
-      where.push(`d.stage = $${params.length}`);
+      if (!(await this.stageKeyExists(q.stage))) throw DomainError.invalid('unknown stage', { stage: 'no pipeline has a stage with this key' });
+      where.push(`d.stage = ${params.add(q.stage)}`);
     }
-    if (q.stageId) {
-      params.push(q.stageId);
-      where.push(`d.stage_id = $${params.length}`);
-    }
-    if (q.pipelineId) {
-      params.push(q.pipelineId);
-      where.push(`d.pipeline_id = $${params.length}`);
-    }
+    if (q.stageId) where.push(`d.stage_id = ${params.add(q.stageId)}`);
+    if (q.pipelineId) where.push(`d.pipeline_id = ${params.add(q.pipelineId)}`);
     if (q.status === 'open') where.push('d.closed_at IS NULL');
     if (q.status === 'closed') where.push('d.closed_at IS NOT NULL');
     const cursor = decodeCursor(q.cursor);
-    if (cursor) {
-      params.push(cursor.at, cursor.id);
-      where.push(`(d.created_at, d.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
-    params.push(limit + 1);
-    const rows = await this.db.query(
-      `SELECT ${DEAL_COLUMNS} FROM ${DEAL_FROM}
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.created_at DESC, d.id DESC LIMIT $${params.length}`,
-      params,
-    );
+    if (cursor) where.push(`(d.created_at, d.id) < (${params.add(cursor.at)}::timestamptz, ${params.add(cursor.id)}::uuid)`);
+    const rows = await selectDeals(this.db, whereClause(where), params.values, `ORDER BY d.created_at DESC, d.id DESC LIMIT ${params.add(limit + 1)}`);
     const last = rows.length > limit ? rows[limit - 1] : null;
     return { items: rows.slice(0, limit).map(toDealView), nextCursor: last ? encodeCursor(last.created_at, last.id) : null };
   }
 
   /** Open deals nobody owns, oldest first: any manager may take one. */
   async queue(limit?: number): Promise<DealView[]> {
-    const rows = await this.db.query(
-      `SELECT ${DEAL_COLUMNS} FROM ${DEAL_FROM}
-        WHERE d.owner_id IS NULL AND d.closed_at IS NULL ORDER BY d.created_at LIMIT $1`,
-      [clampLimit(limit, 200, 100)],
-    );
+    const rows = await selectDeals(this.db, 'WHERE d.owner_id IS NULL AND d.closed_at IS NULL', [clampLimit(limit, 200, 100)], 'ORDER BY d.created_at LIMIT $1');
     return rows.map(toDealView);
   }
 
@@ -137,7 +89,7 @@ export class DealsService {
       params.push(viewer.id);
       scope = ' AND d.owner_id = $2';
     }
-    const [row]: DealRow[] = await this.db.query(`SELECT ${DEAL_COLUMNS} FROM ${DEAL_FROM} WHERE d.id = $1${scope}`, params);
+    const [row] = await selectDeals(this.db, `WHERE d.id = $1${scope}`, params);
     if (!row) throw DomainError.notFound('deal');
     return toDealView(row);
   }
@@ -153,11 +105,11 @@ export class DealsService {
       const params: unknown[] = [dealId];
       const scope = isAdmin(viewer) ? '' : ' AND owner_id = $2';
       if (!isAdmin(viewer)) params.push(viewer.id);
-      const [deal] = await em.query(`SELECT id, contact_id, amount, currency FROM deal WHERE id = $1${scope} FOR UPDATE`, params);
+      const deal = await queryRow<DealAmountRow>(em, `SELECT id, contact_id, amount, currency FROM deal WHERE id = $1${scope} FOR UPDATE`, params);
       if (!deal) throw DomainError.notFound('deal');
       const same = (deal.amount === null ? null : Number(deal.amount)) === (amount === null ? null : Number(amount)) && (deal.currency ?? null) === currency;
       if (same) return;
-      await em.query(`UPDATE deal SET amount = $2, currency = $3, updated_at = now() WHERE id = $1`, [dealId, amount, currency]);
+      await execute(em, `UPDATE deal SET amount = $2, currency = $3, updated_at = now() WHERE id = $1`, [dealId, amount, currency]);
       await this.timeline.record(em, {
         contactId: deal.contact_id,
         dealId,
@@ -187,14 +139,14 @@ export class DealsService {
     if (!to.stage && !to.stageId && !to.pipelineId) throw DomainError.invalid('where to?', { stage: 'give stage (a key), stageId or pipelineId' });
     // An unknown key is bad input whatever the deal: answered before looking the deal up.
     if (to.stage) {
-      const [known] = await this.db.query(`SELECT 1 FROM stage WHERE key = $1 LIMIT 1`, [to.stage]);
-      if (!known) throw DomainError.invalid('unknown stage', { stage: 'no pipeline has a stage with this key' });
+      if (!(await this.stageKeyExists(to.stage))) throw DomainError.invalid('unknown stage', { stage: 'no pipeline has a stage with this key' });
     }
     await this.db.transaction(async (em) => {
       const params: unknown[] = [dealId];
       const scope = isAdmin(viewer) ? '' : ' AND d.owner_id = $2';
       if (!isAdmin(viewer)) params.push(viewer.id);
-      const [deal] = await em.query(
+      const deal = await queryRow<DealForMoveRow>(
+        em,
         `SELECT d.id, d.contact_id, d.owner_id, d.pipeline_id, d.stage_id, d.closed_at, s.key AS stage_key, s.name AS stage_name, p.name AS pipeline_name
            FROM deal d JOIN stage s ON s.id = d.stage_id JOIN pipeline p ON p.id = d.pipeline_id
           WHERE d.id = $1${scope} FOR UPDATE OF d`,
@@ -210,7 +162,7 @@ export class DealsService {
       if (reopening && !options.reopen) throw DomainError.conflict('the deal is closed: reopening it needs a confirmation (send reopen: true)');
       const now = this.clock.now();
       const reason = stage.kind === 'lost' ? lostReason!.trim() : null;
-      await em.query(
+      await execute(em, 
         `UPDATE deal SET pipeline_id = $2, stage_id = $3, stage = $4, lost_reason = $5, closed_at = $6, updated_at = now() WHERE id = $1`,
         [dealId, stage.pipelineId, stage.id, stage.key, reason, closing ? now : null],
       );
@@ -232,12 +184,10 @@ export class DealsService {
       const ref = { id: dealId, contactId: deal.contact_id, ownerId: deal.owner_id };
       await this.automation.leave(em, ref, { id: deal.stage_id, key: deal.stage_key, name: deal.stage_name }, stage, now, viewer.id);
       if (closing) {
-        const cancelled: Array<{ id: string }> = returnedRows(
-          await em.query(`UPDATE task SET status = 'cancelled', completed_at = $2, completed_by_id = $3 WHERE deal_id = $1 AND status = 'open' RETURNING id`, [
-            dealId,
-            now,
-            viewer.id,
-          ]),
+        const cancelled = await mutateRows<{ id: string }>(
+          em,
+          `UPDATE task SET status = 'cancelled', completed_at = $2, completed_by_id = $3 WHERE deal_id = $1 AND status = 'open' RETURNING id`,
+          [dealId, now, viewer.id],
         );
         if (cancelled.length) {
           await this.timeline.record(em, {
@@ -261,6 +211,11 @@ export class DealsService {
     return this.get(viewer, dealId);
   }
 
+  /** Whether any pipeline has a stage with this key (an unknown key is bad input, answered 400). */
+  private async stageKeyExists(key: string): Promise<boolean> {
+    return (await queryRow<{ id: string }>(this.db, `SELECT id FROM stage WHERE key = $1 LIMIT 1`, [key])) !== null;
+  }
+
   /**
    * The stage a move goes to (locked FOR KEY SHARE so it cannot be deleted under the move). A stage id
    * or key must belong to the target pipeline: the deal's own unless `pipelineId` names another.
@@ -273,13 +228,13 @@ export class DealsService {
     let pipelineId: string = deal.pipeline_id;
     if (to.pipelineId) {
       // KEY SHARE: the pipeline cannot be deleted under the move.
-      const [p] = await em.query(`SELECT id FROM pipeline WHERE id = $1 FOR KEY SHARE`, [to.pipelineId]);
+      const p = await queryRow<{ id: string }>(em, `SELECT id FROM pipeline WHERE id = $1 FOR KEY SHARE`, [to.pipelineId]);
       if (!p) throw DomainError.invalid('unknown pipeline', { pipelineId: 'no such pipeline' });
       pipelineId = p.id;
     }
-    let row: { id: string; pipeline_id: string } | undefined;
+    let row: StageRefRow | null;
     if (to.stageId) {
-      [row] = await em.query(`SELECT id, pipeline_id FROM stage WHERE id = $1 FOR KEY SHARE`, [to.stageId]);
+      row = await queryRow<StageRefRow>(em, `SELECT id, pipeline_id FROM stage WHERE id = $1 FOR KEY SHARE`, [to.stageId]);
       if (!row) throw DomainError.invalid('unknown stage', { stageId: 'no such stage' });
       if (row.pipeline_id !== pipelineId) {
         throw DomainError.invalid('stage of another pipeline', {
@@ -287,41 +242,18 @@ export class DealsService {
         });
       }
       if (to.stage) {
-        const [same] = await em.query(`SELECT 1 FROM stage WHERE id = $1 AND key = $2`, [row.id, to.stage]);
+        const same = await queryRow<{ id: string }>(em, `SELECT id FROM stage WHERE id = $1 AND key = $2`, [row.id, to.stage]);
         if (!same) throw DomainError.invalid('stage and stageId disagree', { stage: 'is not the key of stageId' });
       }
     } else if (to.stage) {
-      [row] = await em.query(`SELECT id, pipeline_id FROM stage WHERE pipeline_id = $1 AND key = $2 FOR KEY SHARE`, [pipelineId, to.stage]);
+      row = await queryRow<StageRefRow>(em, `SELECT id, pipeline_id FROM stage WHERE pipeline_id = $1 AND key = $2 FOR KEY SHARE`, [pipelineId, to.stage]);
       if (!row) throw DomainError.invalid('unknown stage', { stage: `the deal's pipeline has no stage "${to.stage}"` });
     } else {
-      [row] = await em.query(`SELECT id, pipeline_id FROM stage WHERE pipeline_id = $1 AND kind = 'open' ORDER BY position LIMIT 1 FOR KEY SHARE`, [pipelineId]);
+      row = await queryRow<StageRefRow>(em, `SELECT id, pipeline_id FROM stage WHERE pipeline_id = $1 AND kind = 'open' ORDER BY position LIMIT 1 FOR KEY SHARE`, [pipelineId]);
       if (!row) throw DomainError.invalid('pipeline has no open stage', { pipelineId: 'has no open stage' });
     }
     const stage = await this.automation.stage(em, row.id);
-    const [p] = await em.query(`SELECT name FROM pipeline WHERE id = $1`, [stage!.pipelineId]);
-    return { ...stage!, pipelineName: p.name };
+    const p = await queryRow<{ name: string }>(em, `SELECT name FROM pipeline WHERE id = $1`, [stage!.pipelineId]);
+    return { ...stage!, pipelineName: p!.name };
   }
-}
-
-export function toDealView(r: DealRow): DealView {
-  const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
-  return {
-    id: r.id,
-    contactId: r.contact_id,
-    contactName: r.contact_name ?? null,
-    ownerId: r.owner_id,
-    title: r.title,
-    stage: r.stage,
-    stageId: r.stage_id,
-    stageName: r.stage_name,
-    pipelineId: r.pipeline_id,
-    sourceChannel: r.source_channel,
-    source: r.source,
-    amount: r.amount,
-    currency: r.currency ?? null,
-    lostReason: r.lost_reason,
-    firstResponseAt: iso(r.first_response_at),
-    closedAt: iso(r.closed_at),
-    createdAt: iso(r.created_at)!,
-  };
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { returnedRows } from '../database/returned-rows';
+import { mutateRows, queryRows } from '../database/query-rows';
 import { DomainError } from '../errors/domain-error';
 
 export interface LostReason {
@@ -19,12 +19,13 @@ export class LostReasonsService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   list(): Promise<LostReason[]> {
-    return this.db.query(`SELECT id, label, position FROM lost_reason WHERE active ORDER BY position, label`);
+    return queryRows<LostReason>(this.db, `SELECT id, label, position FROM lost_reason WHERE active ORDER BY position, label`);
   }
 
   async create(label: string): Promise<LostReason> {
     try {
-      const [row] = await this.db.query(
+      const [row] = await queryRows<LostReason>(
+        this.db,
         `INSERT INTO lost_reason (label, position) SELECT $1, COALESCE(max(position) + 1, 0) FROM lost_reason WHERE active RETURNING id, label, position`,
         [label],
       );
@@ -36,11 +37,10 @@ export class LostReasonsService {
 
   async update(id: string, patch: { label?: string; position?: number }): Promise<LostReason> {
     try {
-      const [row] = returnedRows<LostReason>(
-        await this.db.query(
-          `UPDATE lost_reason SET label = COALESCE($2, label), position = COALESCE($3, position) WHERE id = $1 AND active RETURNING id, label, position`,
-          [id, patch.label ?? null, patch.position ?? null],
-        ),
+      const [row] = await mutateRows<LostReason>(
+        this.db,
+        `UPDATE lost_reason SET label = COALESCE($2, label), position = COALESCE($3, position) WHERE id = $1 AND active RETURNING id, label, position`,
+        [id, patch.label ?? null, patch.position ?? null],
       );
       if (!row) throw DomainError.notFound('lost reason');
       return row;
@@ -51,7 +51,7 @@ export class LostReasonsService {
 
   /** Retires a reason: no longer offered; deals lost for it keep their text. */
   async remove(id: string): Promise<void> {
-    const rows = returnedRows<{ id: string }>(await this.db.query(`UPDATE lost_reason SET active = false WHERE id = $1 AND active RETURNING id`, [id]));
+    const rows = await mutateRows<{ id: string }>(this.db, `UPDATE lost_reason SET active = false WHERE id = $1 AND active RETURNING id`, [id]);
     if (rows.length === 0) throw DomainError.notFound('lost reason');
   }
 }

@@ -7,6 +7,7 @@ import { IntakeService } from '../intake/intake.service';
 import { clampLimit } from '../pagination/cursor';
 import { InboundReplayRegistry } from '../receipts/inbound-replay.registry';
 import { sanitizeForDatabase } from '../text/database-text';
+import { execute, queryRow, queryRows } from '../database/query-rows';
 
 /** Why a submission was kept as spam instead of becoming a lead. */
 export type FormSpamReason = 'honeypot' | 'too_fast';
@@ -58,14 +59,15 @@ export class FormSpamService {
   ) {}
 
   async keep(input: { formId: string; reason: FormSpamReason; raw: unknown; ip: string | null; origin: string | null }): Promise<string> {
-    const [row]: Array<{ id: string }> = await this.db.query(
+    const [row] = await queryRows<{ id: string }>(
+      this.db,
       `INSERT INTO web_form_spam (form_id, reason, raw, ip, origin) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
       // jsonb refuses NUL and lone surrogates: a spam receipt keeps the storable text of what was posted.
       [input.formId, input.reason, JSON.stringify(sanitizeForDatabase(input.raw)), input.ip, input.origin?.slice(0, 300) ?? null],
     );
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
-      await this.db.query(`DELETE FROM web_form_spam WHERE restored_at IS NULL AND received_at < now() - make_interval(days => $1)`, [FORM_SPAM_KEEP_DAYS]);
+      await execute(this.db, `DELETE FROM web_form_spam WHERE restored_at IS NULL AND received_at < now() - make_interval(days => $1)`, [FORM_SPAM_KEEP_DAYS]);
     }
     return row.id;
   }
@@ -78,7 +80,8 @@ export class FormSpamService {
       where.push(`s.form_id = $${params.length}`);
     }
     if (!opts.includeRestored) where.push(`s.restored_at IS NULL`);
-    const rows: SpamRow[] = await this.db.query(
+    const rows = await queryRows<SpamRow>(
+      this.db,
       `SELECT s.id, s.form_id, f.name AS form_name, s.reason, s.ip, s.origin, s.received_at, s.restored_at, s.deal_id, s.raw
          FROM web_form_spam s LEFT JOIN web_form f ON f.id = s.form_id
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -104,7 +107,7 @@ export class FormSpamService {
    * admins at once) gives the same lead. A submission that fails to map (no phone or email) is 400.
    */
   async restore(id: string, managerId: string | null): Promise<IngestResult | IngestFailure> {
-    const [row]: Array<{ id: string; raw: unknown }> = await this.db.query(`SELECT id, raw FROM web_form_spam WHERE id = $1`, [id]);
+    const row = await queryRow<{ id: string; raw: unknown }>(this.db, `SELECT id, raw FROM web_form_spam WHERE id = $1`, [id]);
     if (!row) throw DomainError.notFound('spam receipt');
     const remap = this.registry.get('web_form');
     if (!remap) throw DomainError.conflict('the web form channel is not running');
@@ -120,7 +123,7 @@ export class FormSpamService {
     // so the restore is not taken for a repeat of a later identical post.
     const result = await this.intake.ingest({ ...event, externalId: `spam:${row.id}`, dedupeKey: undefined }, row.raw);
     if (!('failed' in result)) {
-      await this.db.query(`UPDATE web_form_spam SET restored_at = now(), restored_by = $2, deal_id = $3 WHERE id = $1 AND restored_at IS NULL`, [
+      await execute(this.db, `UPDATE web_form_spam SET restored_at = now(), restored_by = $2, deal_id = $3 WHERE id = $1 AND restored_at IS NULL`, [
         id,
         managerId,
         result.dealId,

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { FORM_FIELD_TARGETS, WebForm, type FormFieldTarget, type FormThankYou } from '../entities';
 import { DomainError } from '../errors/domain-error';
+import { execute, queryRows } from '../database/query-rows';
 
 export interface WebFormInput {
   name?: string;
@@ -88,7 +89,8 @@ export class WebFormsService {
    */
   async remove(id: string): Promise<void> {
     const form = await this.get(id);
-    const [{ n }]: Array<{ n: number }> = await this.db.query(
+    const [{ n }] = await queryRows<{ n: number }>(
+      this.db,
       `SELECT count(*)::int AS n FROM deal WHERE source->>'formId' = $1 AND coalesce(source->>'test', 'false') <> 'true'`,
       [id],
     );
@@ -101,7 +103,8 @@ export class WebFormsService {
 
   /** Counts a post from a browser origin, accepted or refused. */
   async recordOrigin(formId: string, origin: string, accepted: boolean): Promise<void> {
-    await this.db.query(
+    await execute(
+      this.db,
       `INSERT INTO web_form_origin (form_id, origin, accepted, refused)
        SELECT $1, $2, $3, $4 WHERE (SELECT count(*) FROM web_form_origin WHERE form_id = $1) < $5
        ON CONFLICT (form_id, origin) DO UPDATE
@@ -113,7 +116,8 @@ export class WebFormsService {
   /** Origins that posted to the form, most recent first. */
   async recentOrigins(formId: string, limit = 50): Promise<FormOriginSeen[]> {
     await this.get(formId);
-    const rows: Array<{ origin: string; accepted: number; refused: number; first_seen_at: Date; last_seen_at: Date }> = await this.db.query(
+    const rows = await queryRows<{ origin: string; accepted: number; refused: number; first_seen_at: Date; last_seen_at: Date }>(
+      this.db,
       `SELECT origin, accepted, refused, first_seen_at, last_seen_at FROM web_form_origin WHERE form_id = $1 ORDER BY last_seen_at DESC LIMIT $2`,
       [formId, limit],
     );

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { isAdmin, type Viewer } from '../access/viewer';
 import { IdentityKindRegistry } from '../channels/identity-kinds';
+import { queryRows } from '../database/query-rows';
 import { csvLine } from '../reports/csv';
 
 const PAGE = 2000;
@@ -52,9 +53,10 @@ export class ExportService {
             ? `(c.owner_id = $3 OR EXISTS (SELECT 1 FROM deal d WHERE d.contact_id = c.id AND d.owner_id = $3))`
             : `d.owner_id = $3`;
       }
-      const rows: any[] =
+      const rows: ContactExportRow[] | DealExportRow[] =
         what === 'contacts'
-          ? await this.db.query(
+          ? await queryRows<ContactExportRow>(
+              this.db,
               `SELECT c.id, c.name, co.name AS company, m.email AS owner_email, c.tags, c.created_at, c.last_activity_at,
                       (SELECT string_agg(i.value, ' ' ORDER BY i.created_at) FROM contact_identity i WHERE i.contact_id = c.id AND i.kind = 'phone') AS phones,
                       (SELECT string_agg(i.value, ' ' ORDER BY i.created_at) FROM contact_identity i WHERE i.contact_id = c.id AND i.kind = 'email') AS emails,
@@ -66,7 +68,8 @@ export class ExportService {
                 ORDER BY c.id LIMIT $2`,
               [...params, channelKinds],
             )
-          : await this.db.query(
+          : await queryRows<DealExportRow>(
+              this.db,
               `SELECT d.id, d.title, d.contact_id, c.name AS contact_name, d.stage, d.amount, m.email AS owner_email, d.source_channel,
                       d.source->'utm'->>'source' AS utm_source, d.source->'utm'->>'campaign' AS utm_campaign, d.first_response_at, d.closed_at, d.created_at
                  FROM deal d JOIN contact c ON c.id = d.contact_id LEFT JOIN manager m ON m.id = d.owner_id
@@ -75,20 +78,7 @@ export class ExportService {
               params,
             );
       if (!rows.length) return;
-      const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
-      yield rows
-        .map((r) =>
-          what === 'contacts'
-            ? csvLine([
-                r.id, r.name, r.phones, r.emails, ...channelKinds.map((k) => channelValues(r.channel_identities)[k] ?? null),
-                r.company, r.owner_email, (r.tags ?? []).join(', '), iso(r.created_at), iso(r.last_activity_at),
-              ])
-            : csvLine([
-                r.id, r.title, r.contact_id, r.contact_name, r.stage, r.amount, r.owner_email, r.source_channel, r.utm_source, r.utm_campaign,
-                iso(r.first_response_at), iso(r.closed_at), iso(r.created_at),
-              ]),
-        )
-        .join('');
+      yield rows.map((r) => exportLine(r, channelKinds)).join('');
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1].id;
     }
@@ -96,7 +86,54 @@ export class ExportService {
 }
 
 /** jsonb comes back parsed on node-postgres and as text from some drivers. */
-function channelValues(v: unknown): Record<string, string> {
-  const parsed = typeof v === 'string' ? JSON.parse(v) : v;
+function channelValues(v: ContactExportRow['channel_identities']): Record<string, string> {
+  const parsed: unknown = typeof v === 'string' ? JSON.parse(v) : v;
   return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
+}
+
+/** A contact as the export selects it (identities joined with spaces, per kind). */
+interface ContactExportRow {
+  id: string;
+  name: string | null;
+  company: string | null;
+  owner_email: string | null;
+  tags: string[] | null;
+  created_at: Date | string;
+  last_activity_at: Date | string;
+  phones: string | null;
+  emails: string | null;
+  /** Values per channel identity kind: jsonb, parsed on node-postgres and text from some drivers. */
+  channel_identities: Record<string, string> | string | null;
+}
+
+/** A deal as the export selects it. */
+interface DealExportRow {
+  id: string;
+  title: string | null;
+  contact_id: string;
+  contact_name: string | null;
+  stage: string;
+  amount: string | null;
+  owner_email: string | null;
+  source_channel: string;
+  utm_source: string | null;
+  utm_campaign: string | null;
+  first_response_at: Date | string | null;
+  closed_at: Date | string | null;
+  created_at: Date | string;
+}
+
+function exportLine(r: ContactExportRow | DealExportRow, channelKinds: string[]): string {
+  const iso = (v: Date | string | null) => (v ? new Date(v).toISOString() : null);
+  if ('phones' in r) {
+    const channels = channelValues(r.channel_identities);
+    return csvLine([
+      r.id, r.name, r.phones, r.emails, ...channelKinds.map((k) => channels[k] ?? null),
+      r.company, r.owner_email, (r.tags ?? []).join(', '), iso(r.created_at), iso(r.last_activity_at),
+    ]);
+  }
+  return csvLine([
+    r.id, r.title, r.contact_id, r.contact_name, r.stage, r.amount, r.owner_email, r.source_channel, r.utm_source, r.utm_campaign,
+    iso(r.first_response_at), iso(r.closed_at), iso(r.created_at),
+  ]);
 }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { isAdmin, type Viewer } from '../access/viewer';
 import { Clock } from '../core-options';
 import { formatPhone } from '../identity/phone-format';
+import { queryRows } from '../database/query-rows';
 
 /** One lead as the callback cockpit shows it: who, how to reach them, what they wrote, and the clock. */
 export interface InboxItem {
@@ -86,7 +87,8 @@ export class InboxService {
 
   private async rows(where: string, params: unknown[], order: string): Promise<InboxItem[]> {
     params.push(LIST_LIMIT);
-    const rows: InboxRow[] = await this.db.query(
+    const rows = await queryRows<InboxRow>(
+      this.db,
       `${SELECT}
          FROM deal d
          JOIN contact c ON c.id = d.contact_id
@@ -108,7 +110,8 @@ export class InboxService {
       scope = ` AND t.assignee_id = $${params.length}`;
     }
     params.push(LIST_LIMIT);
-    const rows: InboxRow[] = await this.db.query(
+    const rows = await queryRows<InboxRow>(
+      this.db,
       `${SELECT}
          FROM task t
          JOIN deal d ON d.id = t.deal_id

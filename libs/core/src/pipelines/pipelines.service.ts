@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { STAGE_KEY_PATTERN, STAGE_KINDS, type StageKind } from '../deals/pipeline';
-import { returnedRows } from '../database/returned-rows';
+import { execute, mutateRows, queryRow, queryRows } from '../database/query-rows';
 import { DomainError } from '../errors/domain-error';
 import { StageAutomation } from './stage-automation';
 import { StageRulesService, type StageRuleView } from './stage-rules.service';
@@ -81,12 +81,12 @@ export class PipelinesService {
     const stages = input.stages ? this.validateStageSet(input.stages) : STANDARD_STAGES;
     const id = await this.change(async (em) => {
       await this.assertNameFree(em, name, null);
-      const [row] = await em.query(`INSERT INTO pipeline (name) VALUES ($1) RETURNING id`, [name]).catch(rethrowDuplicateName);
+      const [row] = await queryRows<{ id: string }>(em, `INSERT INTO pipeline (name) VALUES ($1) RETURNING id`, [name]).catch(rethrowDuplicateName);
       for (const [i, s] of stages.entries()) {
-        await em.query(`INSERT INTO stage (pipeline_id, key, name, position, kind) VALUES ($1, $2, $3, $4, $5)`, [row.id, s.key, s.name, i, s.kind]);
+        await execute(em, `INSERT INTO stage (pipeline_id, key, name, position, kind) VALUES ($1, $2, $3, $4, $5)`, [row.id, s.key, s.name, i, s.kind]);
       }
       if (input.isDefault) await this.makeDefault(em, row.id);
-      return row.id as string;
+      return row.id;
     });
     return this.get(id);
   }
@@ -97,7 +97,7 @@ export class PipelinesService {
       if (input.name !== undefined) {
         const name = requireName(input.name, 'name');
         await this.assertNameFree(em, name, id);
-        await em.query(`UPDATE pipeline SET name = $2, updated_at = now() WHERE id = $1`, [id, name]).catch(rethrowDuplicateName);
+        await execute(em, `UPDATE pipeline SET name = $2, updated_at = now() WHERE id = $1`, [id, name]).catch(rethrowDuplicateName);
       }
       if (input.isDefault === false && pipeline.is_default) {
         throw DomainError.invalid('there is always a default pipeline', { isDefault: 'make another pipeline the default instead' });
@@ -112,9 +112,9 @@ export class PipelinesService {
     await this.change(async (em) => {
       const pipeline = await this.lockPipeline(em, id, 'UPDATE');
       if (pipeline.is_default) throw DomainError.conflict('the default pipeline cannot be deleted; make another pipeline the default first');
-      const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM deal WHERE pipeline_id = $1`, [id]);
+      const [{ n }] = await queryRows<{ n: number }>(em, `SELECT count(*)::int AS n FROM deal WHERE pipeline_id = $1`, [id]);
       if (n > 0) throw DomainError.conflict(`pipeline "${pipeline.name}" has ${dealsWord(n)}; move them to another pipeline first`);
-      await em.query(`DELETE FROM pipeline WHERE id = $1`, [id]);
+      await execute(em, `DELETE FROM pipeline WHERE id = $1`, [id]);
     });
   }
 
@@ -123,7 +123,8 @@ export class PipelinesService {
     const kind = input.kind ?? 'open';
     const stageId = await this.change(async (em) => {
       await this.lockPipeline(em, pipelineId);
-      const existing: Array<{ id: string; key: string; kind: StageKind; position: number }> = await em.query(
+      const existing = await queryRows<{ id: string; key: string; kind: StageKind; position: number }>(
+        em,
         `SELECT id, key, kind, position FROM stage WHERE pipeline_id = $1 ORDER BY position, created_at`,
         [pipelineId],
       );
@@ -141,22 +142,20 @@ export class PipelinesService {
       const fallback = kind === 'open' && firstClosing >= 0 ? firstClosing : existing.length;
       const position = Math.min(input.position ?? fallback, existing.length);
       const order = existing.map((s) => s.id);
-      const [row] = await em.query(`INSERT INTO stage (pipeline_id, key, name, position, kind) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
-        pipelineId,
-        key,
-        name,
-        position,
-        kind,
-      ]);
+      const [row] = await queryRows<{ id: string }>(
+        em,
+        `INSERT INTO stage (pipeline_id, key, name, position, kind) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [pipelineId, key, name, position, kind],
+      );
       order.splice(position, 0, row.id);
       await this.writeOrder(em, order);
-      return row.id as string;
+      return row.id;
     });
     return this.getStage(stageId);
   }
 
   async getStage(stageId: string): Promise<StageView> {
-    const [row] = await this.db.query(`SELECT pipeline_id FROM stage WHERE id = $1`, [stageId]);
+    const row = await queryRow<{ pipeline_id: string }>(this.db, `SELECT pipeline_id FROM stage WHERE id = $1`, [stageId]);
     if (!row) throw DomainError.notFound('stage');
     const pipeline = await this.get(row.pipeline_id);
     return pipeline.stages.find((s) => s.id === stageId)!;
@@ -165,7 +164,7 @@ export class PipelinesService {
   async renameStage(stageId: string, input: { name?: string }): Promise<StageView> {
     if (input.name !== undefined) {
       const name = requireName(input.name, 'name');
-      const updated = returnedRows(await this.db.query(`UPDATE stage SET name = $2, updated_at = now() WHERE id = $1 RETURNING id`, [stageId, name]));
+      const updated = await mutateRows<{ id: string }>(this.db, `UPDATE stage SET name = $2, updated_at = now() WHERE id = $1 RETURNING id`, [stageId, name]);
       if (updated.length === 0) throw DomainError.notFound('stage');
       this.automation.forgetEntryStage();
     }
@@ -176,7 +175,7 @@ export class PipelinesService {
   async reorderStages(pipelineId: string, stageIds: string[]): Promise<PipelineView> {
     await this.change(async (em) => {
       await this.lockPipeline(em, pipelineId);
-      const rows: Array<{ id: string }> = await em.query(`SELECT id FROM stage WHERE pipeline_id = $1`, [pipelineId]);
+      const rows = await queryRows<{ id: string }>(em, `SELECT id FROM stage WHERE pipeline_id = $1`, [pipelineId]);
       const current = new Set(rows.map((r) => r.id));
       const given = new Set(stageIds);
       if (given.size !== stageIds.length) throw DomainError.invalid('invalid stage order', { stageIds: 'lists a stage twice' });
@@ -192,30 +191,32 @@ export class PipelinesService {
   /** Deletes a stage no deal is in (409 naming how many are), keeping one open, won and lost stage. */
   async removeStage(stageId: string): Promise<void> {
     await this.change(async (em) => {
-      const [stage] = await em.query(`SELECT id, pipeline_id, name, kind FROM stage WHERE id = $1`, [stageId]);
+      const stage = await queryRow<{ id: string; pipeline_id: string; name: string; kind: StageKind }>(em, `SELECT id, pipeline_id, name, kind FROM stage WHERE id = $1`, [stageId]);
       if (!stage) throw DomainError.notFound('stage');
       await this.lockPipeline(em, stage.pipeline_id);
       // Locks the stage against deals moving in meanwhile (a move takes FOR KEY SHARE on it).
-      const [locked] = await em.query(`SELECT id FROM stage WHERE id = $1 FOR UPDATE`, [stageId]);
+      const locked = await queryRow<{ id: string }>(em, `SELECT id FROM stage WHERE id = $1 FOR UPDATE`, [stageId]);
       if (!locked) throw DomainError.notFound('stage');
-      const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM deal WHERE stage_id = $1`, [stageId]);
+      const [{ n }] = await queryRows<{ n: number }>(em, `SELECT count(*)::int AS n FROM deal WHERE stage_id = $1`, [stageId]);
       if (n > 0) throw DomainError.conflict(`stage "${stage.name}" has ${dealsWord(n)}; move them to another stage first`);
-      const [{ same }] = await em.query(`SELECT count(*)::int AS same FROM stage WHERE pipeline_id = $1 AND kind = $2`, [stage.pipeline_id, stage.kind]);
+      const [{ same }] = await queryRows<{ same: number }>(em, `SELECT count(*)::int AS same FROM stage WHERE pipeline_id = $1 AND kind = $2`, [stage.pipeline_id, stage.kind]);
       if (same <= 1) throw DomainError.conflict(`a pipeline needs at least one ${stage.kind} stage; this is its last one`);
-      await em.query(`DELETE FROM stage WHERE id = $1`, [stageId]);
-      const rest: Array<{ id: string }> = await em.query(`SELECT id FROM stage WHERE pipeline_id = $1 ORDER BY position, created_at`, [stage.pipeline_id]);
+      await execute(em, `DELETE FROM stage WHERE id = $1`, [stageId]);
+      const rest = await queryRows<{ id: string }>(em, `SELECT id FROM stage WHERE pipeline_id = $1 ORDER BY position, created_at`, [stage.pipeline_id]);
       await this.writeOrder(em, rest.map((r) => r.id));
     });
   }
 
   private async load(em: EntityManager, id: string | null): Promise<PipelineView[]> {
-    const pipelines: Array<{ id: string; name: string; is_default: boolean; created_at: Date }> = await em.query(
+    const pipelines = await queryRows<{ id: string; name: string; is_default: boolean; created_at: Date | string }>(
+      em,
       `SELECT id, name, is_default, created_at FROM pipeline ${id ? 'WHERE id = $1' : ''} ORDER BY is_default DESC, created_at, id`,
       id ? [id] : [],
     );
     if (pipelines.length === 0) return [];
     const ids = pipelines.map((p) => p.id);
-    const stages: any[] = await em.query(
+    const stages = await queryRows<{ id: string; pipeline_id: string; key: string; name: string; position: number; kind: StageKind; deals: number }>(
+      em,
       `SELECT s.id, s.pipeline_id, s.key, s.name, s.position, s.kind,
               (SELECT count(*)::int FROM deal d WHERE d.stage_id = s.id) AS deals
          FROM stage s WHERE s.pipeline_id = ANY($1::uuid[]) ORDER BY s.position, s.created_at`,
@@ -239,20 +240,21 @@ export class PipelinesService {
    * deadlock; deleting the pipeline itself takes the full row lock.
    */
   private async lockPipeline(em: EntityManager, id: string, mode: 'NO KEY UPDATE' | 'UPDATE' = 'NO KEY UPDATE'): Promise<{ id: string; name: string; is_default: boolean }> {
-    const [row] = await em.query(`SELECT id, name, is_default FROM pipeline WHERE id = $1 FOR ${mode}`, [id]);
+    const row = await queryRow<{ id: string; name: string; is_default: boolean }>(em, `SELECT id, name, is_default FROM pipeline WHERE id = $1 FOR ${mode}`, [id]);
     if (!row) throw DomainError.notFound('pipeline');
     return row;
   }
 
   /** The old default is unset first: the partial unique index allows one default at any moment. */
   private async makeDefault(em: EntityManager, id: string): Promise<void> {
-    await em.query(`SELECT id FROM pipeline WHERE is_default OR id = $1 ORDER BY id FOR NO KEY UPDATE`, [id]);
-    await em.query(`UPDATE pipeline SET is_default = false, updated_at = now() WHERE is_default AND id <> $1`, [id]);
-    await em.query(`UPDATE pipeline SET is_default = true, updated_at = now() WHERE id = $1`, [id]);
+    await execute(em, `SELECT id FROM pipeline WHERE is_default OR id = $1 ORDER BY id FOR NO KEY UPDATE`, [id]);
+    await execute(em, `UPDATE pipeline SET is_default = false, updated_at = now() WHERE is_default AND id <> $1`, [id]);
+    await execute(em, `UPDATE pipeline SET is_default = true, updated_at = now() WHERE id = $1`, [id]);
   }
 
   private async writeOrder(em: EntityManager, ids: string[]): Promise<void> {
-    await em.query(
+    await execute(
+      em,
       `UPDATE stage SET position = o.pos - 1, updated_at = now() FROM unnest($1::uuid[]) WITH ORDINALITY AS o(id, pos)
         WHERE stage.id = o.id AND stage.position <> o.pos - 1`,
       [ids],
@@ -260,7 +262,7 @@ export class PipelinesService {
   }
 
   private async assertNameFree(em: EntityManager, name: string, except: string | null): Promise<void> {
-    const [other] = await em.query(`SELECT id FROM pipeline WHERE lower(name) = lower($1) AND ($2::uuid IS NULL OR id <> $2)`, [name, except]);
+    const other = await queryRow<{ id: string }>(em, `SELECT id FROM pipeline WHERE lower(name) = lower($1) AND ($2::uuid IS NULL OR id <> $2)`, [name, except]);
     if (other) throw DomainError.conflict(`a pipeline named "${name}" already exists`);
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { execute, queryRow, queryRows } from '../database/query-rows';
 import { dueMinutes } from '../deals/pipeline';
 import type { StageRuleDueUnit, StageRuleTarget } from '../entities';
 import { DomainError } from '../errors/domain-error';
@@ -32,6 +33,20 @@ export interface StageRuleInput {
 /** Longest due time a rule may set, in minutes of business time (about a year of working days). */
 const MAX_DUE_MINUTES = 120_000;
 
+/** A stage rule as RULE_COLUMNS selects it. */
+interface StageRuleRow {
+  id: string;
+  stage_id: string;
+  title: string;
+  assign_to: StageRuleTarget;
+  manager_id: string | null;
+  manager_name: string | null;
+  due_in: number;
+  due_unit: StageRuleDueUnit;
+  active: boolean;
+  created_at: Date | string;
+}
+
 const RULE_COLUMNS = `r.id, r.stage_id, r.title, r.assign_to, r.manager_id, m.name AS manager_name, r.due_in, r.due_unit, r.active, r.created_at`;
 
 /** Stage rules: "on entering this stage create task T for X, due in N minutes/hours" (applied by StageAutomation). */
@@ -50,7 +65,8 @@ export class StageRulesService {
   async listForStages(em: EntityManager, stageIds: string[]): Promise<Map<string, StageRuleView[]>> {
     const out = new Map<string, StageRuleView[]>();
     if (stageIds.length === 0) return out;
-    const rows = await em.query(
+    const rows = await queryRows<StageRuleRow>(
+      em,
       `SELECT ${RULE_COLUMNS} FROM stage_rule r LEFT JOIN manager m ON m.id = r.manager_id
         WHERE r.stage_id = ANY($1::uuid[]) ORDER BY r.created_at, r.id`,
       [stageIds],
@@ -66,7 +82,8 @@ export class StageRulesService {
   async create(stageId: string, input: StageRuleInput & { title: string; dueIn: number; dueUnit: StageRuleDueUnit }): Promise<StageRuleView> {
     await this.assertStage(this.db.manager, stageId);
     const v = await this.validate({ assignTo: 'owner', active: true, managerId: null, ...input }, input);
-    const [row] = await this.db.query(
+    const [row] = await queryRows<{ id: string }>(
+      this.db,
       `INSERT INTO stage_rule (stage_id, title, assign_to, manager_id, due_in, due_unit, active) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
       [stageId, v.title, v.assignTo, v.managerId, v.dueIn, v.dueUnit, v.active],
     );
@@ -79,7 +96,8 @@ export class StageRulesService {
     // Moving away from a named manager drops the manager; moving to one needs one.
     const managerId = input.managerId !== undefined ? input.managerId : (input.assignTo ?? current.assignTo) === 'manager' ? current.managerId : null;
     const v = await this.validate({ ...current, ...stripUndefined(input), managerId }, input);
-    await this.db.query(
+    await execute(
+      this.db,
       `UPDATE stage_rule SET title = $2, assign_to = $3, manager_id = $4, due_in = $5, due_unit = $6, active = $7, updated_at = now() WHERE id = $1`,
       [ruleId, v.title, v.assignTo, v.managerId, v.dueIn, v.dueUnit, v.active],
     );
@@ -90,18 +108,18 @@ export class StageRulesService {
   /** Tasks a rule already made stay (their stage still cancels them when the deal leaves it). */
   async remove(ruleId: string): Promise<void> {
     await this.get(ruleId);
-    await this.db.query(`DELETE FROM stage_rule WHERE id = $1`, [ruleId]);
+    await execute(this.db, `DELETE FROM stage_rule WHERE id = $1`, [ruleId]);
     this.automation.forgetEntryStage();
   }
 
   async get(ruleId: string): Promise<StageRuleView> {
-    const [row] = await this.db.query(`SELECT ${RULE_COLUMNS} FROM stage_rule r LEFT JOIN manager m ON m.id = r.manager_id WHERE r.id = $1`, [ruleId]);
+    const row = await queryRow<StageRuleRow>(this.db, `SELECT ${RULE_COLUMNS} FROM stage_rule r LEFT JOIN manager m ON m.id = r.manager_id WHERE r.id = $1`, [ruleId]);
     if (!row) throw DomainError.notFound('stage rule');
     return toRuleView(row);
   }
 
   private async assertStage(em: EntityManager, stageId: string): Promise<void> {
-    const [stage] = await em.query(`SELECT id FROM stage WHERE id = $1`, [stageId]);
+    const stage = await queryRow<{ id: string }>(em, `SELECT id FROM stage WHERE id = $1`, [stageId]);
     if (!stage) throw DomainError.notFound('stage');
   }
 
@@ -119,7 +137,7 @@ export class StageRulesService {
     if (merged.assignTo === 'manager') {
       if (!managerId) fields.managerId = 'required when assignTo is manager';
       else {
-        const [m] = await this.db.query(`SELECT active FROM manager WHERE id = $1`, [managerId]);
+        const m = await queryRow<{ active: boolean }>(this.db, `SELECT active FROM manager WHERE id = $1`, [managerId]);
         if (!m) fields.managerId = 'no such manager';
         else if (!m.active && input.managerId !== undefined) fields.managerId = 'this manager is deactivated';
       }
@@ -137,7 +155,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function toRuleView(r: any): StageRuleView {
+function toRuleView(r: StageRuleRow): StageRuleView {
   return {
     id: r.id,
     stageId: r.stage_id,

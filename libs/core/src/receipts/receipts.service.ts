@@ -7,6 +7,7 @@ import { IntakeService } from '../intake/intake.service';
 import { clampLimit } from '../pagination/cursor';
 import { InboundReplayRegistry } from './inbound-replay.registry';
 import { parseRawPayload } from './raw-payload';
+import { queryRow, queryRows } from '../database/query-rows';
 
 export interface FailedReceiptView {
   id: string;
@@ -28,12 +29,13 @@ export class ReceiptsService {
   ) {}
 
   async listFailed(limit?: number): Promise<FailedReceiptView[]> {
-    const rows = await this.db.query(
+    const rows = await queryRows<{ id: string; channel: string; external_id: string; error: string | null; attempts: number; received_at: string; raw: string | null }>(
+      this.db,
       `SELECT id, channel, external_id, error, attempts, received_at, raw FROM inbound_receipt
         WHERE status = 'failed' ORDER BY received_at DESC LIMIT $1`,
       [clampLimit(limit, 500, 100)],
     );
-    return rows.map((r: { id: string; channel: string; external_id: string; error: string | null; attempts: number; received_at: string; raw: string | null }) => ({
+    return rows.map((r) => ({
       id: r.id,
       channel: r.channel,
       externalId: r.external_id,
@@ -45,7 +47,11 @@ export class ReceiptsService {
   }
 
   async replay(id: string): Promise<IngestResult | IngestFailure> {
-    const [row] = await this.db.query(`SELECT id, channel, external_id, status, raw FROM inbound_receipt WHERE id = $1`, [id]);
+    const row = await queryRow<{ id: string; channel: string; external_id: string; status: string; raw: string | null }>(
+      this.db,
+      `SELECT id, channel, external_id, status, raw FROM inbound_receipt WHERE id = $1`,
+      [id],
+    );
     if (!row) throw DomainError.notFound('receipt');
     if (row.status !== 'failed') throw DomainError.conflict('receipt was already processed');
     const remap = this.registry.get(row.channel);

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { isAdmin, type Viewer } from '../access/viewer';
+import { execute, queryRows } from '../database/query-rows';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
@@ -106,6 +107,59 @@ export interface SlaReport extends ReportHeader {
 }
 
 
+/** count(*) and sum() come back as bigint/numeric, which the drivers answer as text. */
+type Aggregate = string | number | null;
+
+interface SourceAggregateRow {
+  g_channel: Aggregate;
+  g_utm: Aggregate;
+  channel: string | null;
+  utm_source: string | null;
+  utm_campaign: string | null;
+  leads: Aggregate;
+  won: Aggregate;
+  lost: Aggregate;
+  revenue: Aggregate;
+}
+
+/** One manager's figures; every aggregate is null when the manager had nothing of its kind. */
+interface ManagerAggregateRow {
+  id: string;
+  name: string;
+  active: boolean;
+  leads: Aggregate;
+  won: Aggregate;
+  lost: Aggregate;
+  responded: Aggregate;
+  avg_frt: Aggregate;
+  p90_frt: Aggregate;
+  within_sla: Aggregate;
+  made: Aggregate;
+  answered: Aggregate;
+  missed: Aggregate;
+  talk: Aggregate;
+  open: Aggregate;
+  overdue: Aggregate;
+}
+
+interface SlaDayRow {
+  day: string;
+  leads: Aggregate;
+  answered: Aggregate;
+  within_sla: Aggregate;
+}
+
+interface UnansweredRow {
+  id: string;
+  contact_id: string;
+  contact_name: string | null;
+  owner_id: string | null;
+  owner_name: string | null;
+  stage: string;
+  source_channel: string;
+  created_at: Date | string;
+}
+
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const ratio = (a: number, b: number): number | null => (b > 0 ? Math.round((a / b) * 10_000) / 10_000 : null);
 
@@ -126,10 +180,10 @@ export class ReportsService {
    * Runs one report statement with JIT off: a report's cost estimate easily passes jit_above_cost, and
    * compiling the plan then takes longer (seconds under load) than running it (tens of ms).
    */
-  private read(sql: string, params: unknown[]): Promise<any[]> {
+  private read<T>(sql: string, params: unknown[]): Promise<T[]> {
     return this.db.transaction(async (em) => {
-      await em.query(`SET LOCAL jit = off`);
-      return em.query(sql, params);
+      await execute(em, `SET LOCAL jit = off`);
+      return queryRows<T>(em, sql, params);
     });
   }
 
@@ -188,7 +242,8 @@ export class ReportsService {
     const { period, ownerId, header } = this.prepare(viewer, q);
     // Stage keys are per pipeline: the funnel is one pipeline's, in its stage order. A deal moves forward
     // through the open stages and the won ones; a lost-kind stage leaves the funnel from any of them.
-    const stages: Array<{ pipeline_id: string; key: string; kind: string }> = await this.db.query(
+    const stages = await queryRows<{ pipeline_id: string; key: string; kind: string }>(
+      this.db,
       `SELECT s.pipeline_id, s.key, s.kind FROM stage s JOIN pipeline p ON p.id = s.pipeline_id
         WHERE ${q.pipelineId ? 'p.id = $1' : 'p.is_default'} ORDER BY s.position`,
       q.pipelineId ? [q.pipelineId] : [],
@@ -255,7 +310,7 @@ export class ReportsService {
     const { period, ownerId, header } = this.prepare(viewer, q);
     const params: unknown[] = [];
     const cohort = this.dealCohort(period, ownerId, q, params);
-    const rows: any[] = await this.read(
+    const rows = await this.read<SourceAggregateRow>(
       `SELECT GROUPING(d.source_channel) AS g_channel, GROUPING(d.source->'utm'->>'source', d.source->'utm'->>'campaign') AS g_utm,
               d.source_channel AS channel, d.source->'utm'->>'source' AS utm_source, d.source->'utm'->>'campaign' AS utm_campaign,
               count(*) AS leads, count(*) FILTER (WHERE s.kind = 'won') AS won, count(*) FILTER (WHERE s.kind = 'lost') AS lost,
@@ -264,7 +319,7 @@ export class ReportsService {
         GROUP BY GROUPING SETS ((), (d.source_channel), (d.source->'utm'->>'source', d.source->'utm'->>'campaign'))`,
       params,
     );
-    const toRow = (r: any): SourceRow => ({
+    const toRow = (r: SourceAggregateRow): SourceRow => ({
       leads: num(r.leads),
       won: num(r.won),
       lost: num(r.lost),
@@ -279,7 +334,7 @@ export class ReportsService {
       totals: total ? toRow(total) : { leads: 0, won: 0, lost: 0, conversion: null, revenue: 0 },
       byChannel: rows
         .filter((r) => num(r.g_channel) === 0)
-        .map((r) => ({ channel: r.channel as string, ...toRow(r) }))
+        .map((r) => ({ channel: r.channel ?? '', ...toRow(r) }))
         .sort((a, b) => byLeads(a, b) || a.channel.localeCompare(b.channel)),
       byUtm: rows
         .filter((r) => num(r.g_utm) === 0)
@@ -312,7 +367,7 @@ export class ReportsService {
     }
     // date_part, not extract: extract returns numeric, several times slower to average and sort than float8.
     const frt = `date_part('epoch', d.first_response_at - d.created_at)`;
-    const rows: any[] = await this.read(
+    const rows = await this.read<ManagerAggregateRow>(
       `WITH deals AS (
               SELECT d.owner_id AS manager_id, count(*) AS leads,
                      count(*) FILTER (WHERE s.kind = 'won') AS won, count(*) FILTER (WHERE s.kind = 'lost') AS lost,
@@ -378,7 +433,7 @@ export class ReportsService {
     const slaMinutes = this.options.callbackSlaMinutes;
     const params: unknown[] = [slaMinutes, period.timezone, period.from, period.to];
     const cohort = this.dealCohort(period, ownerId, q, params);
-    const rows: any[] = await this.read(
+    const rows = await this.read<SlaDayRow>(
       `WITH per_day AS (
               SELECT (d.created_at AT TIME ZONE $2)::date AS day, count(*) AS leads, count(d.first_response_at) AS answered,
                      count(*) FILTER (WHERE d.first_response_at <= d.created_at + make_interval(mins => $1::int)) AS within_sla
@@ -423,7 +478,7 @@ export class ReportsService {
       after = ` AND (d.created_at, d.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
     }
     params.push(limit + 1);
-    const rows: any[] = await this.read(
+    const rows = await this.read<UnansweredRow>(
       `SELECT d.id, d.contact_id, c.name AS contact_name, d.owner_id, m.name AS owner_name, d.stage, d.source_channel, d.created_at
          FROM deal d JOIN contact c ON c.id = d.contact_id LEFT JOIN manager m ON m.id = d.owner_id
         WHERE ${cohort} AND d.first_response_at IS NULL${after}

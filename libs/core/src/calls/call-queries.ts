@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { CallDirection, CallTarget, CallView, RingStrategy } from './call-event';
+import { queryRow } from '../database/query-rows';
 
 /** A row of the `call` table as node-postgres / PGlite return it. */
 export interface CallRow {
@@ -34,11 +35,9 @@ export interface CallRow {
 
 /** The call, locked for the rest of the transaction (every writer of a call's outcome takes this lock first). */
 export async function lockCall(em: EntityManager, where: { id: string } | { provider: string; providerCallId: string }): Promise<CallRow | null> {
-  const [row]: CallRow[] =
-    'id' in where
-      ? await em.query(`SELECT * FROM call WHERE id = $1 FOR UPDATE`, [where.id])
-      : await em.query(`SELECT * FROM call WHERE provider = $1 AND provider_call_id = $2 FOR UPDATE`, [where.provider, where.providerCallId]);
-  return row ?? null;
+  return 'id' in where
+    ? queryRow<CallRow>(em, `SELECT * FROM call WHERE id = $1 FOR UPDATE`, [where.id])
+    : queryRow<CallRow>(em, `SELECT * FROM call WHERE provider = $1 AND provider_call_id = $2 FOR UPDATE`, [where.provider, where.providerCallId]);
 }
 
 /** The timeline links the hub's stream, never the provider's URL (that one needs the account's credentials). */
