@@ -29,7 +29,6 @@ const DIRECT_QUERY_LEGACY = new Set([
   'pipelines/stage-automation.ts',
   'privacy/personal-data.service.ts',
   'sla/sla.service.ts',
-  'tasks/tasks.service.ts',
   'timeline/timeline.service.ts',
 ]);
 

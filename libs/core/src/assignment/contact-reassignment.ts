@@ -5,6 +5,7 @@ import { isAdmin, type Viewer } from '../access/viewer';
 import { ContactsService } from '../contacts/contacts.service';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { AssignmentService } from './assignment.service';
+import { execute, queryRow, queryRows } from '../database/query-rows';
 
 /** An admin handing a contact to another manager: the contact page's owner picker and the lists' bulk "assign". */
 @Injectable()
@@ -23,12 +24,12 @@ export class ContactReassignment {
   async reassign(admin: Viewer, contactId: string, managerId: string): Promise<Awaited<ReturnType<ContactsService['get']>>> {
     if (!isAdmin(admin)) throw new DomainError(ErrorCode.Forbidden, 'only admins assign contacts to a manager');
     await this.db.transaction(async (em) => {
-      const [contact]: Array<{ id: string }> = await em.query(`SELECT id FROM contact WHERE id = $1 AND merged_into_id IS NULL FOR UPDATE`, [contactId]);
+      const contact = await queryRow<{ id: string }>(em, `SELECT id FROM contact WHERE id = $1 AND merged_into_id IS NULL FOR UPDATE`, [contactId]);
       if (!contact) throw DomainError.notFound('contact');
-      const [manager]: Array<{ id: string; name: string }> = await em.query(`SELECT id, name FROM manager WHERE id = $1 AND active`, [managerId]);
+      const manager = await queryRow<{ id: string; name: string }>(em, `SELECT id, name FROM manager WHERE id = $1 AND active`, [managerId]);
       if (!manager) throw DomainError.invalid('no active manager with this id', { managerId: 'not an active manager' });
-      await em.query(`UPDATE contact SET owner_id = $2, updated_at = now() WHERE id = $1`, [contactId, managerId]);
-      const deals: Array<{ id: string }> = await em.query(`SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at FOR UPDATE`, [contactId]);
+      await execute(em, `UPDATE contact SET owner_id = $2, updated_at = now() WHERE id = $1`, [contactId, managerId]);
+      const deals = await queryRows<{ id: string }>(em, `SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at FOR UPDATE`, [contactId]);
       for (const deal of deals) {
         await this.assignment.apply(em, { id: deal.id, contactId }, { managerId, managerName: manager.name, rule: 'manual', reason: `reassigned by ${admin.name}` }, admin.id);
       }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { execute } from '../database/query-rows';
 
 /**
  * The contact activity touch: anything that happens with a contact (a lead, a message either way, a
@@ -14,5 +15,5 @@ export function contactTouchSet(at: string): string {
 
 /** The touch on its own, in the caller's transaction. */
 export async function touchContact(em: Pick<EntityManager, 'query'>, contactId: string, at: Date): Promise<void> {
-  await em.query(`UPDATE contact SET ${contactTouchSet('$2')} WHERE id = $1`, [contactId, at]);
+  await execute(em, `UPDATE contact SET ${contactTouchSet('$2')} WHERE id = $1`, [contactId, at]);
 }

@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '../core-options';
-import { returnedRows } from '../database/returned-rows';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
 import { TimelineService } from '../timeline/timeline.service';
+import { execute, mutateRows, queryRows } from '../database/query-rows';
 
 /** Client message kinds a channel may later learn an edit of. */
 const INBOUND_KINDS = ['lead', 'repeat_lead', 'message_in'];
@@ -49,7 +49,8 @@ export class MessageUpdates {
    * went out), so a retry after a crash resumes after the last part instead of sending it twice.
    */
   async recordDeliveryProgress(activityId: string, details: Record<string, unknown>): Promise<void> {
-    await this.db.query(
+    await execute(
+      this.db,
       `UPDATE activity SET payload = jsonb_set(payload, '{details}', COALESCE(payload->'details', '{}'::jsonb) || $2::jsonb) WHERE id = $1 AND kind = 'message_out'`,
       [activityId, JSON.stringify(details)],
     );
@@ -67,7 +68,8 @@ export class MessageUpdates {
       return `payload->'details'->>$${params.length - 1}::text = $${params.length}`;
     });
     if (!match.length) throw new Error('applyInboundEdit needs the ids that identify the message');
-    const rows = await this.db.query(
+    const rows = await mutateRows<{ id: string }>(
+      this.db,
       `UPDATE activity SET payload = payload
               || jsonb_build_object('message', $3::text, 'edited', true, 'editedAt', $4::text)
               || CASE WHEN payload ? 'originalMessage' THEN '{}'::jsonb ELSE jsonb_build_object('originalMessage', payload->'message') END
@@ -75,7 +77,7 @@ export class MessageUpdates {
        RETURNING id`,
       params,
     );
-    return returnedRows(rows).length > 0;
+    return rows.length > 0;
   }
 
   /**
@@ -88,7 +90,8 @@ export class MessageUpdates {
     const activityId = randomUUID();
     const at = this.clock.now();
     return this.db.transaction(async (em) => {
-      const claimed = await em.query(
+      const claimed = await queryRows<{ id: string }>(
+        em,
         `INSERT INTO inbound_receipt (channel, external_id, status, raw, received_at, processed_at) VALUES ($1, $2, 'processed', $3, now(), now())
          ON CONFLICT (channel, external_id) DO NOTHING RETURNING id`,
         [b.channel, b.externalId, JSON.stringify(b.raw)],
@@ -96,7 +99,7 @@ export class MessageUpdates {
       if (!claimed.length) return null;
       await this.timeline.record(em, { id: activityId, contactId: b.contactId, dealId: b.dealId, kind: 'message_bounced', channel: b.channel, occurredAt: at, payload: b.payload });
       if (b.original.activityId) {
-        await em.query(`UPDATE activity SET payload = payload || $2::jsonb WHERE id = $1 AND kind = 'message_out'`, [
+        await execute(em, `UPDATE activity SET payload = payload || $2::jsonb WHERE id = $1 AND kind = 'message_out'`, [
           b.original.activityId,
           JSON.stringify({ status: 'failed', error: b.error, failedAt: at.toISOString(), bounceActivityId: activityId }),
         ]);

@@ -7,6 +7,7 @@ import { touchContact } from '../contacts/contact-activity';
 import { ContactsService, toTimelineEntry, type TimelineEntry } from '../contacts/contacts.service';
 import { Clock } from '../core-options';
 import { TimelineService } from '../timeline/timeline.service';
+import { queryRows } from '../database/query-rows';
 
 /** An `activity` row as the timeline shows it. */
 interface NoteRow {
@@ -43,7 +44,7 @@ export class NotesService {
       await this.timeline.record(em, { id, contactId, dealId: openDeal?.id ?? null, kind: 'note', actorId: viewer.id, occurredAt: at, payload: { text } });
       await touchContact(em, contactId, at);
     });
-    const [row]: NoteRow[] = await this.db.query(`SELECT id, kind, channel, deal_id, actor_id, occurred_at, payload FROM activity WHERE id = $1`, [id]);
+    const [row] = await queryRows<NoteRow>(this.db, `SELECT id, kind, channel, deal_id, actor_id, occurred_at, payload FROM activity WHERE id = $1`, [id]);
     return toTimelineEntry(row);
   }
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { returnedRows } from '../database/returned-rows';
+import { execute, mutateRows, queryRows } from '../database/query-rows';
 
 /**
  * The statements of the tasks aggregate (TasksService; the SLA scheduler's clock restart), with the row
@@ -84,12 +84,12 @@ export async function selectTaskViews(db: Queryable, f: TaskListFilter): Promise
   where.push(`t.status = $${params.length}`);
   if (f.overdueOnly) where.push('t.due_at < $1');
   params.push(f.limit);
-  return db.query(`${VIEW_SELECT} WHERE ${where.join(' AND ')} ORDER BY t.due_at, t.id LIMIT $${params.length}`, params);
+  return queryRows<TaskViewRow>(db, `${VIEW_SELECT} WHERE ${where.join(' AND ')} ORDER BY t.due_at, t.id LIMIT $${params.length}`, params);
 }
 
 /** One task as the task view shows it, overdue judged at `now`. */
 export async function selectTaskView(db: Queryable, taskId: string, now: Date): Promise<TaskViewRow | undefined> {
-  const [row]: TaskViewRow[] = await db.query(`${VIEW_SELECT} WHERE t.id = $2`, [now, taskId]);
+  const [row] = await queryRows<TaskViewRow>(db, `${VIEW_SELECT} WHERE t.id = $2`, [now, taskId]);
   return row;
 }
 
@@ -102,14 +102,14 @@ export async function lockTaskWithDeal(em: Queryable, taskId: string, assigneeId
   const params: unknown[] = [taskId];
   if (assigneeId) params.push(assigneeId);
   const scope = assigneeId ? ' AND t.assignee_id = $2' : '';
-  await em.query(`SELECT d.id FROM deal d JOIN task t ON t.deal_id = d.id WHERE t.id = $1${scope} FOR UPDATE OF d`, params);
-  const [task]: TaskRow[] = await em.query(`SELECT t.* FROM task t WHERE t.id = $1${scope} FOR UPDATE`, params);
+  await execute(em, `SELECT d.id FROM deal d JOIN task t ON t.deal_id = d.id WHERE t.id = $1${scope} FOR UPDATE OF d`, params);
+  const [task] = await queryRows<TaskRow>(em, `SELECT t.* FROM task t WHERE t.id = $1${scope} FOR UPDATE`, params);
   return task;
 }
 
 /** Locks a deal before its tasks (the lock order above). */
 export async function lockDeal(em: Queryable, dealId: string): Promise<void> {
-  await em.query(`SELECT id FROM deal WHERE id = $1 FOR UPDATE`, [dealId]);
+  await execute(em, `SELECT id FROM deal WHERE id = $1 FOR UPDATE`, [dealId]);
 }
 
 /**
@@ -118,10 +118,11 @@ export async function lockDeal(em: Queryable, dealId: string): Promise<void> {
  */
 export async function lockOpenCallback(em: Queryable, dealId: string, actorId?: string): Promise<TaskRow | undefined> {
   if (!actorId) {
-    const [task]: TaskRow[] = await em.query(`SELECT * FROM task WHERE deal_id = $1 AND kind = 'callback' AND status = 'open' FOR UPDATE`, [dealId]);
+    const [task] = await queryRows<TaskRow>(em, `SELECT * FROM task WHERE deal_id = $1 AND kind = 'callback' AND status = 'open' FOR UPDATE`, [dealId]);
     return task;
   }
-  const [task]: TaskRow[] = await em.query(
+  const [task] = await queryRows<TaskRow>(
+    em,
     `SELECT t.* FROM task t JOIN deal d ON d.id = t.deal_id
       WHERE t.deal_id = $1 AND t.kind = 'callback' AND t.status = 'open' AND (t.assignee_id = $2 OR d.owner_id = $2)
       FOR UPDATE OF t`,
@@ -132,7 +133,8 @@ export async function lockOpenCallback(em: Queryable, dealId: string, actorId?: 
 
 /** The contact's latest open deal, locked (an outbound contact completes its callback task). */
 export async function lockLatestOpenDeal(em: Queryable, contactId: string): Promise<{ id: string } | undefined> {
-  const [deal]: Array<{ id: string }> = await em.query(
+  const [deal] = await queryRows<{ id: string }>(
+    em,
     `SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1 FOR UPDATE`,
     [contactId],
   );
@@ -140,7 +142,7 @@ export async function lockLatestOpenDeal(em: Queryable, contactId: string): Prom
 }
 
 export async function markTaskDone(em: Queryable, taskId: string, done: { at: Date; actorId: string | null; result: TaskResult | null }): Promise<void> {
-  await em.query(`UPDATE task SET status = 'done', completed_at = $2, completed_by_id = $3, result = $4 WHERE id = $1`, [taskId, done.at, done.actorId, done.result]);
+  await execute(em, `UPDATE task SET status = 'done', completed_at = $2, completed_by_id = $3, result = $4 WHERE id = $1`, [taskId, done.at, done.actorId, done.result]);
 }
 
 /**
@@ -148,7 +150,8 @@ export async function markTaskDone(em: Queryable, taskId: string, done: { at: Da
  * step comes again. A task without an escalation (a follow-up) stays without one.
  */
 export async function rescheduleTask(em: Queryable, taskId: string, s: TaskSchedule): Promise<void> {
-  await em.query(
+  await execute(
+    em,
     `UPDATE task SET due_at = $2, remind_at = $3, escalate_at = CASE WHEN escalate_at IS NULL THEN NULL ELSE $4::timestamptz END,
             reminded_at = NULL, overdue_at = NULL, escalated_at = NULL WHERE id = $1`,
     [taskId, s.dueAt, s.remindAt, s.escalateAt],
@@ -160,22 +163,21 @@ export async function rescheduleTask(em: Queryable, taskId: string, s: TaskSched
  * and overdue to come again — but escalated_at stays (a task is reassigned automatically once).
  */
 export async function restartTaskClock(em: Queryable, taskId: string, s: TaskSchedule): Promise<void> {
-  await em.query(`UPDATE task SET due_at = $2, remind_at = $3, escalate_at = $4, reminded_at = NULL, overdue_at = NULL WHERE id = $1`, [taskId, s.dueAt, s.remindAt, s.escalateAt]);
+  await execute(em, `UPDATE task SET due_at = $2, remind_at = $3, escalate_at = $4, reminded_at = NULL, overdue_at = NULL WHERE id = $1`, [taskId, s.dueAt, s.remindAt, s.escalateAt]);
 }
 
 /** A follow-up task: reminded like any task, never escalated (escalate_at NULL). */
 export async function insertFollowUp(em: Queryable, t: NewFollowUpRow): Promise<TaskRow> {
-  const [row] = returnedRows<TaskRow>(
-    await em.query(
+  const [row] = await mutateRows<TaskRow>(
+      em,
       `INSERT INTO task (deal_id, contact_id, assignee_id, kind, title, due_at, remind_at, escalate_at, created_at)
        VALUES ($1, $2, $3, 'follow_up', $4, $5, $6, NULL, $7) RETURNING *`,
       [t.dealId, t.contactId, t.assigneeId, t.title, t.dueAt, t.remindAt, t.createdAt],
-    ),
-  );
+    );
   return row;
 }
 
 /** The deal's first response time, once (the first outbound contact or completed callback sets it). */
 export async function stampFirstResponse(em: Queryable, dealId: string, at: Date): Promise<void> {
-  await em.query(`UPDATE deal SET first_response_at = $2, updated_at = now() WHERE id = $1 AND first_response_at IS NULL`, [dealId, at]);
+  await execute(em, `UPDATE deal SET first_response_at = $2, updated_at = now() WHERE id = $1 AND first_response_at IS NULL`, [dealId, at]);
 }
