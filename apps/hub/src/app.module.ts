@@ -97,6 +97,8 @@ export function whatsappOptionsFrom(config: HubConfig): WhatsAppOptions | null {
     graphBaseUrl: config.WHATSAPP_GRAPH_BASE_URL,
     graphVersion: config.WHATSAPP_GRAPH_VERSION,
     phoneNumberIds: config.WHATSAPP_PHONE_NUMBER_IDS,
+    businessAccountIds: config.WHATSAPP_BUSINESS_ACCOUNT_IDS,
+    numberPipelines: config.WHATSAPP_NUMBER_PIPELINES,
   };
 }
 

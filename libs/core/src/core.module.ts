@@ -8,6 +8,7 @@ import { ChannelStatusRegistry } from './channels/channel-status';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
 import { ConversationsService } from './conversations/conversations.service';
+import { DeliveryStatusService } from './conversations/delivery-status';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
 import { DealsService } from './deals/deals.service';
 import { FormSpamService } from './forms/form-spam.service';
@@ -38,6 +39,7 @@ const SERVICES = [
   ChannelStatusRegistry,
   ContactResolver,
   ConversationsService,
+  DeliveryStatusService,
   ContactsService,
   DealsService,
   LostReasonsService,

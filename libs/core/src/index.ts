@@ -57,6 +57,8 @@ export * from './import/import-mapping';
 export * from './import/import-plan';
 export * from './import/import.service';
 export * from './conversations/conversations.service';
+export * from './conversations/delivery-status';
+export * from './conversations/service-window';
 export * from './calls/call-launcher';
 export * from './channels/channel-status';
 export * from './calls/call-event';

@@ -21,7 +21,7 @@ class WhatsAppWiring implements OnModuleInit {
 
   onModuleInit(): void {
     this.replay.register(WHATSAPP_CHANNEL, (raw) => {
-      const event = mapWhatsAppMessage(raw as WaInboundMessage);
+      const event = mapWhatsAppMessage(raw as WaInboundMessage, this.options.numberPipelines);
       if (!event) throw new Error('not a client message (system notice)');
       return event;
     });

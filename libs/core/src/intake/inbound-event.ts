@@ -1,6 +1,6 @@
 import type { DealSource } from '../entities';
 
-export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone' | 'whatsapp';
+export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone' | 'whatsapp' | 'sms';
 
 /** What every channel adapter turns provider traffic into. Provider-neutral and JSON-serialisable. */
 export interface InboundEvent {
@@ -44,6 +44,11 @@ export interface InboundEvent {
     details?: Record<string, unknown>;
   } | null;
   source?: DealSource;
+  /**
+   * The name of the pipeline a new deal enters (a channel's per-number routing, e.g. a WhatsApp or SMS
+   * number); absent or unknown = the default pipeline.
+   */
+  pipeline?: string | null;
   /** Every other field the sender gave us, kept for the timeline. */
   fields?: Record<string, unknown>;
 }
