@@ -9,6 +9,7 @@ import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
 import { ConversationsService } from './conversations/conversations.service';
 import { DeliveryStatusService } from './conversations/delivery-status';
+import { MissedCallSms } from './calls/missed-call-sms';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
 import { DealsService } from './deals/deals.service';
 import { FormSpamService } from './forms/form-spam.service';
@@ -40,6 +41,7 @@ const SERVICES = [
   ContactResolver,
   ConversationsService,
   DeliveryStatusService,
+  MissedCallSms,
   ContactsService,
   DealsService,
   LostReasonsService,

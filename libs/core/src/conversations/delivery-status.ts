@@ -55,6 +55,7 @@ interface OutboundRow {
   status: string | null;
   reached: boolean;
   confirm: Record<string, unknown> | null;
+  automatic: string | null;
 }
 
 /**
@@ -75,7 +76,7 @@ export class DeliveryStatusService {
   async apply(update: DeliveryStatusUpdate): Promise<DeliveryStatusOutcome> {
     return this.db.transaction(async (em) => {
       const [row]: OutboundRow[] = await em.query(
-        `SELECT id, contact_id, actor_id, payload->>'status' AS status, payload->'confirm' AS confirm,
+        `SELECT id, contact_id, actor_id, payload->>'status' AS status, payload->'confirm' AS confirm, payload->>'automatic' AS automatic,
                 (payload->'deliveryTimes' ? 'delivered' OR payload->'deliveryTimes' ? 'read') AS reached
            FROM activity
           WHERE kind = 'message_out' AND channel = $1 AND payload->>'providerMessageId' = $2
@@ -100,7 +101,8 @@ export class DeliveryStatusService {
         Object.assign(patch, { error: failure.reason.slice(0, 1000), errorCode: failure.code, errorState: failure.state, failedAt: at });
       }
       await em.query(`UPDATE activity SET payload = (payload - 'error' - 'errorCode' - 'errorState' - 'failedAt') || $2::jsonb WHERE id = $1`, [row.id, JSON.stringify(patch)]);
-      if (REACHED_CLIENT.has(next) && !row.reached) {
+      // An automatic message (the missed-call SMS) tells the client we will call; it is no answer by a manager.
+      if (REACHED_CLIENT.has(next) && !row.reached && !row.automatic) {
         await this.tasks.recordOutboundContact(em, { contactId: row.contact_id, channel: update.channel as OutboundChannel, at: this.clock.now(), actorId: row.actor_id });
       }
       if (next === 'failed') await this.tellFailed(em, row, update.channel, patch);
