@@ -29,7 +29,7 @@ export const listContactsQuery = z.object({
 export const pageQuery = z.object({ cursor, limit });
 export const sendMessageSchema = z.object({
   text: z.string().trim().min(1, 'must not be empty').max(20_000),
-  channel: z.enum(['email', 'telegram']).optional(),
+  channel: z.enum(['email', 'telegram', 'whatsapp', 'sms']).optional(),
   subject: z.string().trim().max(500).nullish(),
 });
 export const limitQuery = z.object({ limit });

@@ -1,6 +1,6 @@
-import { ContactsService, DomainError, serviceWindow, type Viewer } from '@leadline/core';
-import { Controller, Get, Inject, Injectable, Param, Query, Req } from '@nestjs/common';
-import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ContactsService, ConversationsService, DomainError, serviceWindow, type Viewer } from '@leadline/core';
+import { Body, Controller, Get, HttpCode, Inject, Injectable, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
@@ -112,6 +112,7 @@ export class WhatsAppTemplatesController {
     private readonly templates: WhatsAppTemplates,
     private readonly outbound: WhatsAppOutbound,
     private readonly contacts: ContactsService,
+    private readonly conversations: ConversationsService,
     private readonly clock: Clock,
   ) {}
 
@@ -123,9 +124,37 @@ export class WhatsAppTemplatesController {
 
   @Get('contacts/:id/window')
   @ApiResponse({ status: 200, description: '{open, closesAt, reason}: free text only while open; otherwise an approved template' })
-  async window(@Req() req: FastifyRequest, @Param('id') id: string) {
+  async window(@Req() req: FastifyRequest, @Param('id', ParseUUIDPipe) id: string) {
     await this.contacts.assertVisible(viewerOf(req), id);
     const w = serviceWindow(await this.outbound.lastInboundAt(this.db.manager, id), this.clock.now());
     return { open: w.open, closesAt: w.closesAt?.toISOString() ?? null, reason: w.open ? null : 'window_closed', explanation: w.reason };
+  }
+
+  /**
+   * Sends an approved template to the contact on WhatsApp (what reopens a chat after the 24-hour window
+   * closed): checked against Meta's list (approved, this language, exactly its number of values), the
+   * timeline shows the body with the values in place.
+   */
+  @Post('contacts/:id/template')
+  @HttpCode(201)
+  @ApiBody({ schema: { type: 'object', required: ['name', 'language'], properties: { name: { type: 'string' }, language: { type: 'string' }, params: { type: 'array', items: { type: 'string' } } } } })
+  @ApiResponse({ status: 201, description: '{activityId, channel, outboxId, dealId}' })
+  @ApiResponse({ status: 400, description: 'unknown, unapproved template, or the wrong number of values' })
+  async sendTemplate(@Req() req: FastifyRequest, @Param('id', ParseUUIDPipe) id: string, @Body() body: unknown) {
+    const b = (body ?? {}) as { name?: unknown; language?: unknown; params?: unknown };
+    if (typeof b.name !== 'string' || !b.name.trim()) throw DomainError.invalid('name is required', { name: 'the template name' });
+    if (typeof b.language !== 'string' || !b.language.trim()) throw DomainError.invalid('language is required', { language: 'the template language code, e.g. ru or en_US' });
+    const params = b.params === undefined ? [] : b.params;
+    if (!Array.isArray(params) || params.some((v) => typeof v !== 'string' || !v.trim() || v.length > 1000)) {
+      throw DomainError.invalid('params must be a list of non-empty texts', { params: 'a list of texts, one per {{n}}' });
+    }
+    const values = (params as string[]).map((v) => v.trim());
+    const template = await this.templates.approved(b.name.trim(), b.language.trim(), values);
+    return this.conversations.send(viewerOf(req), {
+      contactId: id,
+      channel: 'whatsapp',
+      text: renderTemplate(template.body, values),
+      template: { name: template.name, language: template.language, params: values },
+    });
   }
 }

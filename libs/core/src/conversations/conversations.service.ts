@@ -7,12 +7,16 @@ import { ContactsService } from '../contacts/contacts.service';
 import { Clock, CORE_OPTIONS, type CoreOptions } from '../core-options';
 import { FRESH_THREAD_SUBJECT, languageOfText, type ClientLanguage } from './client-language';
 import { returnedRows } from '../database/returned-rows';
-import { DomainError } from '../errors/domain-error';
+import { DomainError, ErrorCode } from '../errors/domain-error';
+import { serviceWindow } from './service-window';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
 import { TasksService } from '../tasks/tasks.service';
 import { TimelineService } from '../timeline/timeline.service';
 
-export type MessageChannel = 'email' | 'telegram';
+export type MessageChannel = 'email' | 'telegram' | 'whatsapp' | 'sms';
+
+/** Channels that write to the client's phone number (WhatsApp through the Cloud API or Twilio, SMS through Twilio). */
+const PHONE_CHANNELS: readonly string[] = ['whatsapp', 'sms'];
 
 /** A file sent with a message (a manager's photo, document or voice relayed from the manager bot). */
 export interface OutboundAttachment {
@@ -45,6 +49,11 @@ export interface SendMessage {
   /** Email only; default "Re: <subject of the thread>". */
   subject?: string | null;
   html?: string | null;
+  /**
+   * WhatsApp only: an approved template (checked by the channel) with its body values; the only kind of
+   * message WhatsApp takes outside the 24-hour window. `text` is then the rendered body, for the timeline.
+   */
+  template?: { name: string; language: string; params: string[] } | null;
 }
 
 export interface SentMessage {
@@ -116,6 +125,11 @@ export class ConversationsService {
       const contactId: string = contact.id;
       const channel = input.channel ?? (await this.preferredChannel(em, contactId));
       const address = await this.addressOf(em, contactId, channel);
+      if (channel === 'whatsapp' && !input.template) {
+        // WhatsApp takes free text only within 24 hours of the client's last message: say so before queueing.
+        const window = serviceWindow(await this.lastInboundAt(em, contactId, channel), this.clock.now());
+        if (!window.open) throw new DomainError(ErrorCode.Conflict, `${window.reason}`, { channel: 'window_closed' });
+      }
       const [deal] = await em.query(`SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1`, [contactId]);
       const dealId: string | null = deal?.id ?? null;
       const activityId = randomUUID();
@@ -127,6 +141,10 @@ export class ConversationsService {
       if (channel === 'telegram') {
         payload = { activityId, contactId, dealId, chatId: address, text, ...(attachments.length ? { attachments: attachments.length } : {}) };
         activityPayload = { text, to: address, status: 'queued', outboxId, details: {} };
+      } else if (PHONE_CHANNELS.includes(channel)) {
+        const template = channel === 'whatsapp' && input.template ? input.template : null;
+        payload = { activityId, contactId, dealId, to: address, text, ...(attachments.length ? { attachments: attachments.length } : {}), ...(template ? { template } : {}) };
+        activityPayload = { text, to: address, status: 'queued', outboxId, details: template ? { template } : {} };
       } else {
         const thread = await this.emailThread(em, contactId);
         const subject = input.subject?.trim() || (thread?.subject ? replySubject(thread.subject) : FRESH_THREAD_SUBJECT[await this.clientLanguage(em, contactId)]);
@@ -162,7 +180,7 @@ export class ConversationsService {
       }
       await em.query(`INSERT INTO outbox (id, kind, payload, next_attempt_at) VALUES ($1, $2, $3, now())`, [
         outboxId,
-        channel === 'telegram' ? OutboxKind.MessageTelegram : OutboxKind.MessageEmail,
+        channel === 'telegram' ? OutboxKind.MessageTelegram : channel === 'email' ? OutboxKind.MessageEmail : `message.${channel}`,
         JSON.stringify(payload),
       ]);
       await em.query(`UPDATE contact SET last_activity_at = GREATEST(last_activity_at, $2), updated_at = now() WHERE id = $1`, [contactId, at]);
@@ -250,7 +268,7 @@ export class ConversationsService {
   private async preferredChannel(em: EntityManager, contactId: string): Promise<MessageChannel> {
     const [last] = await em.query(
       `SELECT channel FROM activity
-        WHERE contact_id = $1 AND channel IN ('email', 'telegram') AND kind IN ('lead', 'repeat_lead', 'message_in')
+        WHERE contact_id = $1 AND channel IN ('email', 'telegram', 'whatsapp', 'sms') AND kind IN ('lead', 'repeat_lead', 'message_in')
         ORDER BY occurred_at DESC, created_at DESC LIMIT 1`,
       [contactId],
     );
@@ -261,7 +279,29 @@ export class ConversationsService {
     throw DomainError.invalid('the contact has no email address or Telegram account to write to', { channel: 'no email or Telegram identity' });
   }
 
+  /** When the client last wrote on this channel (as the hub received it). */
+  private async lastInboundAt(em: EntityManager, contactId: string, channel: MessageChannel): Promise<Date | null> {
+    const [row]: Array<{ at: Date | string | null }> = await em.query(
+      `SELECT max(occurred_at) AS at FROM activity WHERE contact_id = $1 AND channel = $2 AND kind IN ('lead', 'repeat_lead', 'message_in')`,
+      [contactId, channel],
+    );
+    return row?.at ? new Date(row.at) : null;
+  }
+
   private async addressOf(em: EntityManager, contactId: string, channel: MessageChannel): Promise<string> {
+    if (PHONE_CHANNELS.includes(channel)) {
+      // The number the client last wrote from on this channel, else their latest phone.
+      const [wrote]: Array<{ phone: string | null }> = await em.query(
+        `SELECT payload->'identities'->0->>'value' AS phone FROM activity
+          WHERE contact_id = $1 AND channel = $2 AND kind IN ('lead', 'repeat_lead', 'message_in') AND payload->'identities'->0->>'kind' = 'phone'
+          ORDER BY occurred_at DESC LIMIT 1`,
+        [contactId, channel],
+      );
+      if (wrote?.phone) return wrote.phone;
+      const [phone] = await em.query(`SELECT value FROM contact_identity WHERE contact_id = $1 AND kind = 'phone' ORDER BY created_at DESC LIMIT 1`, [contactId]);
+      if (!phone) throw DomainError.invalid('the contact has no phone number', { channel: 'no phone identity' });
+      return phone.value;
+    }
     // The identity the client last wrote from wins over older ones.
     const [identity] = await em.query(
       `SELECT value FROM contact_identity WHERE contact_id = $1 AND kind = $2 ORDER BY created_at DESC LIMIT 1`,

@@ -20,6 +20,10 @@ export const OutboxKind = {
    * html?, inReplyTo?, references: string[], mailboxId? }
    */
   MessageEmail: 'message.email',
+  /** A manager's WhatsApp message. payload: { activityId, contactId, dealId, to (E.164), text, attachments?, template? } */
+  MessageWhatsApp: 'message.whatsapp',
+  /** A manager's SMS (or the automatic missed-call SMS). payload: { activityId, contactId, dealId, to (E.164), text, from? } */
+  MessageSms: 'message.sms',
   /**
    * How a manager's message ended (delivered or failed), for whoever asked to be told when sending
    * (ConversationsService `confirm`). payload: { activityId, contactId, channel, status: 'sent' | 'failed', error, confirm }

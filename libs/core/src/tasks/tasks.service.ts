@@ -157,7 +157,7 @@ export class TasksService {
   }
 }
 
-export type OutboundChannel = 'phone' | 'email' | 'telegram';
+export type OutboundChannel = 'phone' | 'email' | 'telegram' | 'whatsapp' | 'sms';
 
 /** What came of a task a manager completes by hand (a callback: did they get through?). */
 export const TASK_RESULTS = ['reached', 'no_answer', 'wrong_number', 'call_later'] as const;
