@@ -287,8 +287,8 @@ describe('Telegram manager bot (separate token, fake Bot API)', () => {
       expect(fake.sent('editMessageText').filter((c) => c.params.text === 'Sent to the client ✓' && String(c.params.chat_id) === String(olegTg.id))).toHaveLength(1);
       const [out] = await hub.query(`SELECT channel, payload FROM activity WHERE contact_id = $1 AND kind = 'message_out'`, [lead.body.contactId]);
       expect(out).toMatchObject({ channel: 'email', payload: { to: 'mary@example.com', text: 'Attached is our price list' } });
-      const [row] = await hub.query(`SELECT kind FROM outbox WHERE id = $1`, [out.payload.outboxId]);
-      expect(row.kind).toBe('message.email');
+      const [row] = await hub.query(`SELECT kind, payload->>'channel' AS channel FROM outbox WHERE id = $1`, [out.payload.outboxId]);
+      expect(row).toEqual({ kind: 'message.send', channel: 'email' });
     });
 
     it('a notice failing on Telegram retries alone, without a second in-app notice', async () => {

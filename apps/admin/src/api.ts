@@ -267,12 +267,25 @@ export interface InboxView {
 }
 export type TaskResult = 'reached' | 'no_answer' | 'wrong_number' | 'call_later';
 export const TASK_RESULTS: TaskResult[] = ['reached', 'no_answer', 'wrong_number', 'call_later'];
+/** One channel of GET /api/channels: what it is (registered by the hub's channel modules) and what it does here. */
 export interface ChannelAvailability {
-  key: 'web_form' | 'email' | 'telegram' | 'phone';
+  key: string;
+  label: { en: string; ru: string };
+  iconKey: string;
+  capabilities: { inbound: boolean; reply: boolean; media: boolean; templates: boolean; calls: boolean; subject: boolean };
+  /** Identity kinds shown with this channel's icon. */
+  identityKinds: string[];
   receives: boolean;
   sends: boolean;
   calls: boolean;
   enableWith: string[];
+}
+/** GET /api/contacts/:id/reply-channels: a channel this contact can be written to through, or why not now. */
+export interface ReplyChannelOption {
+  channel: string;
+  address: string;
+  ok: boolean;
+  reason?: string;
 }
 export interface LostReason {
   id: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readCookie } from './api';
-import { appendPage, mergeNewest, boardStages, channelsOf, DEFAULT_STAGES, dueState, formatDuration, isLostStage, leadFields, leadUtm, replyChannels } from './format';
+import { appendPage, mergeNewest, boardStages, DEFAULT_STAGES, dueState, formatDuration, isLostStage, leadFields, leadUtm } from './format';
 
 describe('format helpers', () => {
   it('formats call durations', () => {
@@ -47,16 +47,6 @@ describe('format helpers', () => {
     expect(stages.map((s) => s.key)).toEqual(['fresh', 'closed_bad']);
     expect(isLostStage(stages[1])).toBe(true);
     expect(isLostStage(stages[0])).toBe(false);
-  });
-
-  it('lists channels and reply channels of a contact', () => {
-    const ids = [
-      { kind: 'email', value: 'a@b.c' },
-      { kind: 'phone', value: '+7' },
-    ];
-    expect(channelsOf(ids)).toEqual(['phone', 'email']);
-    expect(replyChannels(ids)).toEqual(['email']);
-    expect(replyChannels([...ids, { kind: 'telegram', value: '1' }])).toEqual(['telegram', 'email']);
   });
 
   it('reads form fields and UTM tags from a lead payload', () => {

@@ -1,4 +1,4 @@
-import type { Identity, Pipeline, Stage, TimelineEntry } from './api';
+import type { Pipeline, Stage, TimelineEntry } from './api';
 
 /** The hub's built-in pipeline, used when the hub has no pipelines API (GET /api/pipelines → 404). */
 export const DEFAULT_STAGES: Stage[] = [
@@ -18,12 +18,6 @@ export function boardStages(pipelines: Pipeline[] | null, pipelineId?: string): 
 }
 
 export const isLostStage = (s: Stage): boolean => s.kind === 'lost' || s.key === 'lost';
-
-/** Channel icons of a contact: which ways to reach them it has. */
-export function channelsOf(identities: Identity[]): Array<'phone' | 'email' | 'telegram'> {
-  const kinds = new Set(identities.map((i) => i.kind));
-  return (['phone', 'email', 'telegram'] as const).filter((k) => kinds.has(k));
-}
 
 /** Appends a fetched page, dropping entries already shown (a new entry can shift the pages). */
 export function appendPage<T extends { id: string }>(shown: T[], page: T[]): T[] {
@@ -71,12 +65,6 @@ export function leadUtm(payload: Record<string, unknown>): Array<[string, string
   const utm = source?.utm as Record<string, unknown> | undefined;
   if (!utm || typeof utm !== 'object') return [];
   return Object.entries(utm).map(([k, v]) => [`utm_${k}`, String(v)]);
-}
-
-/** Which composer channels a contact has: email and Telegram replies need that identity. */
-export function replyChannels(identities: Identity[]): Array<'email' | 'telegram'> {
-  const kinds = new Set(identities.map((i) => i.kind));
-  return (['telegram', 'email'] as const).filter((k) => kinds.has(k));
 }
 
 /** The text a timeline entry carries, if any (messages, notes). */

@@ -166,10 +166,6 @@ export const en = {
   'stage.proposal': 'Proposal',
   'stage.won': 'Won',
   'stage.lost': 'Lost',
-  'channel.phone': 'Phone',
-  'channel.email': 'Email',
-  'channel.telegram': 'Telegram',
-  'channel.web_form': 'Web form',
   'role.admin': 'Admin',
   'role.manager': 'Manager',
   'nav.reports': 'Reports',
@@ -298,7 +294,6 @@ export const en = {
   'timeline.sentAt': 'sent at {time}',
   'timeline.foundInText': 'found in the message text',
   // WhatsApp channel (issue 17, inbound)
-  'channel.whatsapp': 'WhatsApp',
   // Operations (issue 20): Settings → Audit log, personal data.
   'settings.audit': "Audit log",
   'audit.filters': "Filter the audit log",
@@ -598,4 +593,6 @@ export const en = {
   'bulk.refusedForbidden': 'only an admin may do this',
   'bulk.refusedConflict': 'closed: tick “Reopen” to move it back',
   'bulk.refusedOther': 'refused: {message}',
+  // Channel plug-ins: names come from GET /api/channels; a channel's refusal to take a message now.
+  'composer.refused': '{channel}: cannot write now ({reason})',
 };

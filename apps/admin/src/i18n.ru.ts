@@ -168,10 +168,6 @@ export const ru: Record<keyof typeof en, string> = {
   'stage.proposal': 'Предложение',
   'stage.won': 'Выиграна',
   'stage.lost': 'Проиграна',
-  'channel.phone': 'Телефон',
-  'channel.email': 'Email',
-  'channel.telegram': 'Telegram',
-  'channel.web_form': 'Веб-форма',
   'role.admin': 'Администратор',
   'role.manager': 'Менеджер',
   'nav.reports': 'Отчёты',
@@ -300,7 +296,6 @@ export const ru: Record<keyof typeof en, string> = {
   'timeline.sentAt': 'отправлено {time}',
   'timeline.foundInText': 'найден в тексте сообщения',
   // WhatsApp channel (issue 17, inbound)
-  'channel.whatsapp': 'WhatsApp',
   // Operations (issue 20): Settings → Audit log, personal data.
   'settings.audit': "Журнал действий",
   'audit.filters': "Фильтр журнала действий",
@@ -600,4 +595,6 @@ export const ru: Record<keyof typeof en, string> = {
   'bulk.refusedForbidden': 'это может сделать только администратор',
   'bulk.refusedConflict': 'закрыта: отметьте «Переоткрыть», чтобы вернуть её',
   'bulk.refusedOther': 'отказано: {message}',
+  // Channel plug-ins: names come from GET /api/channels; a channel's refusal to take a message now.
+  'composer.refused': '{channel}: сейчас написать нельзя ({reason})',
 };

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { ApiError } from './api';
 import { useI18n } from './i18n';
+import { useChannelCatalogue } from './cockpit/channels';
 
 export function Loading() {
   const { t } = useI18n();
@@ -38,13 +39,16 @@ export function Section({ title, children, actions }: { title: string; children:
   );
 }
 
+/** Glyphs by the `iconKey` a channel registers (GET /api/channels); a key without one gets a dot. */
 const ICONS: Record<string, string> = { phone: '☎', email: '✉', telegram: '✈', web_form: '▤' };
+/** A channel's icon with its name as the label; `kind` is a channel's key (activity.channel, a deal's source). */
 export function ChannelIcon({ kind }: { kind: string }) {
-  const { t } = useI18n();
-  const label = t(`channel.${kind}` as never) ?? kind;
+  const channels = useChannelCatalogue();
+  const label = channels.label(kind);
+  const icon = channels.iconKey(kind);
   return (
-    <span className={`chan chan-${kind}`} title={label} aria-label={label} role="img">
-      {ICONS[kind] ?? '•'}
+    <span className={`chan chan-${icon}`} title={label} aria-label={label} role="img">
+      {ICONS[icon] ?? '•'}
     </span>
   );
 }

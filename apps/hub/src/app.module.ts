@@ -6,7 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditController } from './api/audit.controller';
 import { AuthController } from './api/auth.controller';
 import { ChannelAvailabilityService } from './api/channel-availability.service';
-import { ChannelsController } from './api/channels.controller';
+import { ChannelsController, ContactChannelsController } from './api/channels.controller';
 import { CompaniesController } from './api/companies.controller';
 import { ContactsController } from './api/contacts.controller';
 import { DealsController } from './api/deals.controller';
@@ -74,7 +74,7 @@ export function telephonyOptionsFrom(config: HubConfig): TelephonyOptions {
 
 /**
  * SMS and WhatsApp through Twilio Messaging, on the telephony Twilio account(s), or null when Twilio is
- * not configured. Twilio delivers WhatsApp replies only when the Cloud API is off.
+ * not configured. WhatsApp replies go through Twilio to clients who wrote through Twilio.
  */
 export function twilioMessagingOptionsFrom(config: HubConfig): TwilioMessagingOptions | null {
   if (!config.twilioAccounts.length) return null;
@@ -86,7 +86,6 @@ export function twilioMessagingOptionsFrom(config: HubConfig): TwilioMessagingOp
     messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID ?? null,
     apiBaseUrl: config.TWILIO_API_BASE_URL ?? null,
     numberPipelines: config.SMS_NUMBER_PIPELINES,
-    whatsappReplies: !whatsappOptionsFrom(config) && !!(config.TWILIO_WHATSAPP_NUMBER || config.TWILIO_MESSAGING_SERVICE_SID),
     missedCallSms: config.MISSED_CALL_SMS,
   };
 }
@@ -162,6 +161,7 @@ export class AppModule {
         ReceiptsController,
         OutboxController,
         ChannelsController,
+        ContactChannelsController,
         HealthController,
         ReportsController,
         CompaniesController,

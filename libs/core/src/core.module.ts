@@ -4,6 +4,7 @@ import { AuditService } from './audit/audit.service';
 import { PersonalDataService } from './privacy/personal-data.service';
 import { ContactMergeService } from './contacts/contact-merge';
 import { CompaniesService } from './companies/companies.service';
+import { ChannelRegistry } from './channels/channel-registry';
 import { ChannelStatusRegistry } from './channels/channel-status';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
@@ -37,6 +38,7 @@ const SERVICES = [
   AssignmentService,
   ContactMergeService,
   CompaniesService,
+  ChannelRegistry,
   ChannelStatusRegistry,
   ContactResolver,
   ConversationsService,

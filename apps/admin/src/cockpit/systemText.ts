@@ -13,7 +13,7 @@ const label = (t: T, prefix: string, key: unknown, fallback?: unknown): string =
  * from the `code` and `params` stored beside the English `text`. Null: no known code (old rows, a
  * person's own words): show the stored text.
  */
-export function systemText(payload: Record<string, unknown>, t: T): string | null {
+export function systemText(payload: Record<string, unknown>, t: T, channelName: (key: string) => string = (key) => key): string | null {
   const params = payload.params && typeof payload.params === 'object' ? (payload.params as Record<string, unknown>) : {};
   const num = (v: unknown) => (typeof v === 'number' ? v : Number(v) || 0);
   switch (payload.code) {
@@ -28,7 +28,7 @@ export function systemText(payload: Record<string, unknown>, t: T): string | nul
     case 'called_back':
       return t('system.called_back', { minutes: num(params.minutes) });
     case 'answered_by':
-      return t('system.answered_by', { via: label(t, 'channel', params.via), minutes: num(params.minutes) });
+      return t('system.answered_by', { via: channelName(String(params.via ?? '')), minutes: num(params.minutes) });
     case 'call':
       return callLine(payload, t);
     default:

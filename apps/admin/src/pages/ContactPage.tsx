@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, optionalApi, type Company, type Contact, type Page, type TimelineEntry } from '../api';
+import { api, ApiError, optionalApi, type Company, type Contact, type Page, type ReplyChannelOption, type TimelineEntry } from '../api';
 import { CallAction } from '../cockpit/CallAction';
-import { replyChannels, useChannels } from '../cockpit/channels';
+import { replyChoices, useChannelCatalogue, useChannels } from '../cockpit/channels';
 import { ContactTasks } from '../cockpit/ContactTasks';
 import { DealPanel } from '../cockpit/DealPanel';
 import { appendPage, mergeNewest } from '../format';
 import { useAsync, useLiveEvents } from '../hooks';
-import { useI18n } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { ChannelIcon, ErrorNote, isNotFound, Loading, Section, StageLabel } from '../ui';
@@ -17,6 +17,7 @@ const PAGE = 30;
 export function ContactPage({ id }: { id: string }) {
   const { t } = useI18n();
   const { managerName, user } = useSession();
+  const channelCatalogue = useChannelCatalogue();
   const contact = useAsync(() => api<Contact>(`/api/contacts/${id}`), [id]);
   const timeline = useTimeline(id);
 
@@ -41,7 +42,7 @@ export function ContactPage({ id }: { id: string }) {
           <ul className="list">
             {c.identities.map((i) => (
               <li key={`${i.kind}:${i.value}`} className="row">
-                <ChannelIcon kind={i.kind} />
+                <ChannelIcon kind={channelCatalogue.ofIdentity(i.kind)} />
                 {i.kind === 'phone' ? <a href={`tel:${i.value}`}>{c.phoneDisplay?.[i.value] ?? i.value}</a> : i.kind === 'email' ? <a href={`mailto:${i.value}`}>{i.value}</a> : <span>{i.value}</span>}
               </li>
             ))}
@@ -240,23 +241,28 @@ function OwnerPicker({ contactId, ownerId, onChanged }: { contactId: string; own
 
 function Composer({ contact, onSent }: { contact: Contact; onSent: () => void }) {
   const { t } = useI18n();
-  // Only channels this hub can send through and this contact can be reached on (no mailbox, no email).
+  const catalogue = useChannelCatalogue();
+  // Only channels this hub can send through and this contact can be written to on now (the hub's
+  // per-contact answer: an address there, and the channel's own rule such as a reply window).
   const available = useChannels();
-  const channels = replyChannels(available, contact.identities.map((i) => i.kind));
+  const options = useReplyOptions(contact);
+  const { usable: channels, refused } = replyChoices(available, options ?? []);
+  const ready = !!available && !!options;
 
   const [mode, setMode] = useState<'reply' | 'note' | 'task'>(channels.length ? 'reply' : 'note');
   const [due, setDue] = useState(() => defaultDue());
-  const [channel, setChannel] = useState<'email' | 'telegram' | ''>(channels[0] ?? '');
+  const [channel, setChannel] = useState<string>(channels[0] ?? '');
   const [text, setText] = useState('');
   const [subject, setSubject] = useState('');
   const [busy, setBusy] = useState(false);
   // The channels are known a moment after the page: then the reply tab and its channel follow them.
   useEffect(() => {
-    if (!available) return;
-    if (!channels.includes(channel as 'email' | 'telegram')) setChannel(channels[0] ?? '');
+    if (!ready) return;
+    if (!channels.includes(channel)) setChannel(channels[0] ?? '');
     if (channels.length > 0 && mode === 'note' && !text) setMode('reply');
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [available]);
+  }, [ready, options]);
+  const withSubject = !!catalogue.list.find((c) => c.key === channel)?.capabilities.subject;
   const [error, setError] = useState<string | null>(null);
 
   const submit = async (e: FormEvent) => {
@@ -267,7 +273,7 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
     try {
       if (mode === 'reply') {
         await api(`/api/contacts/${contact.id}/messages`, {
-          body: { text, ...(channel ? { channel } : {}), ...(channel === 'email' && subject.trim() ? { subject: subject.trim() } : {}) },
+          body: { text, ...(channel ? { channel } : {}), ...(withSubject && subject.trim() ? { subject: subject.trim() } : {}) },
         });
       } else if (mode === 'task') {
         await api(`/api/contacts/${contact.id}/tasks`, { body: { title: text.trim(), dueAt: new Date(due).toISOString() } });
@@ -298,20 +304,28 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
           {t('composer.task')}
         </button>
         {mode === 'reply' && channels.length > 0 && (
-          <select value={channel} onChange={(e) => setChannel(e.target.value as 'email' | 'telegram')} aria-label={t('composer.via', { channel: '' })}>
+          <select value={channel} onChange={(e) => setChannel(e.target.value)} aria-label={t('composer.via', { channel: '' })}>
             {channels.map((c) => (
               <option key={c} value={c}>
-                {t('composer.via', { channel: t(`channel.${c}`) })}
+                {t('composer.via', { channel: catalogue.label(c) })}
               </option>
             ))}
           </select>
         )}
       </div>
-      {mode === 'reply' && channels.length === 0 ? (
+      {mode === 'reply' &&
+        refused.map((o) => (
+          <p key={o.channel} className="muted small" data-testid="composer-refused" data-channel={o.channel}>
+            {t('composer.refused', { channel: catalogue.label(o.channel), reason: refusalText(t, o.reason) })}
+          </p>
+        ))}
+      {mode === 'reply' && !ready ? (
+        <Loading />
+      ) : mode === 'reply' && channels.length === 0 ? (
         <p className="muted">{t('composer.noChannel')}</p>
       ) : (
         <>
-          {mode === 'reply' && channel === 'email' && (
+          {mode === 'reply' && withSubject && (
             <input placeholder={t('composer.subject')} aria-label={t('composer.subject')} value={subject} onChange={(e) => setSubject(e.target.value)} />
           )}
           <textarea
@@ -392,4 +406,28 @@ function CompanySection({ contactId, company, onChanged }: { contactId: string; 
       {error ? <ErrorNote error={error} /> : null}
     </Section>
   );
+}
+
+/** The hub's reply channels for this contact (GET /api/contacts/:id/reply-channels), again when its identities change. */
+function useReplyOptions(contact: Contact): ReplyChannelOption[] | null {
+  const [options, setOptions] = useState<ReplyChannelOption[] | null>(null);
+  const identities = contact.identities.map((i) => `${i.kind}:${i.value}`).join('|');
+  useEffect(() => {
+    let live = true;
+    api<ReplyChannelOption[]>(`/api/contacts/${contact.id}/reply-channels`).then(
+      (o) => live && setOptions(o),
+      () => live && setOptions([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [contact.id, identities]);
+  return options;
+}
+
+/** A channel's refusal code in the reader's language when the UI knows it, else the code itself. */
+function refusalText(t: ReturnType<typeof useI18n>['t'], reason: string | undefined): string {
+  const key = `composer.refusal.${reason ?? ''}` as MessageKey;
+  const text = t(key);
+  return text === key ? (reason ?? '') : text;
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, type ContactSummary, type Page } from '../api';
-import { appendPage, channelsOf } from '../format';
+import { channelsOfIdentities, inboundChannels, useChannelCatalogue } from '../cockpit/channels';
+import { appendPage } from '../format';
 import { useI18n } from '../i18n';
 import { Link, navigate, useRoute } from '../router';
 import { useSession } from '../session';
@@ -35,6 +36,7 @@ function listUrl(search: string, filters: Filters, sort: SortChoice): string {
 export function ContactsPage() {
   const { t, dateTime } = useI18n();
   const { managerName, managers, user } = useSession();
+  const channels = useChannelCatalogue();
   const { query } = useRoute();
   const [filters, setFilters] = useState<Filters>(() => Object.fromEntries(FILTER_KEYS.map((k) => [k, query.get(k) ?? ''])) as Filters);
   const [sort, setSort] = useState<SortChoice>(() => sortFrom(query));
@@ -121,9 +123,9 @@ export function ContactsPage() {
         )}
         <select value={filters.source} onChange={set('source')} aria-label={t('deals.source')}>
           <option value="">{t('deals.allSources')}</option>
-          {['web_form', 'email', 'telegram', 'phone'].map((c) => (
+          {inboundChannels(channels.list).map((c) => (
             <option key={c} value={c}>
-              {t(`channel.${c}` as never)}
+              {channels.label(c)}
             </option>
           ))}
         </select>
@@ -195,7 +197,7 @@ export function ContactsPage() {
                   <div className="muted small">{c.identities.map((i) => i.value).join(', ')}</div>
                 </td>
                 <td>
-                  {channelsOf(c.identities).map((k) => (
+                  {channelsOfIdentities(channels, c.identities.map((i) => i.kind)).map((k) => (
                     <ChannelIcon key={k} kind={k} />
                   ))}
                 </td>

@@ -1,6 +1,7 @@
 import { useMemo, useState, type DragEvent } from 'react';
 import { api, optionalApi, type Deal, type Page, type Pipeline, type Stage } from '../api';
 import { BulkBar } from '../cockpit/BulkBar';
+import { useChannelCatalogue } from '../cockpit/channels';
 import { formatMoney, sumByCurrency } from '../cockpit/money';
 import { useStageChange } from '../cockpit/stageChange';
 import { boardStages } from '../format';
@@ -16,6 +17,7 @@ const PERIODS = ['', '7', '30', '90', '365'] as const;
 
 export function DealsPage() {
   const { t, lang } = useI18n();
+  const channels = useChannelCatalogue();
   const { user, managers, managerName } = useSession();
   const [owner, setOwner] = useState('');
   const [source, setSource] = useState('');
@@ -85,7 +87,7 @@ export function DealsPage() {
           <option value="">{t('deals.allSources')}</option>
           {sources.map((s) => (
             <option key={s} value={s}>
-              {t(`channel.${s}` as never) === `channel.${s}` ? s : t(`channel.${s}` as never)}
+              {channels.label(s)}
             </option>
           ))}
         </select>

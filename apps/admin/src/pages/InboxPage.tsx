@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { api, ApiError, type InboxItem } from '../api';
 import { CallAction } from '../cockpit/CallAction';
+import { useChannelCatalogue } from '../cockpit/channels';
 import { formatCountdown } from '../cockpit/countdown';
 import { useInbox } from '../cockpit/inboxStore';
 import { TaskActions } from '../cockpit/TaskActions';
@@ -107,6 +108,7 @@ function LeadRow({
   children?: ReactNode;
 }) {
   const { t } = useI18n();
+  const channels = useChannelCatalogue();
   const name = item.contactName ?? t('unknownName');
   const responsible = late ? (item.task?.assigneeName ?? null) : item.ownerName;
   return (
@@ -127,7 +129,7 @@ function LeadRow({
         )}
         {!item.phoneDisplay && item.email && <span className="break">{item.email}</span>}
         <span className="muted">
-          {t(`channel.${item.sourceChannel}` as never)}
+          {channels.label(item.sourceChannel)}
           {item.source ? ` · ${item.source}` : ''}
         </span>
       </div>

@@ -3,13 +3,13 @@ import { api, optionalApi, type Pipeline } from '../api';
 import { BarChart, ShareChart } from '../Charts';
 import { useAsync } from '../hooks';
 import { useI18n, type MessageKey } from '../i18n';
+import { inboundChannels, useChannelCatalogue } from '../cockpit/channels';
 import { duration, EMPTY_FILTERS, percent, reportUrl, type ReportFilters, type ReportKind } from '../reports';
 import { Link, navigate, useRoute } from '../router';
 import { useSession } from '../session';
 import { ErrorNote, Loading, Section, StageLabel } from '../ui';
 
 const KINDS: ReportKind[] = ['funnel', 'sources', 'managers', 'sla'];
-const CHANNELS = ['phone', 'email', 'telegram', 'web_form'];
 
 interface Period {
   period: { from: string; to: string };
@@ -57,6 +57,7 @@ interface SlaReport extends Period {
 
 export function ReportsPage() {
   const { t, lang } = useI18n();
+  const channels = useChannelCatalogue();
   const { user, managers } = useSession();
   const { path } = useRoute();
   const kind = (KINDS.find((k) => path === `/reports/${k}`) ?? 'funnel') as ReportKind;
@@ -100,9 +101,9 @@ export function ReportsPage() {
           {t('reports.channel')}
           <select value={filters.channel} onChange={set('channel')}>
             <option value="">{t('reports.allChannels')}</option>
-            {CHANNELS.map((c) => (
+            {inboundChannels(channels.list).map((c) => (
               <option key={c} value={c}>
-                {t(`channel.${c}` as MessageKey)}
+                {channels.label(c)}
               </option>
             ))}
           </select>
@@ -245,11 +246,8 @@ function SourceTable({ rows, first, testId }: { rows: Array<SourceRow & { key: s
 
 function Sources({ r }: { r: SourcesReport }) {
   const { t } = useI18n();
-  const channels = r.byChannel.map((c) => {
-    const k = `channel.${c.channel}` as MessageKey;
-    const tr = t(k);
-    return { ...c, key: c.channel, name: tr !== k ? tr : c.channel };
-  });
+  const catalogue = useChannelCatalogue();
+  const channels = r.byChannel.map((c) => ({ ...c, key: c.channel, name: catalogue.label(c.channel) }));
   const utm = r.byUtm.map((u, i) => ({ ...u, key: `${i}:${u.utmSource}:${u.utmCampaign}`, name: `${u.utmSource ?? t('none')} / ${u.utmCampaign ?? t('none')}` }));
   return (
     <>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { TimelineEntry } from '../api';
 import { dueState, entryText, formatDuration, leadFields, leadUtm } from '../format';
+import { useChannelCatalogue } from '../cockpit/channels';
 import { assignmentReason, systemText } from '../cockpit/systemText';
 import { useI18n, type MessageKey } from '../i18n';
 import { useSession } from '../session';
@@ -32,11 +33,12 @@ interface Attachment {
 export function TimelineItem({ entry, onRetry }: { entry: TimelineEntry; onRetry?: (activityId: string) => Promise<void> }) {
   const { t, dateTime } = useI18n();
   const { managerName } = useSession();
+  const channels = useChannelCatalogue();
   const p = entry.payload;
   const details = obj(p.details);
   const title = KNOWN.has(entry.kind) ? t(`timeline.${entry.kind}` as MessageKey) : t('timeline.other');
   const actor = managerName(entry.actorId);
-  const text = systemText(p, t) ?? entryText(entry);
+  const text = systemText(p, t, channels.label) ?? entryText(entry);
 
   return (
     <li className={`tl tl-${entry.kind}`} data-testid="timeline-entry" data-kind={entry.kind}>
@@ -79,7 +81,8 @@ export function TimelineItem({ entry, onRetry }: { entry: TimelineEntry; onRetry
           ))}
         </div>
       )}
-      {(entry.channel === 'telegram' || entry.channel === 'whatsapp') && details.media != null && <TelegramMedia entry={entry} media={obj(details.media)} />}
+      {/* A file the client sent, kept at the channel's provider and streamed by the hub (GET /api/activities/:id/media). */}
+      {details.media != null && typeof details.media === 'object' && <ProviderMedia entry={entry} media={obj(details.media)} />}
       {(entry.kind === 'call_in' || entry.kind === 'call_out' || entry.kind === 'call_missed' || entry.kind === 'recording') && <CallDetails payload={p} />}
       {entry.kind === 'task_created' && str(p.dueAt) && (
         <div className={`due due-${dueState(str(p.dueAt)!)}`}>{t('timeline.due', { time: dateTime(str(p.dueAt)!) })}</div>
@@ -217,7 +220,7 @@ function EmailBody({ entry }: { entry: TimelineEntry }) {
   );
 }
 
-function TelegramMedia({ entry, media }: { entry: TimelineEntry; media: Record<string, unknown> }) {
+function ProviderMedia({ entry, media }: { entry: TimelineEntry; media: Record<string, unknown> }) {
   const { t } = useI18n();
   const src = `/api/activities/${entry.id}/media`;
   const kind = str(media.kind) ?? str(media.type) ?? '';

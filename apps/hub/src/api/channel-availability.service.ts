@@ -1,12 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import type { HubConfig } from '../config/config.schema';
-import { HUB_CONFIG } from '../config/load-config';
+import { ChannelRegistry, type ChannelCapabilities, type ChannelLabel } from '@leadline/core';
+import { Injectable } from '@nestjs/common';
 
-/** Which way of reaching clients this hub has switched on, and what an admin sets to switch it on. */
-export interface ChannelAvailability {
-  key: 'web_form' | 'email' | 'telegram' | 'phone';
+/** One channel of this hub as the admin UI lists it: what it is, what it can do, and what turns it on. */
+export interface ChannelListItem {
+  /** The channel's name (`activity.channel`, the `channel` of a message): 'web_form', 'email', 'telegram', 'phone', … */
+  key: string;
+  label: ChannelLabel;
+  /** The admin UI's glyph for it. */
+  iconKey: string;
+  capabilities: ChannelCapabilities;
+  /** Identity kinds shown with this channel's icon. */
+  identityKinds: string[];
   /** Leads arrive through it. */
   receives: boolean;
   /** Managers can write to clients through it (email: a mailbox with SMTP; Telegram: the bot). */
@@ -18,40 +22,24 @@ export interface ChannelAvailability {
 }
 
 /**
- * Reads the hub's configuration (and the mailboxes table) once per request: cheap, and always the
- * truth of this process, so the UI never offers a channel the hub would refuse with 409.
+ * The registered channels with each one's availability, read per request from the channel (the hub's
+ * configuration, the mailboxes table): always the truth of this process, so the UI never offers a
+ * channel the hub would refuse.
  */
 @Injectable()
 export class ChannelAvailabilityService {
-  constructor(
-    @Inject(HUB_CONFIG) private readonly config: HubConfig,
-    @InjectDataSource() private readonly db: DataSource,
-  ) {}
+  constructor(private readonly channels: ChannelRegistry) {}
 
-  async list(): Promise<ChannelAvailability[]> {
-    const c = this.config;
-    const [mail] = await this.db.query(
-      `SELECT count(*)::int AS receiving, count(*) FILTER (WHERE smtp_host IS NOT NULL AND smtp_host <> '')::int AS sending FROM mailbox WHERE enabled`,
+  async list(): Promise<ChannelListItem[]> {
+    return Promise.all(
+      this.channels.list().map(async (p) => ({
+        key: p.name,
+        label: p.label,
+        iconKey: p.iconKey,
+        capabilities: p.capabilities,
+        identityKinds: [...p.identityKinds],
+        ...(await p.availability()),
+      })),
     );
-    const twilio = c.twilioAccounts.length > 0;
-    const callEnable = twilio ? (c.TWILIO_NUMBER ? [] : ['TWILIO_NUMBER']) : ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_NUMBER'];
-    return [
-      { key: 'web_form', receives: true, sends: false, calls: false, enableWith: [] },
-      {
-        key: 'email',
-        receives: mail.receiving > 0,
-        sends: mail.sending > 0,
-        calls: false,
-        enableWith: mail.sending > 0 ? [] : ['settings:channels', 'IMAP_HOST', 'SMTP_HOST'],
-      },
-      { key: 'telegram', receives: !!c.TELEGRAM_BOT_TOKEN, sends: !!c.TELEGRAM_BOT_TOKEN, calls: false, enableWith: c.TELEGRAM_BOT_TOKEN ? [] : ['TELEGRAM_BOT_TOKEN'] },
-      {
-        key: 'phone',
-        receives: twilio || !!c.TELEPHONY_WEBHOOK_SECRET,
-        sends: false,
-        calls: twilio && !!c.TWILIO_NUMBER,
-        enableWith: twilio || c.TELEPHONY_WEBHOOK_SECRET ? callEnable : [...callEnable, 'TELEPHONY_WEBHOOK_SECRET'],
-      },
-    ];
   }
 }

@@ -62,12 +62,13 @@ export class ContactsController {
   }
 
   /**
-   * Writes to the client by email or Telegram (default: the channel they last used). Queued through
-   * the outbox; counts as first response and completes the open callback task.
+   * Writes to the client through a channel that can reply (default: the one they last used; see
+   * GET /api/channels). Queued through the outbox; counts as first response and completes the open
+   * callback task once delivered. Unknown channel → 400; a channel refusing now (reply window) → 409.
    */
   @Post(':id/messages')
   sendMessage(@CurrentViewer() viewer: Viewer, @Param('id', ParseUUIDPipe) id: string, @Body({ schema: sendMessageSchema }) body: z.infer<typeof sendMessageSchema>) {
-    return this.conversations.send(viewer, { contactId: id, channel: body.channel, text: body.text, subject: body.subject });
+    return this.conversations.send(viewer, { contactId: id, channel: body.channel, text: body.text, subject: body.subject, template: body.template });
   }
 
   /** Sends a message that failed again (its author or anyone who sees the contact) → `{ activityId, status: 'queued' }`. */

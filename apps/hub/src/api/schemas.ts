@@ -29,8 +29,13 @@ export const listContactsQuery = z.object({
 export const pageQuery = z.object({ cursor, limit });
 export const sendMessageSchema = z.object({
   text: z.string().trim().min(1, 'must not be empty').max(20_000),
-  channel: z.enum(['email', 'telegram', 'whatsapp', 'sms']).optional(),
+  // A registered channel that can reply; ConversationsService answers 400 for any other name.
+  channel: z.string().trim().min(1).max(50).optional(),
   subject: z.string().trim().max(500).nullish(),
+  // A pre-approved template (channels that have them); `text` is its rendered preview for the timeline.
+  template: z
+    .object({ name: z.string().trim().min(1).max(512), language: z.string().trim().min(1).max(20), params: z.array(z.string().max(1024)).max(20) })
+    .nullish(),
 });
 export const limitQuery = z.object({ limit });
 export const listOutboxQuery = z.object({ status: z.enum(['pending', 'processing', 'done', 'failed', 'dead']).optional(), limit });

@@ -1,5 +1,5 @@
-import { ConversationsService, CORE_OPTIONS, OutboxHandlerRegistry, OutboxKind, type CoreOptions, type OutboxDelivery, type OutboxHandler } from '@leadline/core';
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { ConversationsService, CORE_OPTIONS, type ChannelDelivery, type CoreOptions, type DeliveryOutcome, type MessageSendPayload } from '@leadline/core';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createTransport, type Transporter } from 'nodemailer';
 import { DataSource } from 'typeorm';
@@ -7,20 +7,13 @@ import { EMAIL_OPTIONS, type EmailOptions } from './email-options';
 import { MailboxesService, type Mailbox } from './mailboxes.service';
 import { composeReply, fromDisplayName, type QuotedMessage } from './reply-composer';
 
-/** Payload of a 'message.email' outbox row (written by ConversationsService). */
-export interface EmailOutboxPayload {
-  activityId: string;
-  contactId: string;
-  dealId: string | null;
-  to: string;
+/** A 'message.send' outbox row of the email channel: the core's fields plus what composeEmail added. */
+export interface EmailOutboxPayload extends MessageSendPayload {
   subject: string;
-  text: string;
   html?: string;
   inReplyTo?: string;
   references?: string[];
   mailboxId?: string;
-  /** How many files are stored with the message (a manager's reply with a file from Telegram). */
-  attachments?: number;
 }
 
 /** Header on everything we send: a copy of it arriving in a watched mailbox is recognised as our own. */
@@ -33,8 +26,7 @@ export const OWN_MAIL_HEADER = 'X-Leadline-Mailbox';
  * activity (markSent) so the client's answer finds its way back to the deal.
  */
 @Injectable()
-export class EmailSender implements OutboxHandler, OnModuleInit, OnModuleDestroy {
-  readonly kind = OutboxKind.MessageEmail;
+export class EmailSender implements OnModuleDestroy {
   private readonly log = new Logger('Email');
   private readonly transports = new Map<string, { key: string; transport: Transporter }>();
 
@@ -42,26 +34,22 @@ export class EmailSender implements OutboxHandler, OnModuleInit, OnModuleDestroy
     @InjectDataSource() private readonly db: DataSource,
     @Inject(CORE_OPTIONS) private readonly core: CoreOptions,
     @Inject(EMAIL_OPTIONS) private readonly options: EmailOptions,
-    private readonly registry: OutboxHandlerRegistry,
     private readonly mailboxes: MailboxesService,
     private readonly conversations: ConversationsService,
   ) {}
-
-  onModuleInit(): void {
-    this.registry.register(this);
-  }
 
   onModuleDestroy(): void {
     for (const { transport } of this.transports.values()) transport.close();
     this.transports.clear();
   }
 
-  async handle(delivery: OutboxDelivery): Promise<void> {
-    const p = delivery.payload as unknown as EmailOutboxPayload;
+  /** The email channel's `deliver`: an SMTP failure throws (the outbox retries it; a bounce comes back later as mail). */
+  async deliver(delivery: ChannelDelivery): Promise<DeliveryOutcome> {
+    const p = delivery.payload as EmailOutboxPayload;
     const mailbox = (p.mailboxId ? await this.mailboxes.load(p.mailboxId) : null) ?? (await this.mailboxes.defaultSender());
     if (!mailbox?.smtp) throw new Error(p.mailboxId ? `mailbox ${p.mailboxId} cannot send (no SMTP) and no other mailbox can` : 'no mailbox with SMTP is configured');
     const domain = mailbox.address.split('@')[1];
-    const messageId = `<${delivery.id}@${domain}>`;
+    const messageId = `<${delivery.outboxId}@${domain}>`;
     const references = (p.references ?? []).filter(Boolean);
     const { managerName, quote } = await this.context(p);
     const body = composeReply(p.text, p.html ?? null, quote, this.core.businessHours.timezone);
@@ -79,11 +67,8 @@ export class EmailSender implements OutboxHandler, OnModuleInit, OnModuleDestroy
       headers: { [OWN_MAIL_HEADER]: mailbox.id },
       ...(files.length ? { attachments: files.map((f) => ({ filename: f.fileName ?? `${f.kind}-${f.position + 1}`, content: f.content, ...(f.mimeType ? { contentType: f.mimeType } : {}) })) } : {}),
     });
-    await this.conversations.markSent(p.activityId, {
-      providerMessageId: messageId,
-      details: { messageId, inReplyTo: p.inReplyTo ?? null, references, mailboxId: mailbox.id, from: mailbox.address },
-    });
-    this.log.log({ msg: 'email sent', outboxId: delivery.id, activityId: p.activityId, mailbox: mailbox.name, messageId, response: info.response });
+    this.log.log({ msg: 'email sent', outboxId: delivery.outboxId, activityId: p.activityId, mailbox: mailbox.name, messageId, response: info.response });
+    return { status: 'sent', providerMessageId: messageId, details: { messageId, inReplyTo: p.inReplyTo ?? null, references, mailboxId: mailbox.id, from: mailbox.address } };
   }
 
   /**
@@ -113,11 +98,6 @@ export class EmailSender implements OutboxHandler, OnModuleInit, OnModuleDestroy
       ? { text: row.text, name: row.client_name, address: row.form ? p.to : row.from_address, at: new Date(row.claimed_at ?? row.occurred_at ?? Date.now()) }
       : null;
     return { managerName: row.manager_name, quote };
-  }
-
-  async onDead(delivery: OutboxDelivery, lastError: string): Promise<void> {
-    const p = delivery.payload as unknown as EmailOutboxPayload;
-    await this.conversations.markFailed(p.activityId, lastError);
   }
 
   private transport(m: Mailbox): Transporter {

@@ -1,5 +1,6 @@
 import { CORE_OPTIONS, InboundReplayRegistry, type CoreOptions } from '@leadline/core';
 import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { EmailChannel } from './email-channel';
 import { EmailIntake } from './email-intake.service';
 import { DEFAULT_EMAIL_OPTIONS, EMAIL_OPTIONS, type EmailOptions } from './email-options';
 import { EmailSender } from './email-sender';
@@ -26,6 +27,7 @@ export class EmailModule implements OnModuleInit {
         EmailIntake,
         EmailWatchers,
         EmailSender,
+        EmailChannel,
       ],
       exports: [EMAIL_OPTIONS, MailboxesService, EmailWatchers, EmailIntake],
     };

@@ -1,4 +1,4 @@
-import { ConversationsService, OutboxKind, OutboxService, RetryLater, type OutboxDelivery, type StoredAttachment } from '@leadline/core';
+import { ConversationsService, RetryLater, type ChannelDelivery, type DeliveryOutcome, type StoredAttachment } from '@leadline/core';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,16 +15,6 @@ import { CAPTION_LIMIT, splitText } from './text-split';
  */
 const MAX_WAIT_MS = 1_500;
 
-/** A 'message.telegram' outbox row (ConversationsService.send). `attachments`: how many files are stored with the activity. */
-interface TelegramMessagePayload {
-  activityId: string;
-  contactId: string;
-  dealId: string | null;
-  chatId: string;
-  text: string;
-  attachments?: number;
-}
-
 /** One Bot API message of a manager's message: a file (with the text as caption when it fits) or a piece of text. */
 type Part = { file: StoredAttachment; caption?: string } | { text: string };
 
@@ -39,12 +29,12 @@ class PermanentFailure extends Error {
 }
 
 /**
- * Delivers managers' messages to clients through the client bot ('message.telegram' outbox rows),
+ * Delivers managers' messages to clients through the client bot (the Telegram channel's `deliver`),
  * within Telegram's limits: files are uploaded with the method of their kind, a text over 4,096
  * characters goes as several messages cut at sensible boundaries. Each delivered part is recorded on
  * the activity, so a retry after a failure continues where it stopped instead of repeating parts. A
- * client who blocked the bot (403) or a chat Telegram rejects (400) is final: the timeline entry is
- * marked failed and the sender gets a notice; anything else retries.
+ * client who blocked the bot (403) or a chat Telegram rejects (400) is final (outcome 'failed': the
+ * core marks the entry and tells the author); anything else throws and is retried.
  */
 @Injectable()
 export class TelegramSenderService {
@@ -55,23 +45,20 @@ export class TelegramSenderService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly bots: TelegramBots,
     private readonly conversations: ConversationsService,
-    private readonly outbox: OutboxService,
   ) {}
 
-  async handle(delivery: OutboxDelivery): Promise<void> {
-    const p = delivery.payload as unknown as TelegramMessagePayload;
-    const [activity]: Array<{ status: string | null; sent_parts: number | null; message_ids: number[] | null }> = await this.db.query(
-      `SELECT payload->>'status' AS status, (payload->'details'->>'sentParts')::int AS sent_parts, payload->'details'->'messageIds' AS message_ids FROM activity WHERE id = $1`,
+  async deliver(delivery: ChannelDelivery): Promise<DeliveryOutcome> {
+    const p = delivery.payload;
+    const [activity]: Array<{ sent_parts: number | null; message_ids: number[] | null }> = await this.db.query(
+      `SELECT (payload->'details'->>'sentParts')::int AS sent_parts, payload->'details'->'messageIds' AS message_ids FROM activity WHERE id = $1`,
       [p.activityId],
     );
-    // Sent already: a retry after a crash between the send and marking the row done.
-    if (activity?.status === 'sent') return;
     const parts = plan(p.text, p.attachments ? await this.conversations.attachmentsOf(p.activityId) : []);
     const ids: number[] = Array.isArray(activity?.message_ids) ? activity.message_ids : [];
     let chatId: number | null = null;
     try {
       for (let i = activity?.sent_parts ?? 0; i < parts.length; i++) {
-        const sent = await this.send(String(p.chatId), parts[i]);
+        const sent = await this.send(p.to, parts[i]);
         chatId = sent.chat.id;
         ids.push(sent.message_id);
         await this.db.query(
@@ -79,21 +66,14 @@ export class TelegramSenderService {
           [p.activityId, i + 1, JSON.stringify(ids)],
         );
       }
-      await this.conversations.markSent(p.activityId, {
-        providerMessageId: String(ids[0]),
-        details: { chatId: chatId ?? Number(p.chatId), messageId: ids[0], messageIds: ids, parts: parts.length },
-      });
+      return { status: 'sent', providerMessageId: String(ids[0]), details: { chatId: chatId ?? Number(p.to), messageId: ids[0], messageIds: ids, parts: parts.length } };
     } catch (err) {
       if (!(err instanceof PermanentFailure)) throw err;
       const partial = ids.length ? ` (${ids.length} of ${parts.length} parts were delivered)` : '';
-      await this.fail(p, err.reason, `${err.message}${partial}`);
+      const error = `${err.message}${partial}`;
+      this.log.warn({ msg: 'telegram message not delivered', activityId: p.activityId, reason: err.reason, error });
+      return { status: 'failed', reason: err.reason, error: err.reason === 'blocked' ? `the client blocked the bot (${error})` : error };
     }
-  }
-
-  /** The outbox gave up (retries exhausted): say so on the timeline and to the sender. */
-  async onDead(delivery: OutboxDelivery, lastError: string): Promise<void> {
-    const p = delivery.payload as unknown as TelegramMessagePayload;
-    await this.fail(p, 'failed', lastError);
   }
 
   /**
@@ -115,17 +95,6 @@ export class TelegramSenderService {
       if (code === 400) throw new PermanentFailure('rejected', description);
       throw err;
     }
-  }
-
-  private async fail(p: { activityId: string; contactId: string; dealId: string | null }, reason: 'blocked' | 'rejected' | 'failed', error: string): Promise<void> {
-    await this.conversations.markFailed(p.activityId, reason === 'blocked' ? `the client blocked the bot (${error})` : error);
-    const [a] = await this.db.query(`SELECT actor_id FROM activity WHERE id = $1`, [p.activityId]);
-    this.log.warn({ msg: 'telegram message not delivered', activityId: p.activityId, reason, error });
-    if (!a?.actor_id) return;
-    await this.outbox.enqueue(this.db.manager, {
-      kind: OutboxKind.NotifyManager,
-      payload: { event: 'message_failed', managerId: a.actor_id, contactId: p.contactId, dealId: p.dealId, activityId: p.activityId, channel: 'telegram', reason, error },
-    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { CALL_LAUNCHER, CALL_LOG_PROVIDERS, CallLogService, ChannelStatusRegistry, InboundReplayRegistry } from '@leadline/core';
+import { CALL_LAUNCHER, CALL_LOG_PROVIDERS, CallLogService, ChannelRegistry, ChannelStatusRegistry, InboundReplayRegistry, type ChannelPlugin } from '@leadline/core';
 import { Global, Inject, Module, type DynamicModule, type OnModuleInit, type Provider, type Type } from '@nestjs/common';
 import { CallRecordings } from './call-recordings';
 import { CallsController } from './calls.controller';
@@ -8,6 +8,29 @@ import { TELEPHONY_OPTIONS, type TelephonyOptions } from './telephony-options';
 import { TwilioCallLauncher } from './twilio/twilio-call-launcher';
 import { TwilioVoiceController } from './twilio/twilio-voice.controller';
 import { mapIncomingCall, type TwilioParams } from './twilio/twilio-voice.mapper';
+
+/**
+ * The phone channel: calls in (a lead, a missed-call task) and click-to-call out. It owns phone
+ * identities; managers do not write through it (WhatsApp and SMS address the same phones).
+ */
+export function phoneChannel(options: Pick<TelephonyOptions, 'twilioAccounts' | 'twilioNumber' | 'genericWebhookSecret'>): ChannelPlugin {
+  const twilio = options.twilioAccounts.length > 0;
+  const callEnable = twilio ? (options.twilioNumber ? [] : ['TWILIO_NUMBER']) : ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_NUMBER'];
+  return {
+    name: 'phone',
+    iconKey: 'phone',
+    label: { en: 'Phone', ru: 'Телефон' },
+    order: 40,
+    capabilities: { inbound: true, reply: false, media: false, templates: false, calls: true, subject: false },
+    identityKinds: ['phone'],
+    availability: async () => ({
+      receives: twilio || !!options.genericWebhookSecret,
+      sends: false,
+      calls: twilio && !!options.twilioNumber,
+      enableWith: twilio || options.genericWebhookSecret ? callEnable : [...callEnable, 'TELEPHONY_WEBHOOK_SECRET'],
+    }),
+  };
+}
 
 /**
  * Telephony: the call log API always; Twilio webhooks and click-to-call when Twilio is configured; the
@@ -21,10 +44,12 @@ export class TelephonyModule implements OnModuleInit {
     private readonly status: ChannelStatusRegistry,
     private readonly replay: InboundReplayRegistry,
     private readonly calls: CallLogService,
+    private readonly channels: ChannelRegistry,
   ) {}
 
   /** Webhooks have no connection to watch: configured = ready; rejected signatures and REST failures report errors later. */
   onModuleInit(): void {
+    this.channels.register(phoneChannel(this.options));
     for (const account of this.options.twilioAccounts) this.status.report('phone', `twilio ${account.sid}`, 'connected');
     if (this.options.genericWebhookSecret) this.status.report('phone', 'generic webhook', 'connected');
     // A failed incoming-call receipt keeps the provider payload; replaying it opens the lead.

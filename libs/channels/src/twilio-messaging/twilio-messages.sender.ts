@@ -1,8 +1,7 @@
-import { ChannelStatusRegistry } from '@leadline/core';
+import { ChannelStatusRegistry, type DeliveryOutcome, type MessageSendPayload } from '@leadline/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { describeProviderFailure, failureText } from '../telephony/provider-error';
 import { createTwilioRestClient, type TwilioRestClient } from '../telephony/twilio/twilio-rest-client';
-import type { MessageDeliveryOutcome, OutboundMessagePayload } from '../shared/outbound-message';
 import { twilioMessageError } from './twilio-messaging.mapper';
 import { TWILIO_MESSAGE_STATUS_ROUTE, TWILIO_MESSAGING_OPTIONS, type TwilioMessagingOptions } from './twilio-messaging.options';
 
@@ -11,8 +10,8 @@ export const SMS_TEXT_LIMIT = 1600;
 /** Twilio answers 429 without a Retry-After: come back after this long. */
 const RATE_LIMIT_WAIT_MS = 60_000;
 
-export interface TwilioMessagePayload extends OutboundMessagePayload {
-  /** The company number or WhatsApp sender the client wrote to; null = the configured default. */
+export interface TwilioMessagePayload extends MessageSendPayload {
+  /** The company number or WhatsApp sender the client wrote to (or the number a missed call rang); null = the configured default. */
   from?: string | null;
 }
 
@@ -38,7 +37,7 @@ export class TwilioMessagesSender {
     return !!(this.options.whatsappNumber || this.options.messagingServiceSid);
   }
 
-  async deliver(channel: 'sms' | 'whatsapp', p: TwilioMessagePayload): Promise<MessageDeliveryOutcome> {
+  async deliver(channel: 'sms' | 'whatsapp', p: TwilioMessagePayload): Promise<DeliveryOutcome> {
     const text = p.text.trim();
     if (p.attachments) return { status: 'failed', reason: 'media_unsupported', error: `${channel === 'sms' ? 'SMS' : 'WhatsApp through Twilio'} replies carry text only; send the file another way` };
     if (!text) return { status: 'failed', reason: 'rejected', error: 'the message is empty' };

@@ -13,8 +13,6 @@ export interface TwilioMessagingOptions {
   apiBaseUrl: string | null;
   /** Per company number (E.164), the pipeline new SMS leads enter. */
   numberPipelines: Readonly<Record<string, string>>;
-  /** Whether this module delivers WhatsApp replies ('message.whatsapp'): only when the Cloud API is off. */
-  whatsappReplies: boolean;
   /** Answer a missed call with one SMS per callback task (MISSED_CALL_SMS). */
   missedCallSms: boolean;
 }

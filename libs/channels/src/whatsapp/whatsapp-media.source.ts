@@ -1,8 +1,7 @@
-import { ChannelStatusRegistry, DomainError, ErrorCode } from '@leadline/core';
+import { ChannelStatusRegistry, DomainError, ErrorCode, type ChannelMediaSource } from '@leadline/core';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
-import type { ActivityMediaSource } from '../shared/activity-media';
 import { GraphApiError, WhatsAppGraphClient, type GraphMediaInfo } from './whatsapp-graph.client';
 import type { WaMediaRef } from './whatsapp.mapper';
 import { WHATSAPP_CHANNEL, WHATSAPP_OPTIONS, whatsappStatusName, type WhatsAppOptions } from './whatsapp.options';
@@ -19,7 +18,7 @@ const INLINE_TYPES = /^(image\/(jpeg|png|gif|webp)|audio\/(ogg|mpeg|mp4|aac|amr|
  * never reaches the browser.
  */
 @Injectable()
-export class WhatsAppMediaSource implements ActivityMediaSource {
+export class WhatsAppMediaSource implements ChannelMediaSource {
   constructor(
     private readonly graph: WhatsAppGraphClient,
     private readonly status: ChannelStatusRegistry,

@@ -1,8 +1,7 @@
-import { ChannelStatusRegistry, Clock, serviceWindow, type StoredAttachment } from '@leadline/core';
+import { ChannelStatusRegistry, ConversationsService, type DeliveryOutcome, type MessageSendPayload, type MessageTemplate, type StoredAttachment } from '@leadline/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { MessageDeliveryOutcome, OutboundMessagePayload } from '../shared/outbound-message';
 import { whatsappErrorMeaning } from './whatsapp-errors';
 import { GraphApiError, WhatsAppGraphClient, type GraphOutboundMessage } from './whatsapp-graph.client';
 import { WHATSAPP_CHANNEL, WHATSAPP_OPTIONS, whatsappStatusName, type WhatsAppOptions } from './whatsapp.options';
@@ -12,21 +11,20 @@ const CAPTION_LIMIT = 1024;
 /** A text message body's limit. */
 const TEXT_LIMIT = 4096;
 
-/** An approved template the manager chose, with the values of its {{1}}, {{2}}… body parameters. */
-export interface TemplateChoice {
-  name: string;
-  language: string;
-  params: string[];
+/** What the WhatsApp channel adds to a manager's message (compose): which provider, from which number, to which number, the template if any. */
+export interface WhatsAppMessagePayload extends MessageSendPayload {
+  /** 'twilio' when the client last wrote through Twilio; else the Cloud API. */
+  provider?: 'cloud' | 'twilio';
+  /** The business number (Cloud API phone number id) the client last wrote to; null = the first configured number. */
+  phoneNumberId?: string | null;
+  /** The Twilio WhatsApp sender the client last wrote to. */
+  from?: string | null;
+  /** The number the client writes from on WhatsApp (E.164); `to` is the contact's latest phone. */
+  recipient?: string;
+  template?: MessageTemplate;
 }
 
-/** What the WhatsApp channel adds to a manager's message: the number it goes from, the template if any. */
-export interface WhatsAppMessagePayload extends OutboundMessagePayload {
-  /** The business number the client last wrote to; null = the first configured number. */
-  phoneNumberId: string | null;
-  template?: TemplateChoice;
-}
-
-type Part = { file: StoredAttachment; caption?: string } | { text: string } | { template: TemplateChoice };
+type Part = { file: StoredAttachment; caption?: string } | { text: string } | { template: MessageTemplate };
 
 /**
  * Managers' messages to clients through the Cloud API (POST /{phone-number-id}/messages): text,
@@ -42,28 +40,10 @@ export class WhatsAppOutbound {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly graph: WhatsAppGraphClient,
-    private readonly clock: Clock,
+    private readonly conversations: ConversationsService,
     private readonly status: ChannelStatusRegistry,
     @Inject(WHATSAPP_OPTIONS) private readonly options: WhatsAppOptions,
   ) {}
-
-  /** Inside the 24-hour window anything goes; outside it only a template (`template` true). */
-  async canReply(em: EntityManager, contactId: string, template: boolean): Promise<{ ok: true } | { ok: false; reason: string }> {
-    if (template) return { ok: true };
-    const window = serviceWindow(await this.lastInboundAt(em, contactId), this.clock.now());
-    return window.open ? { ok: true } : { ok: false, reason: 'window_closed' };
-  }
-
-  /** When the client last wrote on WhatsApp (through any of our numbers), as the hub received it. */
-  async lastInboundAt(em: EntityManager, contactId: string): Promise<Date | null> {
-    const [row]: Array<{ at: Date | string | null }> = await em.query(
-      `SELECT max(occurred_at) AS at FROM activity
-        WHERE channel = $1 AND kind IN ('lead', 'repeat_lead', 'message_in')
-          AND contact_id IN (SELECT id FROM contact WHERE id = $2 OR merged_into_id = $2)`,
-      [WHATSAPP_CHANNEL, contactId],
-    );
-    return row?.at ? new Date(row.at) : null;
-  }
 
   /** The business number the client last wrote to: the reply comes from the same chat. */
   async replyNumber(em: EntityManager, contactId: string): Promise<string | null> {
@@ -83,15 +63,15 @@ export class WhatsAppOutbound {
    * Sends the message's parts in order, recording each delivered part on the entry, so a retry after
    * a rate limit goes on from the part that was held instead of sending the first ones twice.
    */
-  async deliver(p: WhatsAppMessagePayload, attachments: () => Promise<StoredAttachment[]>): Promise<MessageDeliveryOutcome> {
+  async deliver(p: WhatsAppMessagePayload): Promise<DeliveryOutcome> {
     const from = p.phoneNumberId ?? this.options.phoneNumberIds[0] ?? null;
     if (!from) return { status: 'failed', reason: 'rejected', error: 'no WhatsApp number to send from: the client never wrote to one, and WHATSAPP_PHONE_NUMBER_IDS is empty' };
-    const to = p.to.replace(/^\+/, '');
+    const to = (p.recipient ?? p.to).replace(/^\+/, '');
     const [activity]: Array<{ sent_parts: number | null; message_ids: string[] | null }> = await this.db.query(
       `SELECT (payload->'details'->>'sentParts')::int AS sent_parts, payload->'details'->'messageIds' AS message_ids FROM activity WHERE id = $1`,
       [p.activityId],
     );
-    const parts = plan(p, p.attachments ? await attachments() : []);
+    const parts = plan(p, p.attachments ? await this.conversations.attachmentsOf(p.activityId) : []);
     const ids: string[] = Array.isArray(activity?.message_ids) ? activity.message_ids : [];
     for (let i = activity?.sent_parts ?? 0; i < parts.length; i++) {
       let id: string;
@@ -128,7 +108,7 @@ export class WhatsAppOutbound {
     return { type, [type]: media } as GraphOutboundMessage;
   }
 
-  private refused(err: unknown, sent: number, total: number): MessageDeliveryOutcome {
+  private refused(err: unknown, sent: number, total: number): DeliveryOutcome {
     if (!(err instanceof GraphApiError)) throw err;
     const meaning = whatsappErrorMeaning(err.code, err.details ?? err.message, err.status);
     const partial = sent ? ` (${sent} of ${total} parts were sent)` : '';

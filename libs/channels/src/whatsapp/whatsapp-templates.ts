@@ -1,12 +1,12 @@
-import { ContactsService, ConversationsService, DomainError, serviceWindow, type Viewer } from '@leadline/core';
-import { Body, Controller, Get, HttpCode, Inject, Injectable, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
-import { ApiBody, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ContactsService, DomainError, serviceWindow, type Viewer } from '@leadline/core';
+import { Controller, Get, Inject, Injectable, Param, ParseUUIDPipe, Query, Req } from '@nestjs/common';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Clock } from '@leadline/core';
 import { WhatsAppGraphClient, type GraphTemplate } from './whatsapp-graph.client';
-import { WhatsAppOutbound } from './whatsapp-outbound';
+import { lastWhatsAppInboundAt } from './whatsapp-channel';
 import { WHATSAPP_CHANNEL, WHATSAPP_OPTIONS, type WhatsAppOptions } from './whatsapp.options';
 
 /** A message template as managers pick it: its body with {{n}} placeholders and how many values it needs. */
@@ -103,16 +103,18 @@ function viewerOf(req: FastifyRequest): Viewer {
   return (req as FastifyRequest & { viewer: Viewer }).viewer;
 }
 
-/** What the composer needs for WhatsApp: the templates, and whether the 24-hour window of a contact is open. */
+/**
+ * For admins and the composer: every template of the business account with its status and
+ * parameters (GET /api/channels/whatsapp/templates lists the approved ones to send), and when a
+ * contact's 24-hour window closes.
+ */
 @ApiTags('whatsapp')
 @Controller('api/whatsapp')
 export class WhatsAppTemplatesController {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly templates: WhatsAppTemplates,
-    private readonly outbound: WhatsAppOutbound,
     private readonly contacts: ContactsService,
-    private readonly conversations: ConversationsService,
     private readonly clock: Clock,
   ) {}
 
@@ -126,35 +128,7 @@ export class WhatsAppTemplatesController {
   @ApiResponse({ status: 200, description: '{open, closesAt, reason}: free text only while open; otherwise an approved template' })
   async window(@Req() req: FastifyRequest, @Param('id', ParseUUIDPipe) id: string) {
     await this.contacts.assertVisible(viewerOf(req), id);
-    const w = serviceWindow(await this.outbound.lastInboundAt(this.db.manager, id), this.clock.now());
+    const w = serviceWindow(await lastWhatsAppInboundAt(this.db.manager, id), this.clock.now());
     return { open: w.open, closesAt: w.closesAt?.toISOString() ?? null, reason: w.open ? null : 'window_closed', explanation: w.reason };
-  }
-
-  /**
-   * Sends an approved template to the contact on WhatsApp (what reopens a chat after the 24-hour window
-   * closed): checked against Meta's list (approved, this language, exactly its number of values), the
-   * timeline shows the body with the values in place.
-   */
-  @Post('contacts/:id/template')
-  @HttpCode(201)
-  @ApiBody({ schema: { type: 'object', required: ['name', 'language'], properties: { name: { type: 'string' }, language: { type: 'string' }, params: { type: 'array', items: { type: 'string' } } } } })
-  @ApiResponse({ status: 201, description: '{activityId, channel, outboxId, dealId}' })
-  @ApiResponse({ status: 400, description: 'unknown, unapproved template, or the wrong number of values' })
-  async sendTemplate(@Req() req: FastifyRequest, @Param('id', ParseUUIDPipe) id: string, @Body() body: unknown) {
-    const b = (body ?? {}) as { name?: unknown; language?: unknown; params?: unknown };
-    if (typeof b.name !== 'string' || !b.name.trim()) throw DomainError.invalid('name is required', { name: 'the template name' });
-    if (typeof b.language !== 'string' || !b.language.trim()) throw DomainError.invalid('language is required', { language: 'the template language code, e.g. ru or en_US' });
-    const params = b.params === undefined ? [] : b.params;
-    if (!Array.isArray(params) || params.some((v) => typeof v !== 'string' || !v.trim() || v.length > 1000)) {
-      throw DomainError.invalid('params must be a list of non-empty texts', { params: 'a list of texts, one per {{n}}' });
-    }
-    const values = (params as string[]).map((v) => v.trim());
-    const template = await this.templates.approved(b.name.trim(), b.language.trim(), values);
-    return this.conversations.send(viewerOf(req), {
-      contactId: id,
-      channel: 'whatsapp',
-      text: renderTemplate(template.body, values),
-      template: { name: template.name, language: template.language, params: values },
-    });
   }
 }

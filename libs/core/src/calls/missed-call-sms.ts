@@ -3,20 +3,21 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { clientLanguageOf, type ClientLanguage } from '../conversations/client-language';
+import type { MessageSendPayload } from '../channels/channel-plugin';
 import { returnedRows } from '../database/returned-rows';
+import { OutboxKind } from '../outbox/outbox.service';
 import { TimelineService } from '../timeline/timeline.service';
 import type { CallRow } from './call-row';
 import { localClock } from './call-text';
 
-/** The outbox kind a channel that sends SMS registers a handler for (payload: {activityId, contactId, dealId, to, from, text}). */
-export const MISSED_CALL_SMS_OUTBOX_KIND = 'message.sms';
-
-/** How an SMS channel answers a missed call, registered by that channel when its operator switched it on. */
+/**
+ * The SMS channel that answers missed calls, registered by that channel when its operator switched it
+ * on. The message goes out as any manager's message ('message.send' to the channel's deliver), with
+ * `from` (the company number that was called) and `automatic` in the payload.
+ */
 export interface MissedCallSmsSender {
-  /** The timeline channel of the message ('sms'). */
+  /** The registered channel's name ('sms'). */
   channel: string;
-  /** The outbox kind its handler delivers. */
-  outboxKind: string;
 }
 
 const WEEKDAYS: Record<ClientLanguage, readonly string[]> = {
@@ -90,11 +91,8 @@ export class MissedCallSms {
       occurredAt: now,
       payload: { text, to: call.from_number, status: 'queued', outboxId, automatic: 'missed_call', taskId: task.id, callId: call.id, details: {} },
     });
-    await em.query(`INSERT INTO outbox (id, kind, payload, next_attempt_at) VALUES ($1, $2, $3, now())`, [
-      outboxId,
-      sender.outboxKind,
-      JSON.stringify({ activityId, contactId: call.contact_id, dealId: task.deal_id, to: call.from_number, from: call.to_number, text, automatic: 'missed_call' }),
-    ]);
+    const payload: MessageSendPayload = { channel: sender.channel, activityId, contactId: call.contact_id, dealId: task.deal_id, to: call.from_number, text, from: call.to_number, automatic: 'missed_call' };
+    await em.query(`INSERT INTO outbox (id, kind, payload, next_attempt_at) VALUES ($1, $2, $3, now())`, [outboxId, OutboxKind.MessageSend, JSON.stringify(payload)]);
     return activityId;
   }
 }

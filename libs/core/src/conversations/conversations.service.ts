@@ -5,18 +5,17 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Viewer } from '../access/viewer';
 import { ContactsService } from '../contacts/contacts.service';
 import { Clock, CORE_OPTIONS, type CoreOptions } from '../core-options';
-import { FRESH_THREAD_SUBJECT, languageOfText, type ClientLanguage } from './client-language';
+import { languageOfText, type ClientLanguage } from './client-language';
 import { returnedRows } from '../database/returned-rows';
 import { DomainError, ErrorCode } from '../errors/domain-error';
-import { serviceWindow } from './service-window';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
+import type { MessageSendPayload, MessageTemplate, ReplyPermission } from '../channels/channel-plugin';
+import { ChannelRegistry, type ReplyingChannel } from '../channels/channel-registry';
 import { TasksService } from '../tasks/tasks.service';
 import { TimelineService } from '../timeline/timeline.service';
 
-export type MessageChannel = 'email' | 'telegram' | 'whatsapp' | 'sms';
-
-/** Channels that write to the client's phone number (WhatsApp through the Cloud API or Twilio, SMS through Twilio). */
-const PHONE_CHANNELS: readonly string[] = ['whatsapp', 'sms'];
+/** The name of a registered channel that can reply (ChannelRegistry). */
+export type MessageChannel = string;
 
 /** A file sent with a message (a manager's photo, document or voice relayed from the manager bot). */
 export interface OutboundAttachment {
@@ -40,20 +39,17 @@ export type DeliveryConfirmation = { via: string } & Record<string, string | num
 
 export interface SendMessage {
   contactId: string;
-  /** Default: the channel the client last wrote from, else the identity the contact has (Telegram, then email). */
+  /** Default: the replying channel the client last wrote from, else the first replying channel (by fallbackRank) the contact has an address on. */
   channel?: MessageChannel;
   /** May be empty when attachments are given. */
   text: string;
   attachments?: OutboundAttachment[];
   confirm?: DeliveryConfirmation;
-  /** Email only; default "Re: <subject of the thread>". */
+  /** For channels with subjects (email: default "Re: <subject of the thread>"); others ignore it. */
   subject?: string | null;
   html?: string | null;
-  /**
-   * WhatsApp only: an approved template (checked by the channel) with its body values; the only kind of
-   * message WhatsApp takes outside the 24-hour window. `text` is then the rendered body, for the timeline.
-   */
-  template?: { name: string; language: string; params: string[] } | null;
+  /** A pre-approved template instead of free text (channels with `capabilities.templates`); `text` is its rendered preview. */
+  template?: MessageTemplate | null;
 }
 
 export interface SentMessage {
@@ -66,17 +62,12 @@ export interface SentMessage {
 interface DeliveredRow {
   activity_id: string;
   contact_id: string;
+  deal_id: string | null;
   channel: string;
   actor_id: string | null;
   confirm: DeliveryConfirmation | null;
 }
 
-interface ThreadRow {
-  subject: string | null;
-  message_id: string | null;
-  references: string[] | null;
-  mailbox_id: string | null;
-}
 
 /**
  * A manager's message to a client, whatever the channel: the timeline entry (with its attachments) and
@@ -94,6 +85,7 @@ export class ConversationsService {
     private readonly outbox: OutboxService,
     private readonly tasks: TasksService,
     private readonly timeline: TimelineService,
+    private readonly channels: ChannelRegistry,
     @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
   ) {}
 
@@ -123,47 +115,44 @@ export class ConversationsService {
       // A contact merged into another is written to as the survivor.
       const [contact] = await em.query(`SELECT COALESCE(merged_into_id, id) AS id FROM contact WHERE id = $1`, [input.contactId]);
       const contactId: string = contact.id;
-      const channel = input.channel ?? (await this.preferredChannel(em, contactId));
-      const address = await this.addressOf(em, contactId, channel);
-      if (channel === 'whatsapp' && !input.template) {
-        // WhatsApp takes free text only within 24 hours of the client's last message: say so before queueing.
-        const window = serviceWindow(await this.lastInboundAt(em, contactId, channel), this.clock.now());
-        if (!window.open) throw new DomainError(ErrorCode.Conflict, `${window.reason}`, { channel: 'window_closed' });
-      }
+      const plugin = input.channel ? this.channels.replyingChannel(input.channel) : await this.preferredChannel(em, contactId);
+      const channel = plugin.name;
+      const template = input.template ?? null;
+      if (template && !plugin.capabilities.templates) throw DomainError.invalid(`${channel} has no message templates`, { template: `${channel} sends no templates` });
+      const address = await this.addressOf(em, contactId, plugin);
+      // A template is what may go when free text may not (outside a reply window).
+      const permission = template ? ({ ok: true } as const) : await this.permission(em, contactId, plugin);
+      // The reason code travels as the `channel` field: the composer renders it in the reader's language.
+      if (!permission.ok) throw new DomainError(ErrorCode.Conflict, `${channel} cannot take a message to this contact now (${permission.reason})`, { channel: permission.reason });
       const [deal] = await em.query(`SELECT id FROM deal WHERE contact_id = $1 AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1`, [contactId]);
       const dealId: string | null = deal?.id ?? null;
       const activityId = randomUUID();
       const outboxId = randomUUID();
       const at = this.clock.now();
 
-      let payload: Record<string, unknown>;
-      let activityPayload: Record<string, unknown>;
-      if (channel === 'telegram') {
-        payload = { activityId, contactId, dealId, chatId: address, text, ...(attachments.length ? { attachments: attachments.length } : {}) };
-        activityPayload = { text, to: address, status: 'queued', outboxId, details: {} };
-      } else if (PHONE_CHANNELS.includes(channel)) {
-        const template = channel === 'whatsapp' && input.template ? input.template : null;
-        payload = { activityId, contactId, dealId, to: address, text, ...(attachments.length ? { attachments: attachments.length } : {}), ...(template ? { template } : {}) };
-        activityPayload = { text, to: address, status: 'queued', outboxId, details: template ? { template } : {} };
-      } else {
-        const thread = await this.emailThread(em, contactId);
-        const subject = input.subject?.trim() || (thread?.subject ? replySubject(thread.subject) : FRESH_THREAD_SUBJECT[await this.clientLanguage(em, contactId)]);
-        const references = [...(thread?.references ?? []), ...(thread?.message_id ? [thread.message_id] : [])].filter(uniqueStrings());
-        payload = {
-          activityId,
-          contactId,
-          dealId,
-          to: address,
-          subject,
-          text,
-          ...(input.html ? { html: input.html } : {}),
-          ...(thread?.message_id ? { inReplyTo: thread.message_id } : {}),
-          references,
-          ...(thread?.mailbox_id ? { mailboxId: thread.mailbox_id } : {}),
-          ...(attachments.length ? { attachments: attachments.length } : {}),
-        };
-        activityPayload = { text, subject, to: address, status: 'queued', outboxId, details: { inReplyTo: thread?.message_id ?? null, references, mailboxId: thread?.mailbox_id ?? null } };
-      }
+      const composed = await plugin.outbound.compose({
+        em,
+        contactId,
+        dealId,
+        address,
+        text,
+        attachments: attachments.length,
+        subject: input.subject?.trim() || null,
+        html: input.html ?? null,
+        template,
+        clientLanguage: () => this.clientLanguage(em, contactId),
+      });
+      const payload: MessageSendPayload = {
+        ...composed.payload,
+        channel,
+        activityId,
+        contactId,
+        dealId,
+        to: address,
+        text,
+        ...(attachments.length ? { attachments: attachments.length } : {}),
+      };
+      const activityPayload: Record<string, unknown> = { ...composed.entry, text, to: address, status: 'queued', outboxId, details: composed.details ?? {} };
       if (attachments.length) activityPayload.attachments = attachments.map((a, i) => ({ position: i, kind: a.kind, fileName: a.fileName, mimeType: a.mimeType, size: a.content.length }));
       if (input.confirm) activityPayload.confirm = input.confirm;
       await this.timeline.record(em, { id: activityId, contactId, dealId, kind: 'message_out', channel, actorId: viewer.id, occurredAt: at, payload: activityPayload });
@@ -178,11 +167,7 @@ export class ConversationsService {
           a.content,
         ]);
       }
-      await em.query(`INSERT INTO outbox (id, kind, payload, next_attempt_at) VALUES ($1, $2, $3, now())`, [
-        outboxId,
-        channel === 'telegram' ? OutboxKind.MessageTelegram : channel === 'email' ? OutboxKind.MessageEmail : `message.${channel}`,
-        JSON.stringify(payload),
-      ]);
+      await em.query(`INSERT INTO outbox (id, kind, payload, next_attempt_at) VALUES ($1, $2, $3, now())`, [outboxId, OutboxKind.MessageSend, JSON.stringify(payload)]);
       await em.query(`UPDATE contact SET last_activity_at = GREATEST(last_activity_at, $2), updated_at = now() WHERE id = $1`, [contactId, at]);
       return { activityId, channel, outboxId, dealId };
     });
@@ -199,20 +184,38 @@ export class ConversationsService {
       const patch = { status: 'sent', sentAt: at.toISOString(), ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}) };
       const [row] = await this.transition(em, activityId, 'sent', patch, sent.details ?? {});
       if (!row) return;
-      if (row.channel === 'email' || row.channel === 'telegram') {
+      // A channel that reports delivery later answers the client when delivered (DeliveryStatusService), not here.
+      if (!this.channels.get(row.channel)?.outbound?.answersOnDelivery) {
         await this.tasks.recordOutboundContact(em, { contactId: row.contact_id, channel: row.channel, at, actorId: row.actor_id });
       }
       await this.tellAsker(em, row, 'sent', null);
     });
   }
 
-  /** Delivery gave up (dead outbox row, client blocked the bot, address rejected): the timeline says so, and the asker is told. */
-  async markFailed(activityId: string, error: string): Promise<void> {
+  /**
+   * Delivery gave up (dead outbox row, client blocked the bot, address rejected): the timeline says so,
+   * the asker is told, and with `notifyAuthor` the manager who wrote gets a 'message_failed' notice
+   * with the `reason` code — once, however often the failure is reported.
+   */
+  async markFailed(activityId: string, error: string, failure: { reason?: string; notifyAuthor?: boolean } = {}): Promise<void> {
     await this.db.transaction(async (em) => {
       const patch = { status: 'failed', error: error.slice(0, 1000), failedAt: this.clock.now().toISOString() };
       const [row] = await this.transition(em, activityId, 'failed', patch, {});
-      if (row) await this.tellAsker(em, row, 'failed', patch.error);
+      if (!row) return;
+      await this.tellAsker(em, row, 'failed', patch.error);
+      if (failure.notifyAuthor && row.actor_id) {
+        await this.outbox.enqueue(em, {
+          kind: OutboxKind.NotifyManager,
+          payload: { event: 'message_failed', managerId: row.actor_id, contactId: row.contact_id, dealId: row.deal_id, activityId, channel: row.channel, reason: failure.reason ?? 'failed', error },
+        });
+      }
     });
+  }
+
+  /** Whether the entry was delivered already (a retry after a crash between the provider's answer and markSent). */
+  async isSent(activityId: string): Promise<boolean> {
+    const [row]: Array<{ status: string | null }> = await this.db.query(`SELECT payload->>'status' AS status FROM activity WHERE id = $1 AND kind = 'message_out'`, [activityId]);
+    return row?.status === 'sent';
   }
 
   /** The files of a message, in order, for the channel delivering it. */
@@ -231,7 +234,7 @@ export class ConversationsService {
           SET payload = (payload || $2::jsonb) - CASE WHEN $4 = 'sent' THEN 'error' ELSE '' END
                         || jsonb_build_object('details', COALESCE(payload->'details', '{}'::jsonb) || $3::jsonb)
         WHERE id = $1 AND kind = 'message_out' AND payload->>'status' IS DISTINCT FROM $4
-       RETURNING id AS activity_id, contact_id, channel, actor_id, payload->'confirm' AS confirm`,
+       RETURNING id AS activity_id, contact_id, deal_id, channel, actor_id, payload->'confirm' AS confirm`,
       [activityId, JSON.stringify(patch), JSON.stringify(details), status],
     );
     return returnedRows<DeliveredRow>(rows);
@@ -265,81 +268,59 @@ export class ConversationsService {
     return { activityId, status: 'queued' };
   }
 
-  private async preferredChannel(em: EntityManager, contactId: string): Promise<MessageChannel> {
-    const [last] = await em.query(
-      `SELECT channel FROM activity
-        WHERE contact_id = $1 AND channel IN ('email', 'telegram', 'whatsapp', 'sms') AND kind IN ('lead', 'repeat_lead', 'message_in')
-        ORDER BY occurred_at DESC, created_at DESC LIMIT 1`,
-      [contactId],
-    );
-    if (last) return last.channel;
-    const kinds: Array<{ kind: string }> = await em.query(`SELECT DISTINCT kind FROM contact_identity WHERE contact_id = $1 AND kind IN ('telegram', 'email')`, [contactId]);
-    if (kinds.some((k) => k.kind === 'telegram')) return 'telegram';
-    if (kinds.some((k) => k.kind === 'email')) return 'email';
-    throw DomainError.invalid('the contact has no email address or Telegram account to write to', { channel: 'no email or Telegram identity' });
-  }
-
-  /** When the client last wrote on this channel (as the hub received it). */
-  private async lastInboundAt(em: EntityManager, contactId: string, channel: MessageChannel): Promise<Date | null> {
-    const [row]: Array<{ at: Date | string | null }> = await em.query(
-      `SELECT max(occurred_at) AS at FROM activity WHERE contact_id = $1 AND channel = $2 AND kind IN ('lead', 'repeat_lead', 'message_in')`,
-      [contactId, channel],
-    );
-    return row?.at ? new Date(row.at) : null;
-  }
-
-  private async addressOf(em: EntityManager, contactId: string, channel: MessageChannel): Promise<string> {
-    if (PHONE_CHANNELS.includes(channel)) {
-      // The number the client last wrote from on this channel, else their latest phone.
-      const [wrote]: Array<{ phone: string | null }> = await em.query(
-        `SELECT payload->'identities'->0->>'value' AS phone FROM activity
-          WHERE contact_id = $1 AND channel = $2 AND kind IN ('lead', 'repeat_lead', 'message_in') AND payload->'identities'->0->>'kind' = 'phone'
-          ORDER BY occurred_at DESC LIMIT 1`,
-        [contactId, channel],
-      );
-      if (wrote?.phone) return wrote.phone;
-      const [phone] = await em.query(`SELECT value FROM contact_identity WHERE contact_id = $1 AND kind = 'phone' ORDER BY created_at DESC LIMIT 1`, [contactId]);
-      if (!phone) throw DomainError.invalid('the contact has no phone number', { channel: 'no phone identity' });
-      return phone.value;
-    }
-    // The identity the client last wrote from wins over older ones.
-    const [identity] = await em.query(
-      `SELECT value FROM contact_identity WHERE contact_id = $1 AND kind = $2 ORDER BY created_at DESC LIMIT 1`,
-      [contactId, channel],
-    );
-    if (!identity) throw DomainError.invalid(`the contact has no ${channel === 'email' ? 'email address' : 'Telegram account'}`, { channel: `no ${channel} identity` });
-    return identity.value;
-  }
-
   /**
-   * The latest email of the conversation (either direction) that carries a Message-ID: what a reply
-   * threads onto. When that is a site-form notification (details.form), the client never saw it:
-   * the reply starts a fresh thread to the client (no In-Reply-To, References or "Re:" of it), from
-   * the mailbox it arrived in.
+   * Per replying channel the contact has an address on: whether a message may go now (canReply), for
+   * the composer. In `fallbackRank` order; the first one is what `send` picks with no channel given only
+   * when the client never wrote on a replying channel.
    */
-  private async emailThread(em: EntityManager, contactId: string): Promise<ThreadRow | null> {
-    const [row] = await em.query(
-      `SELECT CASE WHEN payload->'details'->>'form' = 'true' THEN NULL ELSE payload->>'subject' END AS subject,
-              CASE WHEN payload->'details'->>'form' = 'true' THEN NULL ELSE payload->'details'->>'messageId' END AS message_id,
-              CASE WHEN payload->'details'->>'form' = 'true' THEN NULL
-                   WHEN jsonb_typeof(payload->'details'->'references') = 'array'
-                   THEN ARRAY(SELECT jsonb_array_elements_text(payload->'details'->'references')) END AS "references",
-              payload->'details'->>'mailboxId' AS mailbox_id
-         FROM activity
-        WHERE contact_id = $1 AND channel = 'email' AND kind IN ('lead', 'repeat_lead', 'message_in', 'message_out')
-          AND payload->'details'->>'messageId' IS NOT NULL
-        ORDER BY occurred_at DESC, created_at DESC LIMIT 1`,
-      [contactId],
-    );
-    return row ?? null;
+  async replyOptions(viewer: Viewer, contactId: string): Promise<Array<{ channel: string; address: string } & ReplyPermission>> {
+    await this.contacts.assertVisible(viewer, contactId);
+    return this.db.transaction(async (em) => {
+      const [contact] = await em.query(`SELECT COALESCE(merged_into_id, id) AS id FROM contact WHERE id = $1`, [contactId]);
+      const out: Array<{ channel: string; address: string } & ReplyPermission> = [];
+      for (const plugin of this.channels.replying()) {
+        const address = await this.latestAddress(em, contact.id, plugin);
+        if (address) out.push({ channel: plugin.name, address, ...(await this.permission(em, contact.id, plugin)) });
+      }
+      return out;
+    });
   }
-}
 
-function replySubject(subject: string): string {
-  return /^\s*(re|ответ|на)\s*:/i.test(subject) ? subject.trim() : `Re: ${subject.trim()}`;
-}
+  private permission(em: EntityManager, contactId: string, plugin: ReplyingChannel): Promise<ReplyPermission> {
+    return plugin.outbound.canReply ? plugin.outbound.canReply(em, contactId) : Promise.resolve({ ok: true });
+  }
 
-function uniqueStrings() {
-  const seen = new Set<string>();
-  return (v: string) => !!v && !seen.has(v) && !!seen.add(v);
+  /** The replying channel the client last wrote from, else the first (by fallbackRank) they have an address on. */
+  private async preferredChannel(em: EntityManager, contactId: string): Promise<ReplyingChannel> {
+    const replying = this.channels.replying();
+    const [last]: Array<{ channel: string }> = await em.query(
+      `SELECT channel FROM activity
+        WHERE contact_id = $1 AND channel = ANY($2::text[]) AND kind IN ('lead', 'repeat_lead', 'message_in')
+        ORDER BY occurred_at DESC, created_at DESC LIMIT 1`,
+      [contactId, replying.map((p) => p.name)],
+    );
+    const lastUsed = last && replying.find((p) => p.name === last.channel);
+    if (lastUsed) return lastUsed;
+    const kinds: Array<{ kind: string }> = await em.query(`SELECT DISTINCT kind FROM contact_identity WHERE contact_id = $1`, [contactId]);
+    const has = new Set(kinds.map((k) => k.kind));
+    const reachable = replying.find((p) => p.outbound.addressKinds.some((k) => has.has(k)));
+    if (reachable) return reachable;
+    const names = replying.map((p) => p.name).join(', ');
+    throw DomainError.invalid(`the contact has no address on any channel managers can write through (${names})`, { channel: `no identity for ${names}` });
+  }
+
+  private async addressOf(em: EntityManager, contactId: string, plugin: ReplyingChannel): Promise<string> {
+    const address = await this.latestAddress(em, contactId, plugin);
+    if (!address) throw DomainError.invalid(`the contact has no ${plugin.outbound.addressKinds.join(' or ')} identity to write to through ${plugin.name}`, { channel: `no ${plugin.name} identity` });
+    return address;
+  }
+
+  /** The identity the client last wrote from wins over older ones. */
+  private async latestAddress(em: EntityManager, contactId: string, plugin: ReplyingChannel): Promise<string | null> {
+    const [identity]: Array<{ value: string }> = await em.query(
+      `SELECT value FROM contact_identity WHERE contact_id = $1 AND kind = ANY($2::text[]) ORDER BY created_at DESC LIMIT 1`,
+      [contactId, [...plugin.outbound.addressKinds]],
+    );
+    return identity?.value ?? null;
+  }
 }

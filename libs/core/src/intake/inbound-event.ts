@@ -1,6 +1,7 @@
 import type { DealSource } from '../entities';
 
-export type ChannelKind = 'web_form' | 'email' | 'telegram' | 'phone' | 'whatsapp' | 'sms';
+/** The name of the channel the event came through (ChannelPlugin.name: 'web_form', 'email', 'telegram', …). */
+export type ChannelKind = string;
 
 /** What every channel adapter turns provider traffic into. Provider-neutral and JSON-serialisable. */
 export interface InboundEvent {

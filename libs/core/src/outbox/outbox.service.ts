@@ -13,17 +13,12 @@ export const OutboxKind = {
   NotifyManager: 'notify.manager',
   /** Tell every admin (e.g. a lead nobody could take). payload: { event, ... } */
   NotifyAdmins: 'notify.admins',
-  /** A manager's message to a client over Telegram. payload: { activityId, contactId, dealId, chatId, text } */
-  MessageTelegram: 'message.telegram',
   /**
-   * A manager's message to a client by email. payload: { activityId, contactId, dealId, to, subject, text,
-   * html?, inReplyTo?, references: string[], mailboxId? }
+   * A manager's message to a client through any channel (ConversationsService.send → MessageDelivery →
+   * the channel's `deliver`). payload: MessageSendPayload { channel, activityId, contactId, dealId, to,
+   * text, attachments?, …what the channel's `compose` added }.
    */
-  MessageEmail: 'message.email',
-  /** A manager's WhatsApp message. payload: { activityId, contactId, dealId, to (E.164), text, attachments?, template? } */
-  MessageWhatsApp: 'message.whatsapp',
-  /** A manager's SMS (or the automatic missed-call SMS). payload: { activityId, contactId, dealId, to (E.164), text, from? } */
-  MessageSms: 'message.sms',
+  MessageSend: 'message.send',
   /**
    * How a manager's message ended (delivered or failed), for whoever asked to be told when sending
    * (ConversationsService `confirm`). payload: { activityId, contactId, channel, status: 'sent' | 'failed', error, confirm }

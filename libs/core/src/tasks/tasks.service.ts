@@ -157,7 +157,8 @@ export class TasksService {
   }
 }
 
-export type OutboundChannel = 'phone' | 'email' | 'telegram' | 'whatsapp' | 'sms';
+/** The channel a client was reached through: 'phone' for calls, else the registered channel's name. */
+export type OutboundChannel = string;
 
 /** What came of a task a manager completes by hand (a callback: did they get through?). */
 export const TASK_RESULTS = ['reached', 'no_answer', 'wrong_number', 'call_later'] as const;

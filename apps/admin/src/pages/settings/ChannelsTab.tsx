@@ -103,7 +103,7 @@ export function ChannelsTab() {
 
 /** Every channel this hub knows, on or off, and for an off one what turns it on. */
 function ChannelAvailabilityList() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const channels = useChannels();
   if (!channels) return <Loading />;
   return (
@@ -114,7 +114,7 @@ function ChannelAvailabilityList() {
         const how = c.enableWith.map((x) => (x === 'settings:channels' ? t('channels.howToSettings') : x)).join(', ');
         return (
           <li key={c.key} className="row wrap" data-channel={c.key}>
-            <strong>{t(`channel.${c.key}` as never)}</strong>
+            <strong>{c.label[lang]}</strong>
             <span className={`pill ${on ? 'ok' : 'status-disabled'}`}>{on ? t('channels.on') : t('channels.off')}</span>
             {can && <span className="muted small grow">{can}</span>}
             {c.enableWith.length > 0 && (

@@ -16,6 +16,7 @@ import { OutboxWake1764000600000 } from './1764000600000-outbox-wake';
 import { AuditLog1764000700000 } from './1764000700000-audit-log';
 import { CallFactsOutliveErasure1764000700001 } from './1764000700001-call-facts-outlive-erasure';
 import { Cockpit1764000800000 } from './1764000800000-cockpit';
+import { MessageSendOutbox1764100100000 } from './1764100100000-message-send-outbox';
 import { MessageDelivery1764100500000 } from './1764100500000-message-delivery';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
@@ -38,5 +39,6 @@ export const MIGRATIONS = [
   AuditLog1764000700000,
   CallFactsOutliveErasure1764000700001,
   Cockpit1764000800000,
+  MessageSendOutbox1764100100000,
   MessageDelivery1764100500000,
 ];
