@@ -144,12 +144,20 @@ describe('WhatsApp Cloud API outbound (fake Graph API)', () => {
       const closed = await reply(contactId, 'Ещё актуально?');
       expect(closed.status).toBe(409);
       expect(closed.body.fields).toEqual({ channel: 'window_closed' });
-      expect(closed.body.message).toMatch(/24 hours.*template/);
+      expect(closed.body.message).toMatch(/whatsapp cannot take a message to this contact now \(window_closed\)/);
+      // The composer is told why WhatsApp is not offered for free text.
+      const options = await hub.request({ url: `/api/contacts/${contactId}/reply-channels`, token: admin });
+      expect(options.body).toContainEqual(expect.objectContaining({ channel: 'whatsapp', ok: false, reason: 'window_closed' }));
       expect((await hub.request({ url: `/api/whatsapp/contacts/${contactId}/window`, token: admin })).body).toMatchObject({ open: false, reason: 'window_closed' });
 
-      const templates = await hub.request({ url: '/api/whatsapp/templates', token: admin });
-      expect(templates.body.templates.find((t: { name: string; language: string }) => t.name === 'callback_reminder' && t.language === 'ru')).toMatchObject({ status: 'APPROVED', params: 2 });
-      const send = (body: unknown) => hub.request({ method: 'POST', url: `/api/whatsapp/contacts/${contactId}/template`, token: admin, body });
+      // Admins see every template with its status and parameters; the composer gets the approved ones.
+      const all = await hub.request({ url: '/api/whatsapp/templates', token: admin });
+      expect(all.body.templates.find((t: { name: string; language: string }) => t.name === 'spring_sale')).toMatchObject({ status: 'PENDING', params: 1, examples: ['20%'] });
+      const offered = await hub.request({ url: '/api/channels/whatsapp/templates', token: admin });
+      expect(offered.body).toContainEqual({ name: 'callback_reminder', language: 'ru', text: 'Здравствуйте, {{1}}! Вы писали нам о {{2}}. Удобно ли сейчас продолжить?', params: 2 });
+      expect(offered.body.map((t: { name: string }) => t.name)).not.toContain('spring_sale');
+      const preview = 'Здравствуйте, Айгуль! Вы писали нам о доставке. Удобно ли сейчас продолжить?';
+      const send = (template: unknown) => hub.request({ method: 'POST', url: `/api/contacts/${contactId}/messages`, token: admin, body: { channel: 'whatsapp', text: preview, template } });
       expect((await send({ name: 'callback_reminder', language: 'ru', params: ['Айгуль'] })).status).toBe(400);
       expect((await send({ name: 'spring_sale', language: 'ru', params: ['20%'] })).body.message).toMatch(/pending, not approved/);
       const ok = await send({ name: 'callback_reminder', language: 'ru', params: ['Айгуль', 'доставке'] });
@@ -160,7 +168,7 @@ describe('WhatsApp Cloud API outbound (fake Graph API)', () => {
         type: 'template',
         template: { name: 'callback_reminder', language: { code: 'ru' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Айгуль' }, { type: 'text', text: 'доставке' }] }] },
       });
-      expect(await entry(ok.body.activityId)).toMatchObject({ status: 'sent', text: 'Здравствуйте, Айгуль! Вы писали нам о доставке. Удобно ли сейчас продолжить?' });
+      expect(await entry(ok.body.activityId)).toMatchObject({ status: 'sent', text: preview, details: { template: { name: 'callback_reminder' } } });
 
       // The client answers the template: the window is open again.
       hub.clock.set(new Date(t0.getTime() + 25 * 60 * 60_000));

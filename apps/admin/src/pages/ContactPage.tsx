@@ -10,6 +10,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { ChannelIcon, ErrorNote, isNotFound, Loading, Section, StageLabel } from '../ui';
+import { TemplatePicker } from './TemplatePicker';
 import { TimelineItem } from './TimelineItem';
 
 const PAGE = 30;
@@ -315,9 +316,13 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
       </div>
       {mode === 'reply' &&
         refused.map((o) => (
-          <p key={o.channel} className="muted small" data-testid="composer-refused" data-channel={o.channel}>
-            {t('composer.refused', { channel: catalogue.label(o.channel), reason: refusalText(t, o.reason) })}
-          </p>
+          <div key={o.channel}>
+            <p className="muted small" data-testid="composer-refused" data-channel={o.channel}>
+              {t('composer.refused', { channel: catalogue.label(o.channel), reason: refusalText(t, o.reason) })}
+            </p>
+            {/* A channel that takes pre-approved templates when free text is refused (WhatsApp after 24 hours). */}
+            {catalogue.list.find((c) => c.key === o.channel)?.capabilities.templates && <TemplatePicker contactId={contact.id} channel={o.channel} onSent={onSent} />}
+          </div>
         ))}
       {mode === 'reply' && !ready ? (
         <Loading />

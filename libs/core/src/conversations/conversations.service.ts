@@ -199,7 +199,8 @@ export class ConversationsService {
    */
   async markFailed(activityId: string, error: string, failure: { reason?: string; notifyAuthor?: boolean } = {}): Promise<void> {
     await this.db.transaction(async (em) => {
-      const patch = { status: 'failed', error: error.slice(0, 1000), failedAt: this.clock.now().toISOString() };
+      // The reason code is the timeline's state too (window_closed, undeliverable…), rendered in the reader's language.
+      const patch = { status: 'failed', error: error.slice(0, 1000), failedAt: this.clock.now().toISOString(), ...(failure.reason ? { errorState: failure.reason } : {}) };
       const [row] = await this.transition(em, activityId, 'failed', patch, {});
       if (!row) return;
       await this.tellAsker(em, row, 'failed', patch.error);
@@ -263,7 +264,7 @@ export class ConversationsService {
     if (entry.status !== 'failed' || !entry.outbox_id) throw DomainError.conflict(`only a failed message can be sent again (this one is ${entry.status ?? 'unknown'})`);
     await this.db.transaction(async (em) => {
       await this.outbox.retry(entry.outbox_id, em);
-      await em.query(`UPDATE activity SET payload = (payload - 'error' - 'failedAt') || $2::jsonb WHERE id = $1`, [activityId, JSON.stringify({ status: 'queued', retriedAt: this.clock.now().toISOString() })]);
+      await em.query(`UPDATE activity SET payload = (payload - 'error' - 'failedAt' - 'errorState' - 'errorCode') || $2::jsonb WHERE id = $1`, [activityId, JSON.stringify({ status: 'queued', retriedAt: this.clock.now().toISOString() })]);
     });
     return { activityId, status: 'queued' };
   }
