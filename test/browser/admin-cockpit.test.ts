@@ -357,7 +357,7 @@ describe('callback cockpit in the browser', () => {
 
   it('a failed message shows why and is sent again on request (en, desktop)', async () => {
     const lead = await postLead(hub, { name: 'Failed Fiona', phone: nextPhone().typed, email: 'fiona@example.com' });
-    const [outbox] = await hub.query(`INSERT INTO outbox (kind, payload, status, attempts, last_error) VALUES ('message.email', '{}'::jsonb, 'dead', 8, 'SMTP 550 mailbox unavailable') RETURNING id`);
+    const [outbox] = await hub.query(`INSERT INTO outbox (kind, payload, status, attempts, last_error) VALUES ('message.send', '{"channel":"email"}'::jsonb, 'dead', 8, 'SMTP 550 mailbox unavailable') RETURNING id`);
     await hub.query(
       `INSERT INTO activity (contact_id, deal_id, kind, channel, actor_id, occurred_at, payload)
        VALUES ($1, $2, 'message_out', 'email', $3, now(), $4::jsonb)`,

@@ -280,6 +280,19 @@ export interface ChannelAvailability {
   calls: boolean;
   enableWith: string[];
 }
+/** A template a channel offers (GET /api/channels/:key/templates); `text` has numbered placeholders ({{1}}). */
+export interface MessageTemplateInfo {
+  name: string;
+  language: string;
+  text: string;
+  params: number;
+}
+/** The template chosen for a message (POST /api/contacts/:id/messages `template`). */
+export interface MessageTemplate {
+  name: string;
+  language: string;
+  params: string[];
+}
 /** GET /api/contacts/:id/reply-channels: a channel this contact can be written to through, or why not now. */
 export interface ReplyChannelOption {
   channel: string;

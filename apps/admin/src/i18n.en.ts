@@ -595,10 +595,10 @@ export const en = {
   'bulk.refusedOther': 'refused: {message}',
   // Channel plug-ins: names come from GET /api/channels; a channel's refusal to take a message now.
   'composer.refused': '{channel}: cannot write now ({reason})',
-  // WhatsApp and SMS (issue 17): the 24-hour window, templates, delivery states.
+  'composer.viaTemplate': 'via {channel}: template',
+  'composer.template': 'Template',
+  'composer.templateParam': 'Value {n}',
+  'composer.noTemplates': 'This channel has no approved templates.',
+  // WhatsApp and SMS (issue 17): why WhatsApp takes only a template now.
   'composer.refusal.window_closed': 'more than 24 hours since the client last wrote on WhatsApp; only an approved template can be sent',
-  'templates.choose': 'Template',
-  'templates.value': 'Value {n}',
-  'templates.send': 'Send template',
-  'templates.none': 'No approved templates: create one in WhatsApp Manager (Meta Business Suite).',
 };

@@ -597,10 +597,10 @@ export const ru: Record<keyof typeof en, string> = {
   'bulk.refusedOther': 'отказано: {message}',
   // Channel plug-ins: names come from GET /api/channels; a channel's refusal to take a message now.
   'composer.refused': '{channel}: сейчас написать нельзя ({reason})',
-  // WhatsApp and SMS (issue 17): the 24-hour window, templates, delivery states.
+  'composer.viaTemplate': 'через {channel}: шаблон',
+  'composer.template': 'Шаблон',
+  'composer.templateParam': 'Значение {n}',
+  'composer.noTemplates': 'У этого канала нет одобренных шаблонов.',
+  // WhatsApp and SMS (issue 17): why WhatsApp takes only a template now.
   'composer.refusal.window_closed': 'клиент не писал в WhatsApp больше 24 часов; можно отправить только одобренный шаблон',
-  'templates.choose': 'Шаблон',
-  'templates.value': 'Значение {n}',
-  'templates.send': 'Отправить шаблон',
-  'templates.none': 'Нет одобренных шаблонов: создайте шаблон в WhatsApp Manager (Meta Business Suite).',
 };

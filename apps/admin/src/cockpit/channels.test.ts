@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelAvailability } from '../api';
-import { canCall, catalogue, channelsOfIdentities, fallbackLabel, inboundChannels, replyChoices } from './channels';
+import { canCall, catalogue, channelsOfIdentities, fallbackLabel, inboundChannels, renderTemplate, replyChoices } from './channels';
 
 const base = { capabilities: { inbound: true, reply: false, media: false, templates: false, calls: false, subject: false }, identityKinds: [], receives: true, sends: false, calls: false, enableWith: [] };
 // As GET /api/channels answers, with a channel this UI has never heard of ("pigeon").
@@ -41,5 +41,12 @@ describe('channel catalogue (GET /api/channels)', () => {
     // Telegram is not switched on here (sends false): not offered; the pigeon refuses now and says why.
     expect(replyChoices(list, options)).toEqual({ usable: ['email'], refused: [options[1]] });
     expect(replyChoices(null, options)).toEqual({ usable: [], refused: [] });
+  });
+});
+
+describe('renderTemplate', () => {
+  it('fills numbered placeholders, leaving empty ones visible', () => {
+    expect(renderTemplate('Hi {{1}}, your order {{2}} is ready', ['Ann', '42'])).toBe('Hi Ann, your order 42 is ready');
+    expect(renderTemplate('Hi {{1}}, your order {{2}}', ['Ann', ' '])).toBe('Hi Ann, your order {{2}}');
   });
 });

@@ -85,3 +85,8 @@ export function replyChoices(channels: ChannelAvailability[] | null, options: Re
   const on = options.filter((o) => sends.has(o.channel));
   return { usable: on.filter((o) => o.ok).map((o) => o.channel), refused: on.filter((o) => !o.ok) };
 }
+
+/** A template's text with its numbered placeholders ({{1}}) filled; an empty value leaves its placeholder. */
+export function renderTemplate(text: string, params: string[]): string {
+  return text.replace(/\{\{(\d+)\}\}/g, (whole, n: string) => (params[Number(n) - 1]?.trim() ? params[Number(n) - 1] : whole));
+}

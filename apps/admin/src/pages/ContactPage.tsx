@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, optionalApi, type Company, type Contact, type Page, type ReplyChannelOption, type TimelineEntry } from '../api';
+import { api, ApiError, optionalApi, type Company, type Contact, type MessageTemplate, type MessageTemplateInfo, type Page, type ReplyChannelOption, type TimelineEntry } from '../api';
 import { CallAction } from '../cockpit/CallAction';
-import { replyChoices, useChannelCatalogue, useChannels } from '../cockpit/channels';
+import { renderTemplate, replyChoices, useChannelCatalogue, useChannels } from '../cockpit/channels';
 import { ContactTasks } from '../cockpit/ContactTasks';
 import { DealPanel } from '../cockpit/DealPanel';
 import { appendPage, mergeNewest } from '../format';
@@ -10,7 +10,6 @@ import { useI18n, type MessageKey } from '../i18n';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { ChannelIcon, ErrorNote, isNotFound, Loading, Section, StageLabel } from '../ui';
-import { TemplatePicker } from './TemplatePicker';
 import { TimelineItem } from './TimelineItem';
 
 const PAGE = 30;
@@ -240,14 +239,17 @@ function OwnerPicker({ contactId, ownerId, onChanged }: { contactId: string; own
   );
 }
 
-function Composer({ contact, onSent }: { contact: Contact; onSent: () => void }) {
+export function Composer({ contact, onSent }: { contact: Contact; onSent: () => void }) {
   const { t } = useI18n();
   const catalogue = useChannelCatalogue();
   // Only channels this hub can send through and this contact can be written to on now (the hub's
   // per-contact answer: an address there, and the channel's own rule such as a reply window).
   const available = useChannels();
   const options = useReplyOptions(contact);
-  const { usable: channels, refused } = replyChoices(available, options ?? []);
+  const { usable, refused } = replyChoices(available, options ?? []);
+  // A channel that refuses free text now but has templates (a closed reply window) is offered for a template.
+  const templated = refused.filter((o) => catalogue.list.find((c) => c.key === o.channel)?.capabilities.templates).map((o) => o.channel);
+  const channels = [...usable, ...templated];
   const ready = !!available && !!options;
 
   const [mode, setMode] = useState<'reply' | 'note' | 'task'>(channels.length ? 'reply' : 'note');
@@ -256,6 +258,8 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
   const [text, setText] = useState('');
   const [subject, setSubject] = useState('');
   const [busy, setBusy] = useState(false);
+  const [picked, setPicked] = useState<{ template: MessageTemplate; text: string } | null>(null);
+  const [round, setRound] = useState(0);
   // The channels are known a moment after the page: then the reply tab and its channel follow them.
   useEffect(() => {
     if (!ready) return;
@@ -264,17 +268,22 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ready, options]);
   const withSubject = !!catalogue.list.find((c) => c.key === channel)?.capabilities.subject;
+  const byTemplate = mode === 'reply' && templated.includes(channel);
+  const empty = byTemplate ? !picked : !text.trim();
   const [error, setError] = useState<string | null>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!text.trim()) return;
+    if (empty) return;
     setBusy(true);
     setError(null);
     try {
       if (mode === 'reply') {
         await api(`/api/contacts/${contact.id}/messages`, {
-          body: { text, ...(channel ? { channel } : {}), ...(withSubject && subject.trim() ? { subject: subject.trim() } : {}) },
+          body:
+            byTemplate && picked
+              ? { channel, text: picked.text, template: picked.template }
+              : { text, ...(channel ? { channel } : {}), ...(withSubject && subject.trim() ? { subject: subject.trim() } : {}) },
         });
       } else if (mode === 'task') {
         await api(`/api/contacts/${contact.id}/tasks`, { body: { title: text.trim(), dueAt: new Date(due).toISOString() } });
@@ -284,6 +293,8 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
       }
       setText('');
       setSubject('');
+      setPicked(null);
+      setRound((r) => r + 1);
       onSent();
     } catch (err) {
       setError(err instanceof ApiError && err.status === 404 && mode === 'reply' ? t('composer.unavailable') : err instanceof Error ? err.message : String(err));
@@ -308,7 +319,7 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
           <select value={channel} onChange={(e) => setChannel(e.target.value)} aria-label={t('composer.via', { channel: '' })}>
             {channels.map((c) => (
               <option key={c} value={c}>
-                {t('composer.via', { channel: catalogue.label(c) })}
+                {t(templated.includes(c) ? 'composer.viaTemplate' : 'composer.via', { channel: catalogue.label(c) })}
               </option>
             ))}
           </select>
@@ -316,13 +327,9 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
       </div>
       {mode === 'reply' &&
         refused.map((o) => (
-          <div key={o.channel}>
-            <p className="muted small" data-testid="composer-refused" data-channel={o.channel}>
-              {t('composer.refused', { channel: catalogue.label(o.channel), reason: refusalText(t, o.reason) })}
-            </p>
-            {/* A channel that takes pre-approved templates when free text is refused (WhatsApp after 24 hours). */}
-            {catalogue.list.find((c) => c.key === o.channel)?.capabilities.templates && <TemplatePicker contactId={contact.id} channel={o.channel} onSent={onSent} />}
-          </div>
+          <p key={o.channel} className="muted small" data-testid="composer-refused" data-channel={o.channel}>
+            {t('composer.refused', { channel: catalogue.label(o.channel), reason: refusalText(t, o.reason) })}
+          </p>
         ))}
       {mode === 'reply' && !ready ? (
         <Loading />
@@ -330,19 +337,22 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
         <p className="muted">{t('composer.noChannel')}</p>
       ) : (
         <>
-          {mode === 'reply' && withSubject && (
+          {byTemplate && <TemplatePicker key={`${channel}:${round}`} channel={channel} onChange={setPicked} />}
+          {mode === 'reply' && withSubject && !byTemplate && (
             <input placeholder={t('composer.subject')} aria-label={t('composer.subject')} value={subject} onChange={(e) => setSubject(e.target.value)} />
           )}
-          <textarea
-            rows={3}
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            placeholder={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
-            aria-label={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) (e.currentTarget.form as HTMLFormElement | null)?.requestSubmit();
-            }}
-          />
+          {!byTemplate && (
+            <textarea
+              rows={3}
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              placeholder={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
+              aria-label={mode === 'reply' ? t('composer.text') : mode === 'task' ? t('composer.taskTitle') : t('composer.noteText')}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) (e.currentTarget.form as HTMLFormElement | null)?.requestSubmit();
+              }}
+            />
+          )}
           {mode === 'task' && (
             <label className="row">
               {t('tasks.due')}
@@ -354,7 +364,7 @@ function Composer({ contact, onSent }: { contact: Contact; onSent: () => void })
               {error}
             </p>
           )}
-          <button type="submit" className="primary" disabled={busy || !text.trim()}>
+          <button type="submit" className="primary" disabled={busy || empty}>
             {mode === 'reply' ? t('composer.send') : mode === 'task' ? t('composer.addTask') : t('composer.addNote')}
           </button>
         </>
@@ -435,4 +445,51 @@ function refusalText(t: ReturnType<typeof useI18n>['t'], reason: string | undefi
   const key = `composer.refusal.${reason ?? ''}` as MessageKey;
   const text = t(key);
   return text === key ? (reason ?? '') : text;
+}
+
+/** A channel's pre-approved templates: pick one, fill its parameters, see what the client will read. */
+function TemplatePicker({ channel, onChange }: { channel: string; onChange: (picked: { template: MessageTemplate; text: string } | null) => void }) {
+  const { t } = useI18n();
+  const list = useAsync(() => api<MessageTemplateInfo[]>(`/api/channels/${encodeURIComponent(channel)}/templates`), [channel]);
+  const [index, setIndex] = useState(0);
+  const [params, setParams] = useState<string[]>([]);
+  const tpl = list.data?.[index];
+  useEffect(() => {
+    const values = tpl ? Array.from({ length: tpl.params }, (_, i) => params[i] ?? '') : [];
+    onChange(tpl && values.every((v) => v.trim()) ? { template: { name: tpl.name, language: tpl.language, params: values }, text: renderTemplate(tpl.text, values) } : null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [tpl, params]);
+  if (list.error) return <ErrorNote error={list.error} onRetry={list.reload} />;
+  if (!list.data) return <Loading />;
+  if (!tpl) return <p className="muted">{t('composer.noTemplates')}</p>;
+  return (
+    <div className="stack" data-testid="composer-templates">
+      <select
+        value={index}
+        onChange={(e) => {
+          setIndex(Number(e.target.value));
+          setParams([]);
+        }}
+        aria-label={t('composer.template')}
+      >
+        {list.data.map((x, i) => (
+          <option key={`${x.name}:${x.language}`} value={i}>
+            {x.name} ({x.language})
+          </option>
+        ))}
+      </select>
+      {Array.from({ length: tpl.params }, (_, i) => (
+        <input
+          key={i}
+          aria-label={t('composer.templateParam', { n: i + 1 })}
+          placeholder={t('composer.templateParam', { n: i + 1 })}
+          value={params[i] ?? ''}
+          onChange={(e) => setParams((p) => Object.assign([...p], { [i]: e.target.value }))}
+        />
+      ))}
+      <p className="tl-text" data-testid="template-preview">
+        {renderTemplate(tpl.text, params)}
+      </p>
+    </div>
+  );
 }

@@ -1,4 +1,4 @@
-import { CALL_LAUNCHER, ConversationsService, DomainError, type CallLauncher, type OutboundAttachment, type OutboxDelivery } from '@leadline/core';
+import { CALL_LAUNCHER, ChannelRegistry, ConversationsService, DomainError, type CallLauncher, type OutboundAttachment, type OutboxDelivery } from '@leadline/core';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -25,6 +25,7 @@ export class ReplyRelayService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly bots: TelegramBots,
     private readonly conversations: ConversationsService,
+    private readonly channels: ChannelRegistry,
     @Optional() @Inject(CALL_LAUNCHER) private readonly launcher: CallLauncher | null,
   ) {}
 
@@ -63,7 +64,8 @@ export class ReplyRelayService {
         return settle(t.replyFailed(why)).then(() => true);
       }
     }
-    const channel = target.channel === 'telegram' || target.channel === 'email' ? target.channel : undefined;
+    // The reply goes back the way the card's message came when that channel can reply (else the core's default).
+    const channel = target.channel && this.channels.get(target.channel)?.outbound ? (target.channel as string) : undefined;
     const confirm: TelegramConfirmation = { via: 'telegram', managerId: manager.id, chatId: String(chatId), statusMessageId: status.message_id };
     try {
       await this.conversations.send(manager, { contactId: target.merged_into_id ?? target.contact_id, channel, text, attachments, confirm });

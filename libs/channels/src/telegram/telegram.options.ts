@@ -20,7 +20,7 @@ export interface TelegramOptions {
 
 export const TELEGRAM_OPTIONS = Symbol('TELEGRAM_OPTIONS');
 
-/** Outbox kinds of the Telegram channel (besides the core's 'message.telegram'). */
+/** Outbox kinds of the Telegram channel itself (managers' messages to clients are the core's 'message.send'). */
 export const TelegramOutboxKind = {
   /** A manager notice (lead card, reminder, forwarded client message) for the manager bot. */
   Notice: 'telegram.notice',

@@ -1,3 +1,4 @@
+import { ChannelRegistry } from '../channels/channel-registry';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -24,7 +25,7 @@ export interface PersonalDataExport {
   /** What the channels received from this person, as received (form posts, webhooks). */
   receipts: Record<string, unknown>[];
   /** Files kept by a provider (Telegram media, call recordings), streamed through the hub's API. */
-  files: Array<{ kind: 'telegram_media' | 'call_recording' | 'email_attachment'; id: string; download: string; name?: string | null; contentType?: string | null }>;
+  files: Array<{ kind: `${string}_media` | 'call_recording' | 'email_attachment'; id: string; download: string; name?: string | null; contentType?: string | null }>;
   audit: Record<string, unknown>[];
 }
 
@@ -60,6 +61,7 @@ export class PersonalDataService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
+    private readonly channels: ChannelRegistry,
   ) {}
 
   async export(contactId: string, options: { includeFiles?: boolean } = {}): Promise<PersonalDataExport> {
@@ -86,7 +88,9 @@ export class PersonalDataService {
     }
     for (const a of timeline) {
       const payload = (a.payload ?? {}) as Row;
-      if (a.channel === 'telegram' && payload.media) files.push({ kind: 'telegram_media', id: a.id as string, download: `/api/activities/${a.id}/media` });
+      // A client's file kept at the provider of a channel that streams them (telegram_media, whatsapp_media, …).
+      const channel = typeof a.channel === 'string' ? a.channel : null;
+      if (channel && payload.media && this.channels.get(channel)?.media) files.push({ kind: `${channel}_media`, id: a.id as string, download: `/api/activities/${a.id}/media` });
     }
     for (const c of calls) {
       if (c.recording_url || c.recording) files.push({ kind: 'call_recording', id: c.id as string, download: `/api/calls/${c.id}/recording` });
