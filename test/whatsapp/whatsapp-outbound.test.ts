@@ -1,4 +1,4 @@
-import { OutboxWorker } from '@leadline/core';
+import { ConversationsService, OutboxWorker, type Viewer } from '@leadline/core';
 import { usingPostgres } from '../support/test-database';
 import { TestHub } from '../support/test-hub';
 import { FakeGraphApi } from './fake-graph-api';
@@ -126,6 +126,43 @@ describe('WhatsApp Cloud API outbound (fake Graph API)', () => {
     await drain();
     expect(await entry(res.body.activityId)).toMatchObject({ status: 'failed', errorState: 'window_closed' });
     expect((await hub.query(`SELECT status FROM outbox WHERE id = $1`, [res.body.outboxId]))[0].status).toBe('done');
+  });
+
+  it('sends a manager\'s files (from the manager bot) uploaded to Meta first, the text as the first file\'s caption; a media error fails the message', async () => {
+    const { contactId, waId } = await clientWrites();
+    const [row] = await hub.query(`SELECT id, name, role FROM manager WHERE role = 'admin' ORDER BY created_at LIMIT 1`);
+    const viewer: Viewer = { id: row.id, name: row.name, role: row.role };
+    const conversations = hub.app.get(ConversationsService);
+    const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(2048, 7)]);
+    const voice = Buffer.from('OggS-voice-note');
+    const uploads = graph.uploads.length;
+    const sent = await conversations.send(viewer, {
+      contactId,
+      text: 'Вот фото дивана и голосовое',
+      attachments: [
+        { kind: 'photo', fileName: 'sofa.jpg', mimeType: 'image/jpeg', content: photo },
+        { kind: 'voice', fileName: null, mimeType: 'audio/ogg', content: voice },
+      ],
+    });
+    expect(sent.channel).toBe('whatsapp');
+    await drain();
+    expect(graph.uploads.slice(uploads).map((u) => u.phoneNumberId)).toEqual(['106540352242922', '106540352242922']);
+    expect(graph.uploads.at(-2)!.contentType).toMatch(/^multipart\/form-data/);
+    const [image, audio] = graph.sent.slice(-2).map((m) => m.body);
+    expect(image).toMatchObject({ to: waId, type: 'image', image: { caption: 'Вот фото дивана и голосовое' } });
+    expect(audio).toMatchObject({ to: waId, type: 'audio' });
+    expect((audio.audio as { caption?: string }).caption).toBeUndefined();
+    const e = await entry(sent.activityId);
+    expect(e).toMatchObject({ status: 'sent', details: { parts: 2, sentParts: 2 } });
+    expect(e.providerMessageId).toBe(graph.sent.at(-1)!.wamid);
+
+    // Meta refuses a file (131053 media upload error): the message fails for good with the reason.
+    graph.sendErrors.push({ status: 400, fixture: 'graph-error-131053' });
+    const before = graph.sent.length;
+    const second = await conversations.send(viewer, { contactId, text: '', attachments: [{ kind: 'document', fileName: 'price.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', content: Buffer.from('PK-sheet') }] });
+    await drain();
+    expect(graph.sent.length).toBe(before);
+    expect(await entry(second.activityId)).toMatchObject({ status: 'failed', errorState: 'media_failed' });
   });
 
   it('the 24-hour window on the clock: free text until it closes, then only an approved template, and the client writing again reopens it', async () => {
