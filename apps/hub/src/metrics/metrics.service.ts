@@ -1,4 +1,4 @@
-import { ChannelStatusRegistry, type ChannelStatus } from '@leadline/core';
+import { ChannelRegistry, ChannelStatusRegistry, type ChannelPlugin, type ChannelStatus } from '@leadline/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -8,13 +8,15 @@ import { HUB_CONFIG } from '../config/load-config';
 import { EventStreams } from '../notifications/event-streams';
 import { poolStats, type PoolStats } from './pool-stats';
 
-/** Which channel an inbound HTTP route belongs to (intake latency, webhook rejects). */
-export function inboundChannelOf(routeUrl: string | undefined): string | null {
-  if (!routeUrl?.startsWith('/api/inbound/')) return null;
-  if (routeUrl.startsWith('/api/inbound/forms/')) return 'web_form';
-  if (routeUrl.startsWith('/api/inbound/twilio/') || routeUrl.startsWith('/api/inbound/telephony/')) return 'phone';
-  if (routeUrl.startsWith('/api/inbound/telegram/')) return 'telegram';
-  return null;
+/** Which channel an inbound HTTP route belongs to (intake latency, webhook rejects), by the routes channels register. */
+export function inboundChannelOf(routeUrl: string | undefined, channels: readonly ChannelPlugin[]): { name: string; signed: boolean } | null {
+  if (!routeUrl) return null;
+  // The longest matching prefix wins: SMS registers /api/inbound/twilio/messaging inside telephony's /api/inbound/twilio/.
+  let best: { plugin: ChannelPlugin; length: number } | null = null;
+  for (const c of channels) {
+    for (const p of c.inboundRoutes?.prefixes ?? []) if (routeUrl.startsWith(p) && p.length > (best?.length ?? -1)) best = { plugin: c, length: p.length };
+  }
+  return best?.plugin.inboundRoutes ? { name: best.plugin.name, signed: best.plugin.inboundRoutes.signed } : null;
 }
 
 interface TaskCounts {
@@ -65,6 +67,7 @@ export class MetricsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly channels: ChannelStatusRegistry,
+    private readonly plugins: ChannelRegistry,
     private readonly streams: EventStreams,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {
@@ -89,11 +92,12 @@ export class MetricsService {
 
   /** Called for every HTTP response (the onResponse hook of create-app.ts). */
   observeResponse(routeUrl: string | undefined, status: number, seconds: number): void {
-    const channel = inboundChannelOf(routeUrl);
-    if (!channel) return;
-    // Provider webhooks answer 401/403 only to a wrong or missing signature / secret; a form's 403
-    // (an origin it does not allow) is a refused post, not a forged one.
-    if ((status === 401 || status === 403) && channel !== 'web_form') this.webhookRejected.inc({ channel });
+    const route = inboundChannelOf(routeUrl, this.plugins.list());
+    if (!route) return;
+    const channel = route.name;
+    // Signed webhooks answer 401/403 only to a wrong or missing signature / secret; an unsigned
+    // route's 403 (a form's origin it does not allow) is a refused post, not a forged one.
+    if ((status === 401 || status === 403) && route.signed) this.webhookRejected.inc({ channel });
     else this.intakeDuration.observe({ channel, status: String(status) }, seconds);
   }
 

@@ -17,6 +17,7 @@ export function telegramChannel(sender: TelegramSenderService | null, media: Cha
     order: 30,
     capabilities: { inbound: true, reply: true, media: true, templates: false, calls: false, subject: false },
     identityKinds: ['telegram'],
+    inboundRoutes: { prefixes: ['/api/inbound/telegram/'], signed: true },
     availability: async () => (sender ? ON : OFF),
     outbound: {
       addressKinds: ['telegram'],

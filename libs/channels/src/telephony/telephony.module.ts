@@ -23,6 +23,7 @@ export function phoneChannel(options: Pick<TelephonyOptions, 'twilioAccounts' | 
     order: 40,
     capabilities: { inbound: true, reply: false, media: false, templates: false, calls: true, subject: false },
     identityKinds: ['phone'],
+    inboundRoutes: { prefixes: ['/api/inbound/twilio/', '/api/inbound/telephony/'], signed: true },
     availability: async () => ({
       receives: twilio || !!options.genericWebhookSecret,
       sends: false,

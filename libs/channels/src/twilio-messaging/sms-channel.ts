@@ -17,6 +17,7 @@ export function smsChannel(sender: TwilioMessagesSender | null): ChannelPlugin {
     order: 45,
     capabilities: { inbound: true, reply: !!sender, media: false, templates: false, calls: false, subject: false },
     identityKinds: [],
+    inboundRoutes: { prefixes: ['/api/inbound/twilio/messaging'], signed: true },
     availability: async () =>
       sender ? { receives: true, sends: true, calls: false, enableWith: [] } : { receives: false, sends: false, calls: false, enableWith: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_NUMBER'] },
   };

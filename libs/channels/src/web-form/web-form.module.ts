@@ -13,6 +13,8 @@ export const WEB_FORM_CHANNEL: ChannelPlugin = {
   order: 10,
   capabilities: { inbound: true, reply: false, media: false, templates: false, calls: false, subject: false },
   identityKinds: [],
+  // A form's 403 is an origin it does not allow: a refused post, not a forged one.
+  inboundRoutes: { prefixes: ['/api/inbound/forms/'], signed: false },
   availability: async () => ({ receives: true, sends: false, calls: false, enableWith: [] }),
 };
 

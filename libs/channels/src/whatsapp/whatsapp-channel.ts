@@ -48,6 +48,8 @@ export function whatsappChannel(parts: WhatsAppParts): ChannelPlugin {
     order: 50,
     capabilities: { inbound: true, reply: sends, media: true, templates: !!parts.cloud, calls: false, subject: false },
     identityKinds: [],
+    // WhatsApp through Twilio posts to the Twilio messaging route (labelled SMS); the Cloud API webhook is WhatsApp's own.
+    inboundRoutes: { prefixes: ['/api/inbound/whatsapp'], signed: true },
     availability: async () => ({
       receives: !!parts.media || !!twilio,
       sends,

@@ -23,6 +23,11 @@ export interface ChannelPlugin {
    * the admin UI shows them with this channel's icon. A kind is owned by one channel at most.
    */
   readonly identityKinds: readonly string[];
+  /**
+   * URL prefixes of the channel's inbound routes (webhooks, form posts): the hub's metrics label their
+   * latency with the channel, and with `signed` count a 401/403 as a request refused by its signature.
+   */
+  readonly inboundRoutes?: { prefixes: readonly string[]; signed: boolean };
   /** What this hub has switched on right now and what turns the rest on; read per request (config, mailbox rows). */
   availability(): Promise<ChannelAvailability>;
   /** Managers' messages to clients through this channel; absent = the channel cannot reply. */
