@@ -4,6 +4,8 @@ import { TestHub } from '../support/test-hub';
 import { FakeTwilio, fixture as voiceFixture, MESSAGING_FIXTURES } from '../telephony/fake-twilio';
 import { ACCOUNT, COMPANY_NUMBER, newCallSid, PUBLIC_URL, SUBACCOUNT, twilioPost } from '../telephony/twilio-helpers';
 import { readFileSync } from 'node:fs';
+import { FakeGraphApi } from '../whatsapp/fake-graph-api';
+import { ACCESS_TOKEN, APP_SECRET, delivery, PHONE_NUMBER_IDS, postDelivery, VERIFY_TOKEN } from '../whatsapp/whatsapp-helpers';
 import { join } from 'node:path';
 
 const fixture = (name: string): Record<string, string> => JSON.parse(readFileSync(join(MESSAGING_FIXTURES, `${name}.json`), 'utf8'));
@@ -254,5 +256,51 @@ describe('Twilio Messaging (SMS and WhatsApp through Twilio)', () => {
       await drain();
       expect(fake.messages.at(-1)!.form).toMatchObject({ To: caller, Body: 'Hello! We missed your call and will call you back by Mon 30 Nov 09:10.' });
     });
+  });
+});
+
+/** Both WhatsApp providers on one hub: each client is answered through the provider they wrote through. */
+describe('WhatsApp through Twilio next to the Cloud API', () => {
+  let hub: TestHub;
+  let fake: FakeTwilio;
+  let graph: FakeGraphApi;
+
+  beforeAll(async () => {
+    fake = await new FakeTwilio([ACCOUNT]).start();
+    graph = await FakeGraphApi.start(ACCESS_TOKEN);
+    hub = await TestHub.start({
+      PUBLIC_URL,
+      TWILIO_ACCOUNT_SID: ACCOUNT.sid,
+      TWILIO_AUTH_TOKEN: ACCOUNT.token,
+      TWILIO_NUMBER: COMPANY_NUMBER,
+      TWILIO_WHATSAPP_NUMBER: WHATSAPP_SENDER,
+      TWILIO_API_BASE_URL: fake.origin,
+      WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
+      WHATSAPP_APP_SECRET: APP_SECRET,
+      WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
+      WHATSAPP_GRAPH_BASE_URL: graph.url,
+      WHATSAPP_PHONE_NUMBER_IDS: PHONE_NUMBER_IDS.join(','),
+    });
+    await hub.createManager({ name: 'Anna' });
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await graph?.stop();
+    await fake?.stop();
+  });
+
+  it('answers a Twilio WhatsApp client through Twilio and a Cloud API client through the Graph API', async () => {
+    const admin = await hub.adminToken();
+    const sid = `SM${'7'.repeat(31)}1`;
+    await twilioPost(hub, INBOUND, { ...fixture('whatsapp-inbound'), MessageSid: sid, SmsSid: sid, SmsMessageSid: sid, From: 'whatsapp:+77014440001', WaId: '77014440001' });
+    await postDelivery(hub, delivery('text', { from: '77014440002' }));
+    const contactOf = async (phone: string) => (await hub.query(`SELECT contact_id FROM contact_identity WHERE kind = 'phone' AND value = $1`, [phone]))[0].contact_id;
+    for (const [phone, text] of [['+77014440001', 'через Twilio'], ['+77014440002', 'через Cloud API']]) {
+      const res = await hub.request({ method: 'POST', url: `/api/contacts/${await contactOf(phone)}/messages`, token: admin, body: { text } });
+      expect(res.body.channel).toBe('whatsapp');
+    }
+    for (let i = 0; i < 5; i++) if ((await hub.app.get(OutboxWorker).runOnce(50)).claimed === 0) break;
+    expect(fake.messages.map((m) => m.form)).toEqual([expect.objectContaining({ To: 'whatsapp:+77014440001', From: `whatsapp:${WHATSAPP_SENDER}`, Body: 'через Twilio' })]);
+    expect(graph.sent.map((m) => [m.body.to, m.body.text?.body])).toEqual([['77014440002', 'через Cloud API']]);
   });
 });
