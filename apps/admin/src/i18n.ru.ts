@@ -602,5 +602,5 @@ export const ru: Record<keyof typeof en, string> = {
   'composer.templateParam': 'Значение {n}',
   'composer.noTemplates': 'У этого канала нет одобренных шаблонов.',
   // WhatsApp and SMS (issue 17): why WhatsApp takes only a template now.
-  'composer.refusal.window_closed': 'клиент не писал в WhatsApp больше 24 часов; можно отправить только одобренный шаблон',
+  'composer.refusal.window_closed': 'клиент не писал больше 24 часов; можно отправить только одобренный шаблон',
 };
