@@ -71,7 +71,7 @@ describe('channel plug-ins', () => {
   it('GET /api/channels lists every registered channel with what the admin UI needs', async () => {
     const res = await hub.request({ url: '/api/channels', token: anna.token });
     expect(res.status).toBe(200);
-    expect(res.body.map((c: { key: string }) => c.key)).toEqual(['web_form', 'email', 'telegram', 'phone', 'whatsapp', 'pigeon']);
+    expect(res.body.map((c: { key: string }) => c.key)).toEqual(['web_form', 'email', 'telegram', 'phone', 'sms', 'whatsapp', 'pigeon']);
     expect(res.body.find((c: { key: string }) => c.key === 'pigeon')).toEqual({
       key: 'pigeon',
       label: { en: 'Pigeon post', ru: 'Голубиная почта' },

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 export const FIXTURES = join(__dirname, '..', '..', 'libs', 'channels', 'src', 'telephony', 'twilio', '__fixtures__');
+export const MESSAGING_FIXTURES = join(__dirname, '..', '..', 'libs', 'channels', 'src', 'twilio-messaging', '__fixtures__');
 
 export function fixture(name: string): Record<string, string> {
   return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
@@ -22,7 +23,7 @@ export const RECORDING_BYTES = Buffer.concat([Buffer.from('ID3'), randomBytes(20
 
 /**
  * A local stand-in for Twilio's REST API at the HTTP boundary: records every request and answers
- * with Twilio's documented JSON (Calls.json create, error objects) and recording media, checking
+ * with Twilio's documented JSON (Calls.json and Messages.json create, error objects) and recording media, checking
  * Basic auth like Twilio does.
  */
 export class FakeTwilio {
@@ -31,6 +32,10 @@ export class FakeTwilio {
   failNextCreate: { status: number; body: unknown } | null = null;
   /** The next request's connection is dropped without an answer (Twilio unreachable mid-request). */
   dropNextConnection = false;
+  /** Answers for the next Messages.json creates (HTTP status and a rest-error-* fixture of twilio-messaging). */
+  readonly messageErrors: Array<{ status: number; fixture: string }> = [];
+  /** Messages created (SMS and WhatsApp), in order, with the SID given to each. */
+  readonly messages: Array<{ sid: string; form: Record<string, string | string[]> }> = [];
   /** Recordings Twilio no longer has (deleted): answered with Twilio's 20404 error JSON. */
   readonly deletedRecordings = new Set<string>();
   private server!: Server;
@@ -79,6 +84,17 @@ export class FakeTwilio {
           const base = JSON.parse(readFileSync(join(FIXTURES, 'calls-create-response.json'), 'utf8'));
           const sid = `CA${randomBytes(16).toString('hex')}`;
           return json(201, { ...base, account_sid: account, sid, to: form.To, from: form.From, uri: `/2010-04-01/Accounts/${account}/Calls/${sid}.json` });
+        }
+        m = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\.json$/.exec(url.pathname);
+        if (m && req.method === 'POST') {
+          if (m[1] !== account) return json(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+          const error = this.messageErrors.shift();
+          if (error) return json(error.status, JSON.parse(readFileSync(join(MESSAGING_FIXTURES, `${error.fixture}.json`), 'utf8')));
+          if (!form.To || (!form.From && !form.MessagingServiceSid)) return json(400, { code: 21604, message: "A 'From' phone number is required.", status: 400 });
+          const base = JSON.parse(readFileSync(join(MESSAGING_FIXTURES, 'messages-create-response.json'), 'utf8'));
+          const sid = `SM${randomBytes(16).toString('hex')}`;
+          this.messages.push({ sid, form });
+          return json(201, { ...base, account_sid: account, sid, to: form.To, from: form.From ?? null, body: form.Body, messaging_service_sid: form.MessagingServiceSid ?? null, uri: `/2010-04-01/Accounts/${account}/Messages/${sid}.json` });
         }
         m = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Recordings\/(RE[0-9a-f]{32})\.mp3$/.exec(url.pathname);
         if (m && req.method === 'GET' && m[1] === account) {

@@ -49,3 +49,10 @@ export function postDelivery(hub: TestHub, body: string, opts: { signature?: str
   if (opts.signature !== null) headers['x-hub-signature-256'] = opts.signature ?? whatsappSignature(APP_SECRET, Buffer.from(body, 'utf8'));
   return hub.request({ method: 'POST', url: '/api/inbound/whatsapp', body, headers });
 }
+
+/** A documented status webhook (status-*.json) about our message `wamid`, dated `at`, as Meta posts it. */
+export function statusDelivery(name: string, wamid: string, at: Date = new Date()): string {
+  return fixtureText(name)
+    .replace(/"id": "wamid\.[^"]+"/g, `"id": "${wamid}"`)
+    .replace(/"timestamp": "\d+"/g, `"timestamp": "${Math.floor(at.getTime() / 1000)}"`);
+}

@@ -104,10 +104,10 @@ describe('WhatsApp Cloud API inbound (signed webhook, fake Graph API)', () => {
     expect(await hub.query(`SELECT 1 FROM deal WHERE contact_id = $1`, [contact.id])).toHaveLength(1);
   });
 
-  it('handles a batch of entries, changes and senders in one POST; statuses are accepted without leads', async () => {
+  it('handles a batch of entries, changes and senders in one POST; statuses of messages the hub did not send are acknowledged and change nothing', async () => {
     const res = await postDelivery(hub, delivery('batched'));
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ stored: 4, statuses: 1, failed: 0 });
+    expect(res.body).toMatchObject({ stored: 4, statuses: 0, ignored: 1, failed: 0 });
     const danijar = await contactByPhone('+77051112233');
     const olga = await contactByPhone('+79161234567');
     const timur = await contactByPhone('+998901234567');
@@ -119,7 +119,7 @@ describe('WhatsApp Cloud API inbound (signed webhook, fake Graph API)', () => {
     const before = (await hub.query(`SELECT count(*)::int AS n FROM inbound_receipt`))[0].n;
     const statuses = await postDelivery(hub, delivery('statuses'));
     expect(statuses.status).toBe(200);
-    expect(statuses.body).toMatchObject({ stored: 0, statuses: 3 });
+    expect(statuses.body).toMatchObject({ stored: 0, statuses: 0, ignored: 3 });
     expect((await hub.query(`SELECT count(*)::int AS n FROM inbound_receipt`))[0].n).toBe(before);
   });
 

@@ -66,7 +66,8 @@ describe('Composer: channels from the hub', () => {
   it('says why a channel refuses free text now, and offers its templates instead', async () => {
     replyChannels = [{ channel: 'pigeon', address: '+79120000001', ok: false, reason: 'window_closed' }];
     show();
-    expect((await screen.findByTestId('composer-refused')).textContent).toBe('Pigeon post: cannot write now (window_closed)');
+    // A reason code the UI knows is said in words (WhatsApp's 24-hour window, issue 17).
+    expect((await screen.findByTestId('composer-refused')).textContent).toBe('Pigeon post: cannot write now (more than 24 hours since the client last wrote; only an approved template can be sent)');
     const select = (await screen.findByRole('combobox', { name: /via/ })) as HTMLSelectElement;
     expect([...select.options].map((o) => o.textContent)).toEqual(['via Pigeon post: template']);
     const value = await screen.findByRole('textbox', { name: 'Value 1' });

@@ -599,4 +599,6 @@ export const en = {
   'composer.template': 'Template',
   'composer.templateParam': 'Value {n}',
   'composer.noTemplates': 'This channel has no approved templates.',
+  // WhatsApp and SMS (issue 17): why WhatsApp takes only a template now.
+  'composer.refusal.window_closed': 'more than 24 hours since the client last wrote; only an approved template can be sent',
 };

@@ -601,4 +601,6 @@ export const ru: Record<keyof typeof en, string> = {
   'composer.template': 'Шаблон',
   'composer.templateParam': 'Значение {n}',
   'composer.noTemplates': 'У этого канала нет одобренных шаблонов.',
+  // WhatsApp and SMS (issue 17): why WhatsApp takes only a template now.
+  'composer.refusal.window_closed': 'клиент не писал больше 24 часов; можно отправить только одобренный шаблон',
 };

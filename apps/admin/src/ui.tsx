@@ -40,7 +40,7 @@ export function Section({ title, children, actions }: { title: string; children:
 }
 
 /** Glyphs by the `iconKey` a channel registers (GET /api/channels); a key without one gets a dot. */
-const ICONS: Record<string, string> = { phone: '☎', email: '✉', telegram: '✈', web_form: '▤' };
+const ICONS: Record<string, string> = { phone: '☎', email: '✉', telegram: '✈', web_form: '▤', whatsapp: '◉', sms: '✆' };
 /** A channel's icon with its name as the label; `kind` is a channel's key (activity.channel, a deal's source). */
 export function ChannelIcon({ kind }: { kind: string }) {
   const channels = useChannelCatalogue();

@@ -1,4 +1,4 @@
-import { ActivityMediaModule, EmailModule, TelegramModule, TelephonyModule, WebFormModule, WhatsAppModule, type TelegramOptions, type TelephonyOptions, type WhatsAppOptions } from '@leadline/channels';
+import { ActivityMediaModule, EmailModule, TelegramModule, TelephonyModule, TwilioMessagingModule, WebFormModule, WhatsAppModule, type TelegramOptions, type TelephonyOptions, type TwilioMessagingOptions, type WhatsAppOptions } from '@leadline/channels';
 import { CoreModule, OutboxModule, type Clock, type CoreOptions } from '@leadline/core';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
@@ -71,6 +71,24 @@ export function telephonyOptionsFrom(config: HubConfig): TelephonyOptions {
   };
 }
 
+/**
+ * SMS and WhatsApp through Twilio Messaging, on the telephony Twilio account(s), or null when Twilio is
+ * not configured. WhatsApp replies go through Twilio to clients who wrote through Twilio.
+ */
+export function twilioMessagingOptionsFrom(config: HubConfig): TwilioMessagingOptions | null {
+  if (!config.twilioAccounts.length) return null;
+  return {
+    publicUrl: config.PUBLIC_URL,
+    accounts: config.twilioAccounts,
+    smsNumber: config.TWILIO_NUMBER ?? null,
+    whatsappNumber: config.TWILIO_WHATSAPP_NUMBER ?? null,
+    messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID ?? null,
+    apiBaseUrl: config.TWILIO_API_BASE_URL ?? null,
+    numberPipelines: config.SMS_NUMBER_PIPELINES,
+    missedCallSms: config.MISSED_CALL_SMS,
+  };
+}
+
 /** Telegram settings, or null when no bot token is configured (Telegram off). */
 export function telegramOptionsFrom(config: HubConfig): TelegramOptions | null {
   if (!config.TELEGRAM_BOT_TOKEN) return null;
@@ -96,6 +114,8 @@ export function whatsappOptionsFrom(config: HubConfig): WhatsAppOptions | null {
     graphBaseUrl: config.WHATSAPP_GRAPH_BASE_URL,
     graphVersion: config.WHATSAPP_GRAPH_VERSION,
     phoneNumberIds: config.WHATSAPP_PHONE_NUMBER_IDS,
+    businessAccountIds: config.WHATSAPP_BUSINESS_ACCOUNT_IDS,
+    numberPipelines: config.WHATSAPP_NUMBER_PIPELINES,
   };
 }
 
@@ -121,6 +141,7 @@ export class AppModule {
         }),
         WebFormModule,
         TelephonyModule.forRoot(telephonyOptionsFrom(config)),
+        TwilioMessagingModule.forRoot(twilioMessagingOptionsFrom(config)),
         ActivityMediaModule,
         TelegramModule.forRoot(telegramOptionsFrom(config)),
         WhatsAppModule.forRoot(whatsappOptionsFrom(config)),

@@ -13,6 +13,8 @@ import { ContactResolver } from './contacts/contact-resolver';
 import { ContactsService } from './contacts/contacts.service';
 import { ConversationsService } from './conversations/conversations.service';
 import { MessageUpdates } from './conversations/message-updates';
+import { DeliveryStatusService } from './conversations/delivery-status';
+import { MissedCallSms } from './calls/missed-call-sms';
 import { CORE_OPTIONS, Clock, SystemClock, type CoreOptions } from './core-options';
 import { DealsService } from './deals/deals.service';
 import { FormSpamService } from './forms/form-spam.service';
@@ -46,6 +48,8 @@ const SERVICES = [
   ChannelStatusRegistry,
   ContactResolver,
   ConversationsService,
+  DeliveryStatusService,
+  MissedCallSms,
   ContactsService,
   DealsService,
   LostReasonsService,

@@ -30,6 +30,22 @@ const bool = (name: string, fallback: boolean) =>
 
 const BOT_TOKEN = /^\d{3,20}:[A-Za-z0-9_-]{20,100}$/;
 
+/** "<number>=<pipeline name>,…" → {number: pipeline name}; a malformed item names the variable and the expected shape. */
+function numberRoutes(v: string | undefined, key: RegExp, name: string, shape: string, ctx: z.RefinementCtx): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = item.indexOf('=');
+    const number = item.slice(0, at).trim();
+    const pipeline = item.slice(at + 1).trim();
+    if (at < 0 || !key.test(number) || !pipeline) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a comma-separated list of ${shape} (got "${item}")` });
+      return z.NEVER;
+    }
+    out[number] = pipeline;
+  }
+  return out;
+}
+
 const optionalString = z
   .string()
   .optional()
@@ -102,6 +118,14 @@ export const envSchema = z
       .optional()
       .transform((v) => v ?? 'sequential'),
     // +74951234567=simultaneous,+74957654321=sequential: a strategy per called company number.
+    // Twilio Messaging (SMS, and WhatsApp through Twilio) on the same account(s): replies go from the
+    // Messaging Service when set, else from TWILIO_NUMBER (SMS) and TWILIO_WHATSAPP_NUMBER (WhatsApp).
+    TWILIO_MESSAGING_SERVICE_SID: optionalString.refine((v) => v === undefined || /^MG[0-9a-fA-F]{32}$/.test(v), 'TWILIO_MESSAGING_SERVICE_SID must be a Messaging Service SID (MG followed by 32 hex digits)'),
+    TWILIO_WHATSAPP_NUMBER: optionalString.refine((v) => v === undefined || /^\+[1-9]\d{5,14}$/.test(v), 'TWILIO_WHATSAPP_NUMBER must be the WhatsApp sender in E.164, e.g. +14155238886'),
+    // Per company number, the pipeline new SMS leads enter: "+74951234567=Pipeline name,…".
+    SMS_NUMBER_PIPELINES: optionalString.transform((v, ctx) => numberRoutes(v, /^\+[1-9]\d{5,14}$/, 'SMS_NUMBER_PIPELINES', '+NUMBER=<pipeline name>', ctx)),
+    // A missed call is answered with one SMS ("we will call you back by 14:32"), once per callback task.
+    MISSED_CALL_SMS: bool('MISSED_CALL_SMS', false),
     CALL_RING_STRATEGY_BY_NUMBER: optionalString.transform((v, ctx) => {
       const out: Record<string, 'sequential' | 'simultaneous'> = {};
       for (const item of (v ?? '').split(',').map((x) => x.trim()).filter(Boolean)) {
@@ -150,6 +174,17 @@ export const envSchema = z
       }
       return ids;
     }),
+    // The WhatsApp Business Account(s) whose message templates managers may send outside the 24-hour window.
+    WHATSAPP_BUSINESS_ACCOUNT_IDS: optionalString.transform((v, ctx) => {
+      const ids = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      if (ids.some((id) => !/^\d{5,20}$/.test(id))) {
+        ctx.addIssue({ code: 'custom', message: 'WHATSAPP_BUSINESS_ACCOUNT_IDS must be a comma-separated list of WhatsApp Business Account ids (digits)' });
+        return z.NEVER;
+      }
+      return ids;
+    }),
+    // Per business number, the pipeline its new leads enter: "<phone number id>=<pipeline name>,…" (others: the default pipeline).
+    WHATSAPP_NUMBER_PIPELINES: optionalString.transform((v, ctx) => numberRoutes(v, /^\d{5,20}$/, 'WHATSAPP_NUMBER_PIPELINES', '<phone number id>=<pipeline name>', ctx)),
     // Email (issue 5): one mailbox from the environment (more through the admin API, /api/mailboxes).
     IMAP_HOST: optionalString,
     IMAP_PORT: int('IMAP_PORT', 1, 65535, 0),

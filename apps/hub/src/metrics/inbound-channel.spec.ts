@@ -22,6 +22,14 @@ describe('inboundChannelOf', () => {
     expect(inboundChannelOf('/api/inbound/loft', channels)).toEqual({ name: 'pigeon', signed: true });
   });
 
+  it('gives a route inside another channel\'s prefix to the channel with the longer prefix, in any order', () => {
+    const nested = [channel('phone', ['/api/inbound/twilio/'], true), channel('sms', ['/api/inbound/twilio/messaging'], true)];
+    for (const list of [nested, [...nested].reverse()]) {
+      expect(inboundChannelOf('/api/inbound/twilio/messaging/status', list)).toEqual({ name: 'sms', signed: true });
+      expect(inboundChannelOf('/api/inbound/twilio/voice', list)).toEqual({ name: 'phone', signed: true });
+    }
+  });
+
   it('leaves every other route unlabelled', () => {
     expect(inboundChannelOf('/api/contacts/:id', channels)).toBeNull();
     expect(inboundChannelOf('/api/inbound/telegram/:secret', channels)).toBeNull();

@@ -11,8 +11,12 @@ import { poolStats, type PoolStats } from './pool-stats';
 /** Which channel an inbound HTTP route belongs to (intake latency, webhook rejects), by the routes channels register. */
 export function inboundChannelOf(routeUrl: string | undefined, channels: readonly ChannelPlugin[]): { name: string; signed: boolean } | null {
   if (!routeUrl) return null;
-  const plugin = channels.find((c) => c.inboundRoutes?.prefixes.some((p) => routeUrl.startsWith(p)));
-  return plugin?.inboundRoutes ? { name: plugin.name, signed: plugin.inboundRoutes.signed } : null;
+  // The longest matching prefix wins: SMS registers /api/inbound/twilio/messaging inside telephony's /api/inbound/twilio/.
+  let best: { plugin: ChannelPlugin; length: number } | null = null;
+  for (const c of channels) {
+    for (const p of c.inboundRoutes?.prefixes ?? []) if (routeUrl.startsWith(p) && p.length > (best?.length ?? -1)) best = { plugin: c, length: p.length };
+  }
+  return best?.plugin.inboundRoutes ? { name: best.plugin.name, signed: best.plugin.inboundRoutes.signed } : null;
 }
 
 interface TaskCounts {

@@ -1,7 +1,8 @@
-import { IntakeService, isIngestFailure, type InboundEvent } from '@leadline/core';
+import { DeliveryStatusService, IntakeService, isIngestFailure, type InboundEvent } from '@leadline/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { WaInboundMessage } from './whatsapp-payload';
+import { mapWhatsAppStatus } from './whatsapp-status.mapper';
 import { mapWhatsAppMessage, splitWhatsAppDelivery } from './whatsapp.mapper';
 import { WHATSAPP_CHANNEL, WHATSAPP_OPTIONS, type WhatsAppOptions } from './whatsapp.options';
 
@@ -12,8 +13,10 @@ export interface DeliveryOutcome {
   duplicates: number;
   /** Messages our code failed on, kept as failed receipts for replay. */
   failed: number;
-  /** Status updates (sent/delivered/read/failed) of our outbound messages: accepted, not applied yet. */
+  /** Status updates (sent/delivered/read/failed) that moved or dated one of our messages. */
   statuses: number;
+  /** Status updates already applied (Meta redelivers) or too late to change anything. */
+  staleStatuses: number;
   ignored: number;
 }
 
@@ -28,12 +31,13 @@ export class WhatsAppDeliveriesService {
 
   constructor(
     private readonly intake: IntakeService,
+    private readonly deliveryStatus: DeliveryStatusService,
     @Inject(WHATSAPP_OPTIONS) private readonly options: WhatsAppOptions,
   ) {}
 
   async process(payload: unknown): Promise<DeliveryOutcome> {
     const split = splitWhatsAppDelivery(payload);
-    const outcome: DeliveryOutcome = { stored: 0, duplicates: 0, failed: 0, statuses: split.statuses.length, ignored: 0 };
+    const outcome: DeliveryOutcome = { stored: 0, duplicates: 0, failed: 0, statuses: 0, staleStatuses: 0, ignored: 0 };
     if (split.unreadable) {
       // Signed by Meta yet not a WhatsApp delivery: kept (visible to admins) rather than dropped.
       await this.intake.recordFailure(WHATSAPP_CHANNEL, `delivery:${sha256(JSON.stringify(payload ?? null))}`, payload, new Error(split.unreadable));
@@ -52,6 +56,18 @@ export class WhatsAppDeliveriesService {
       const result = await this.ingest(unit);
       outcome[result]++;
     }
+    for (const status of split.statuses) {
+      const update = mapWhatsAppStatus(status);
+      if (!update) {
+        outcome.ignored++;
+        continue;
+      }
+      // Messages another tool sent from the number (the WhatsApp Business app) are not on our timeline: 'unknown'.
+      const applied = await this.deliveryStatus.apply(update);
+      if (applied === 'applied' || applied === 'recorded') outcome.statuses++;
+      else if (applied === 'duplicate') outcome.staleStatuses++;
+      else outcome.ignored++;
+    }
     return outcome;
   }
 
@@ -59,7 +75,7 @@ export class WhatsAppDeliveriesService {
     const externalId = externalIdOf(unit);
     let event: InboundEvent | null;
     try {
-      event = mapWhatsAppMessage(unit);
+      event = mapWhatsAppMessage(unit, this.options.numberPipelines);
     } catch (err) {
       await this.intake.recordFailure(WHATSAPP_CHANNEL, externalId, unit, err);
       return 'failed';

@@ -105,9 +105,10 @@ export function splitWhatsAppDelivery(payload: unknown): SplitDelivery {
 /**
  * One client message → the intake event, or `null` for what is not a client writing to us
  * (system notices such as "customer changed number"). Throws on a message we cannot attribute to a
- * sender (the caller keeps it as a failed receipt). Pure: the caller verified the signature.
+ * sender (the caller keeps it as a failed receipt). A number routed to a pipeline (`numberPipelines`, by
+ * phone number id) opens its new deals there. Pure: the caller verified the signature.
  */
-export function mapWhatsAppMessage(unit: WaInboundMessage): WhatsAppInboundEvent | null {
+export function mapWhatsAppMessage(unit: WaInboundMessage, numberPipelines: Readonly<Record<string, string>> = {}): WhatsAppInboundEvent | null {
   const m = unit.message;
   if (!m || typeof m !== 'object') throw new Error('message is not an object');
   if (m.type === 'system') return null;
@@ -188,6 +189,7 @@ export function mapWhatsAppMessage(unit: WaInboundMessage): WhatsAppInboundEvent
     contact: { name: profileName, phones: [`+${waId}`] },
     message: { text, details },
     source,
+    ...(numberPipelines[unit.phoneNumberId] ? { pipeline: numberPipelines[unit.phoneNumberId] } : {}),
     fields: {},
   };
 }

@@ -1,44 +1,44 @@
-import { ChannelRegistry, ChannelStatusRegistry, InboundReplayRegistry, type ChannelMediaSource, type ChannelPlugin } from '@leadline/core';
+import { ChannelRegistry, ChannelStatusRegistry, Clock, InboundReplayRegistry, type InboundRemapper } from '@leadline/core';
 import { Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { mapIncomingMessage, type TwilioMessageParams } from '../twilio-messaging/twilio-messaging.mapper';
+import { TwilioMessagesSender } from '../twilio-messaging/twilio-messages.sender';
+import { whatsappChannel } from './whatsapp-channel';
 import type { WaInboundMessage } from './whatsapp-payload';
 import { WhatsAppDeliveriesService } from './whatsapp-deliveries.service';
 import { WhatsAppGraphClient } from './whatsapp-graph.client';
 import { WhatsAppMediaSource } from './whatsapp-media.source';
+import { WhatsAppOutbound } from './whatsapp-outbound';
+import { WhatsAppTemplates, WhatsAppTemplatesController } from './whatsapp-templates';
 import { WhatsAppWebhookController } from './whatsapp-webhook.controller';
 import { mapWhatsAppMessage } from './whatsapp.mapper';
 import { WHATSAPP_CHANNEL, WHATSAPP_OPTIONS, whatsappStatusName, type WhatsAppOptions } from './whatsapp.options';
 
-/**
- * The WhatsApp channel (inbound today): the client's wa_id is a phone identity, owned by telephony.
- * `media` is absent while WhatsApp is off. Outbound (replies, templates, the 24-hour window) plugs in here.
- */
-export function whatsappChannel(media: ChannelMediaSource | null): ChannelPlugin {
-  return {
-    name: WHATSAPP_CHANNEL,
-    iconKey: 'whatsapp',
-    label: { en: 'WhatsApp', ru: 'WhatsApp' },
-    order: 50,
-    capabilities: { inbound: true, reply: false, media: true, templates: false, calls: false, subject: false },
-    identityKinds: [],
-    inboundRoutes: { prefixes: ['/api/inbound/whatsapp'], signed: true },
-    availability: async () =>
-      media
-        ? { receives: true, sends: false, calls: false, enableWith: [] }
-        : { receives: false, sends: false, calls: false, enableWith: ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN'] },
-    ...(media ? { media } : {}),
+/** A failed WhatsApp receipt replays with the mapper of the provider it came from: Twilio's form parameters, or a Cloud API message. */
+function replayMapper(numberPipelines: Readonly<Record<string, string>>): InboundRemapper {
+  return (raw) => {
+    if (raw && typeof raw === 'object' && typeof (raw as TwilioMessageParams).MessageSid === 'string') return mapIncomingMessage(raw as TwilioMessageParams);
+    const event = mapWhatsAppMessage(raw as WaInboundMessage, numberPipelines);
+    if (!event) throw new Error('not a client message (system notice)');
+    return event;
   };
 }
 
-/** WhatsApp off: still known by name and icon (old entries), with what turns it on. */
+/** Cloud API off: the channel is known by name and icon (old entries), and replies through Twilio when its WhatsApp sender is set. */
 class WhatsAppOffWiring implements OnModuleInit {
-  constructor(private readonly channels: ChannelRegistry) {}
+  constructor(
+    private readonly channels: ChannelRegistry,
+    private readonly replay: InboundReplayRegistry,
+    private readonly clock: Clock,
+    private readonly twilio: TwilioMessagesSender | null,
+  ) {}
 
   onModuleInit(): void {
-    this.channels.register(whatsappChannel(null));
+    this.channels.register(whatsappChannel({ media: null, cloud: null, twilio: this.twilio, now: () => this.clock.now() }));
+    if (this.twilio) this.replay.register(WHATSAPP_CHANNEL, replayMapper({}));
   }
 }
 
-/** Registers the channel (with its media source) and the replay mapper (failed receipts) of a configured WhatsApp channel. */
+/** Registers the channel (media, replies, templates) and the replay mapper (failed receipts) of a configured Cloud API. */
 class WhatsAppWiring implements OnModuleInit {
   constructor(
     private readonly replay: InboundReplayRegistry,
@@ -46,43 +46,66 @@ class WhatsAppWiring implements OnModuleInit {
     private readonly source: WhatsAppMediaSource,
     private readonly status: ChannelStatusRegistry,
     private readonly options: WhatsAppOptions,
+    private readonly outbound: WhatsAppOutbound,
+    private readonly templates: WhatsAppTemplates,
+    private readonly clock: Clock,
+    private readonly twilio: TwilioMessagesSender | null,
   ) {}
 
   onModuleInit(): void {
-    this.replay.register(WHATSAPP_CHANNEL, (raw) => {
-      const event = mapWhatsAppMessage(raw as WaInboundMessage);
-      if (!event) throw new Error('not a client message (system notice)');
-      return event;
-    });
-    this.channels.register(whatsappChannel(this.source));
+    this.replay.register(WHATSAPP_CHANNEL, replayMapper(this.options.numberPipelines));
+    this.channels.register(
+      whatsappChannel({ media: this.source, cloud: { outbound: this.outbound, templates: this.templates }, twilio: this.twilio, now: () => this.clock.now() }),
+    );
     // A webhook channel has no connection to hold: configured = ready to receive (as telephony webhooks).
     this.status.report(WHATSAPP_CHANNEL, whatsappStatusName(this.options), 'connected');
   }
 }
 
 /**
- * WhatsApp Business Cloud API, inbound: the webhook (verification + signed deliveries) and client
- * files streamed through the Graph API. Imported only when WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET
- * and WHATSAPP_VERIFY_TOKEN are set; otherwise no WhatsApp route exists (the channel is listed as off).
+ * WhatsApp Business Cloud API: the webhook (verification + signed deliveries of client messages and
+ * of our messages' statuses), client files streamed through the Graph API, managers' replies and
+ * templates. The Cloud API parts exist only when WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET and
+ * WHATSAPP_VERIFY_TOKEN are set; the channel is registered either way (through Twilio, or off).
  */
 @Module({})
 export class WhatsAppModule {
   static forRoot(options: WhatsAppOptions | null): DynamicModule {
     if (!options) {
-      return { module: WhatsAppModule, providers: [{ provide: WhatsAppOffWiring, inject: [ChannelRegistry], useFactory: (c: ChannelRegistry) => new WhatsAppOffWiring(c) }] };
+      return {
+        module: WhatsAppModule,
+        providers: [
+          {
+            provide: WhatsAppOffWiring,
+            inject: [ChannelRegistry, InboundReplayRegistry, Clock, { token: TwilioMessagesSender, optional: true }],
+            useFactory: (c: ChannelRegistry, r: InboundReplayRegistry, clock: Clock, t: TwilioMessagesSender | undefined) => new WhatsAppOffWiring(c, r, clock, t ?? null),
+          },
+        ],
+      };
     }
     return {
       module: WhatsAppModule,
-      controllers: [WhatsAppWebhookController],
+      controllers: [WhatsAppWebhookController, WhatsAppTemplatesController],
       providers: [
         { provide: WHATSAPP_OPTIONS, useValue: options },
         WhatsAppGraphClient,
         WhatsAppDeliveriesService,
         WhatsAppMediaSource,
+        WhatsAppOutbound,
+        WhatsAppTemplates,
         {
           provide: WhatsAppWiring,
-          inject: [InboundReplayRegistry, ChannelRegistry, WhatsAppMediaSource, ChannelStatusRegistry],
-          useFactory: (r: InboundReplayRegistry, m: ChannelRegistry, s: WhatsAppMediaSource, c: ChannelStatusRegistry) => new WhatsAppWiring(r, m, s, c, options),
+          inject: [InboundReplayRegistry, ChannelRegistry, WhatsAppMediaSource, ChannelStatusRegistry, WhatsAppOutbound, WhatsAppTemplates, Clock, { token: TwilioMessagesSender, optional: true }],
+          useFactory: (
+            r: InboundReplayRegistry,
+            c: ChannelRegistry,
+            s: WhatsAppMediaSource,
+            st: ChannelStatusRegistry,
+            o: WhatsAppOutbound,
+            t: WhatsAppTemplates,
+            clock: Clock,
+            twilio: TwilioMessagesSender | undefined,
+          ) => new WhatsAppWiring(r, c, s, st, options, o, t, clock, twilio ?? null),
         },
       ],
     };

@@ -15,6 +15,10 @@ export interface WhatsAppOptions {
    * accounts. A delivery for another number is acknowledged and not stored.
    */
   phoneNumberIds: readonly string[];
+  /** WhatsApp Business Account ids whose templates are offered; empty = those clients have written to. */
+  businessAccountIds: readonly string[];
+  /** Per phone number id, the name of the pipeline its new leads enter (others: the default pipeline). */
+  numberPipelines: Readonly<Record<string, string>>;
 }
 
 export const WHATSAPP_OPTIONS = Symbol('WHATSAPP_OPTIONS');

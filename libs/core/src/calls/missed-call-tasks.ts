@@ -6,6 +6,7 @@ import { OutboxKind, OutboxService } from '../outbox/outbox.service';
 import { slaInstants } from '../sla/sla-schedule';
 import { TimelineService } from '../timeline/timeline.service';
 import type { CallRow } from './call-queries';
+import { MissedCallSms } from './missed-call-sms';
 import { formatDuration, formatPhoneForPeople, localClock, localDueTime } from './call-text';
 import { queryRow, mutateRows, execute } from '../database/query-rows';
 
@@ -54,6 +55,7 @@ export class MissedCallTasks {
     private readonly clock: Clock,
     private readonly timeline: TimelineService,
     private readonly outbox: OutboxService,
+    private readonly autoSms: MissedCallSms,
   ) {}
 
   /**
@@ -82,6 +84,8 @@ export class MissedCallTasks {
         payload: { taskId: task.id, kind: 'callback', dueAt: dueAt.toISOString(), slaMinutes: this.options.callbackSlaMinutes, reason: 'missed call', callId: call.id },
       });
     }
+    // The client hears when we will call back (once per task, when an SMS channel switched it on).
+    await this.autoSms.afterMissedCall(em, call, task);
     const [{ missed_calls: attempt }] = await mutateRows<{ missed_calls: number }>(em, `UPDATE task SET missed_calls = missed_calls + 1 WHERE id = $1 RETURNING missed_calls`, [task.id]);
     const assignee = task.assignee_id ? await queryRow<NoticeRecipient>(em, `SELECT id, timezone FROM manager WHERE id = $1 AND active`, [task.assignee_id]) : null;
     const dueAt = new Date(task.due_at);

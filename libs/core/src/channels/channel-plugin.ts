@@ -86,6 +86,13 @@ export interface ChannelOutbound {
    */
   readonly notifyAuthorOnFailure: boolean;
   /**
+   * The provider reports later whether the message reached the client's phone (WhatsApp and SMS status
+   * callbacks, applied by DeliveryStatusService). Then the message counts as the manager's answer
+   * (completes the callback task, records the first response) only when delivered or read, not when
+   * the provider accepted it: a message that fails after acceptance was no answer. Absent = on send.
+   */
+  readonly answersOnDelivery?: boolean;
+  /**
    * Whether a free-form message may go to this contact now (WhatsApp's 24-hour customer-service
    * window). Absent = always. A refusal stops the send with 409 and its `reason` code, and the
    * composer shows the reason instead of offering the channel.

@@ -185,7 +185,10 @@ export class ConversationsService {
       const patch = { status: 'sent', sentAt: at.toISOString(), ...(sent.providerMessageId ? { providerMessageId: sent.providerMessageId } : {}) };
       const [row] = await this.transition(em, activityId, 'sent', patch, sent.details ?? {});
       if (!row) return;
-      await this.tasks.recordOutboundContact(em, { contactId: row.contact_id, channel: row.channel, at, actorId: row.actor_id });
+      // A channel that reports delivery later answers the client when delivered (DeliveryStatusService), not here.
+      if (!this.channels.get(row.channel)?.outbound?.answersOnDelivery) {
+        await this.tasks.recordOutboundContact(em, { contactId: row.contact_id, channel: row.channel, at, actorId: row.actor_id });
+      }
       await this.tellAsker(em, row, 'sent', null);
     });
   }
@@ -197,7 +200,8 @@ export class ConversationsService {
    */
   async markFailed(activityId: string, error: string, failure: { reason?: string; notifyAuthor?: boolean } = {}): Promise<void> {
     await this.db.transaction(async (em) => {
-      const patch = { status: 'failed', error: error.slice(0, 1000), failedAt: this.clock.now().toISOString() };
+      // The reason code is the timeline's state too (window_closed, undeliverable…), rendered in the reader's language.
+      const patch = { status: 'failed', error: error.slice(0, 1000), failedAt: this.clock.now().toISOString(), ...(failure.reason ? { errorState: failure.reason } : {}) };
       const [row] = await this.transition(em, activityId, 'failed', patch, {});
       if (!row) return;
       await this.tellAsker(em, row, 'failed', patch.error);
@@ -261,7 +265,7 @@ export class ConversationsService {
     if (entry.status !== 'failed' || !entry.outbox_id) throw DomainError.conflict(`only a failed message can be sent again (this one is ${entry.status ?? 'unknown'})`);
     await this.db.transaction(async (em) => {
       await this.outbox.retry(entry.outbox_id, em);
-      await em.query(`UPDATE activity SET payload = (payload - 'error' - 'failedAt') || $2::jsonb WHERE id = $1`, [activityId, JSON.stringify({ status: 'queued', retriedAt: this.clock.now().toISOString() })]);
+      await em.query(`UPDATE activity SET payload = (payload - 'error' - 'failedAt' - 'errorState' - 'errorCode') || $2::jsonb WHERE id = $1`, [activityId, JSON.stringify({ status: 'queued', retriedAt: this.clock.now().toISOString() })]);
     });
     return { activityId, status: 'queued' };
   }

@@ -58,6 +58,11 @@ export interface InboundEvent {
     details?: Record<string, unknown>;
   } | null;
   source?: DealSource;
+  /**
+   * The name of the pipeline a new deal enters (a channel's per-number routing, e.g. a WhatsApp or SMS
+   * number); absent or unknown = the default pipeline.
+   */
+  pipeline?: string | null;
   /** Every other field the sender gave us, kept for the timeline. */
   fields?: Record<string, unknown>;
 }

@@ -159,8 +159,8 @@ export class IntakeService {
     if (openDeal) {
       if (decision) writes.dealOwner = { id: dealId, ownerId };
     } else {
-      // A new deal enters the default pipeline's first open stage, and that stage's rules apply.
-      const entry = await this.automation.entryStage(em);
+      // A new deal enters the default pipeline's (or the event's routed pipeline's) first open stage, and that stage's rules apply.
+      const entry = await this.automation.entryStage(em, event.pipeline);
       writes.newDeal = {
         id: dealId,
         contactId,

@@ -124,7 +124,16 @@ export class StageAutomation {
   private entryCache: { stage: EnteredStage | null; until: number } | null = null;
 
   /** The stage new leads enter: the default pipeline's first open stage, with its rules (cached briefly). */
-  async entryStage(em: EntityManager): Promise<EnteredStage | null> {
+  async entryStage(em: EntityManager, pipelineName?: string | null): Promise<EnteredStage | null> {
+    if (pipelineName) {
+      // A channel routed by where the client wrote (a WhatsApp or SMS number): that pipeline's first open stage.
+      // A name no pipeline has any more (renamed, deleted) falls back to the default one: the lead is never lost.
+      const [routed] = await em.query(
+        `${STAGE_WITH_RULES} JOIN pipeline p ON p.id = s.pipeline_id WHERE lower(p.name) = lower($1) AND s.kind = 'open' ORDER BY s.position LIMIT 1`,
+        [pipelineName],
+      );
+      if (routed) return routed;
+    }
     const now = Date.now();
     if (this.entryCache && this.entryCache.until > now) return this.entryCache.stage;
     const [row] = await em.query(`${STAGE_WITH_RULES} JOIN pipeline p ON p.id = s.pipeline_id WHERE p.is_default AND s.kind = 'open' ORDER BY s.position LIMIT 1`);

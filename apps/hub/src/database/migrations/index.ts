@@ -18,6 +18,7 @@ import { CallFactsOutliveErasure1764000700001 } from './1764000700001-call-facts
 import { Cockpit1764000800000 } from './1764000800000-cockpit';
 import { MessageSendOutbox1764100100000 } from './1764100100000-message-send-outbox';
 import { GenericIdentities1764100200000 } from './1764100200000-generic-identities';
+import { MessageDelivery1764100500000 } from './1764100500000-message-delivery';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   Cockpit1764000800000,
   MessageSendOutbox1764100100000,
   GenericIdentities1764100200000,
+  MessageDelivery1764100500000,
 ];
