@@ -1,4 +1,4 @@
-import { ChannelStatusRegistry, ConversationsService, type DeliveryOutcome, type MessageSendPayload, type MessageTemplate, type StoredAttachment } from '@leadline/core';
+import { ChannelStatusRegistry, ConversationsService, MessageUpdates, type DeliveryOutcome, type MessageSendPayload, type MessageTemplate, type StoredAttachment } from '@leadline/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -41,6 +41,7 @@ export class WhatsAppOutbound {
     @InjectDataSource() private readonly db: DataSource,
     private readonly graph: WhatsAppGraphClient,
     private readonly conversations: ConversationsService,
+    private readonly messages: MessageUpdates,
     private readonly status: ChannelStatusRegistry,
     @Inject(WHATSAPP_OPTIONS) private readonly options: WhatsAppOptions,
   ) {}
@@ -81,10 +82,8 @@ export class WhatsAppOutbound {
         return this.refused(err, ids.length, parts.length);
       }
       ids.push(id);
-      await this.db.query(
-        `UPDATE activity SET payload = jsonb_set(payload, '{details}', COALESCE(payload->'details', '{}'::jsonb) || jsonb_build_object('sentParts', $2::int, 'messageIds', $3::jsonb)) WHERE id = $1`,
-        [p.activityId, i + 1, JSON.stringify(ids)],
-      );
+      // Each part is recorded as it goes: a retry continues after the last delivered part.
+      await this.messages.recordDeliveryProgress(p.activityId, { sentParts: i + 1, messageIds: ids });
     }
     this.status.report(WHATSAPP_CHANNEL, whatsappStatusName(this.options), 'connected');
     // The last part's statuses speak for the message: it reached the client only when all parts did.

@@ -1,4 +1,4 @@
-import { validateRequest } from 'twilio';
+import { twilioSdk } from './twilio-sdk';
 
 export interface TwilioSignatureCheck {
   ok: boolean;
@@ -26,6 +26,6 @@ export function checkTwilioSignature(
   if (!signature) return { ok: false, expectedUrl, accountSid, reason: 'missing signature' };
   const account = accounts.find((a) => a.sid === accountSid);
   if (!account) return { ok: false, expectedUrl, accountSid, reason: 'unknown AccountSid' };
-  const ok = validateRequest(account.token, signature, expectedUrl, params);
+  const ok = twilioSdk().validateRequest(account.token, signature, expectedUrl, params);
   return ok ? { ok, expectedUrl, accountSid } : { ok, expectedUrl, accountSid, reason: 'signature mismatch' };
 }

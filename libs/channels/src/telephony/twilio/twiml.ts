@@ -1,5 +1,5 @@
 import type { CallTarget } from '@leadline/core';
-import { twiml } from 'twilio';
+import { twilioSdk } from './twilio-sdk';
 
 /** What the TwiML answers need besides the call itself. */
 export interface TwimlSettings {
@@ -40,7 +40,7 @@ function recordingCallback(s: TwimlSettings): string {
  * it ended, so the hub knows who answered and decides the next leg or voicemail.
  */
 export function dialLegTwiml(s: TwimlSettings, callId: string, leg: number, target: CallTarget, callerId: string | null): string {
-  const r = new twiml.VoiceResponse();
+  const r = new (twilioSdk().twiml.VoiceResponse)();
   const dial = r.dial({
     action: url(s, '/api/inbound/twilio/dial', { callId, leg }),
     method: 'POST',
@@ -59,7 +59,7 @@ export function dialLegTwiml(s: TwimlSettings, callId: string, leg: number, targ
  * the hub knows who answered.
  */
 export function dialAllTwiml(s: TwimlSettings, callId: string, targets: CallTarget[], callerId: string | null): string {
-  const r = new twiml.VoiceResponse();
+  const r = new (twilioSdk().twiml.VoiceResponse)();
   const dial = r.dial({
     action: url(s, '/api/inbound/twilio/dial', { callId, leg: 0 }),
     method: 'POST',
@@ -75,7 +75,7 @@ export function dialAllTwiml(s: TwimlSettings, callId: string, targets: CallTarg
 
 /** The caller leaves a message; the recording is attached to the call. */
 export function voicemailTwiml(s: TwimlSettings, callId: string, message: 'afterHours' | 'voicemail'): string {
-  const r = new twiml.VoiceResponse();
+  const r = new (twilioSdk().twiml.VoiceResponse)();
   const text = message === 'afterHours' ? (s.afterHoursMessage ?? TEXT[s.voiceLocale].afterHours) : TEXT[s.voiceLocale].voicemail;
   r.say({ voice: VOICES[s.voiceLocale], language: s.voiceLocale }, text);
   r.record({
@@ -92,7 +92,7 @@ export function voicemailTwiml(s: TwimlSettings, callId: string, message: 'after
 
 /** Click-to-call, once the manager picked up: connect them to the contact, showing the company number. */
 export function outboundBridgeTwiml(s: TwimlSettings, callId: string, contactPhone: string): string {
-  const r = new twiml.VoiceResponse();
+  const r = new (twilioSdk().twiml.VoiceResponse)();
   const dial = r.dial({
     action: url(s, '/api/inbound/twilio/dial', { callId, leg: 0 }),
     method: 'POST',
@@ -105,7 +105,7 @@ export function outboundBridgeTwiml(s: TwimlSettings, callId: string, contactPho
 }
 
 export function hangupTwiml(): string {
-  const r = new twiml.VoiceResponse();
+  const r = new (twilioSdk().twiml.VoiceResponse)();
   r.hangup();
   return r.toString();
 }
