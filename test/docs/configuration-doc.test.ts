@@ -9,8 +9,9 @@ const ROOT = join(__dirname, '../..');
 
 describe('the configuration reference is generated from config.schema.ts and cannot drift', () => {
   it('describes exactly the variables of config.schema.ts, with examples the schema accepts', () => {
-    // On failure each line says where to describe the variable and which command regenerates the files.
-    expect(configReferenceProblems()).toEqual([]);
+    // On failure each line says where to describe the variable and which command regenerates the files;
+    // a variable another branch added to .env.example by hand comes with its comment as a ready entry.
+    expect(configReferenceProblems(configVariables(), CONFIG_REFERENCE, readFileSync(join(ROOT, '.env.example'), 'utf8'))).toEqual([]);
     expect(configVariables().length).toBeGreaterThan(50);
   });
 
