@@ -14,7 +14,8 @@
  * outbox lag (age of the oldest due row not yet delivered) and the leads so far, and reports the RSS
  * when 10,000 and 100,000 leads were reached (issue 18: within 20 % of each other; peak < 250 MB).
  *
- * Knobs: BENCH_DATABASE_URL (admin connection), BENCH_RESULT_FILE, BENCH_WRITE_DOCS (1), BENCH_KEEP_DB.
+ * Knobs: BENCH_DATABASE_URL (admin connection), BENCH_DB_NAME (leadline_soak_bench), BENCH_RESULT_FILE,
+ * BENCH_WRITE_DOCS (1), BENCH_KEEP_DB.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -28,7 +29,7 @@ const arg = (name, fallback) => {
   return a ? Number(a.split('=')[1]) : fallback;
 };
 const cfg = {
-  dbName: 'leadline_soak_bench',
+  dbName: process.env.BENCH_DB_NAME || 'leadline_soak_bench',
   duration: Math.min(900, Math.max(10, arg('duration', 60))),
   rate: Math.max(1, arg('rate', 100)),
   managers: 8,

@@ -13,7 +13,7 @@
  * in the same run and under the same load, the floor each one stands on: a bare LISTEN/NOTIFY round
  * trip between two plain connections, and a bare fetch (sendMessage) from this process to the fake.
  *
- * Knobs: BENCH_DATABASE_URL (admin connection), BENCH_RATE (50 leads/s), BENCH_SECONDS (20),
+ * Knobs: BENCH_DATABASE_URL (admin connection), BENCH_DB_NAME (leadline_wakeups_bench), BENCH_RATE (50 leads/s), BENCH_SECONDS (20),
  * BENCH_MANAGERS (20: every manager its own Telegram chat and Inbox stream), BENCH_HUBS (2),
  * BENCH_RESULT_FILE (write the result JSON there), BENCH_WRITE_DOCS (1), BENCH_KEEP_DB, BENCH_BUILD.
  * Flags: --pglite (one hub on embedded PGlite; the LISTEN/NOTIFY floor is then PGlite's own).
@@ -28,7 +28,7 @@ const { api, benchForm, benchPhone, benchScript, envInt, helpRequested, loadAvg,
 const TARGETS = { sse: { p50: 100, p99: 300 }, card: { p50: 150, p99: 300 } };
 const pglite = process.argv.includes('--pglite');
 const cfg = {
-  dbName: 'leadline_wakeups_bench',
+  dbName: process.env.BENCH_DB_NAME || 'leadline_wakeups_bench',
   rate: envInt('BENCH_RATE', 50, 1),
   seconds: envInt('BENCH_SECONDS', 20, 1),
   managers: envInt('BENCH_MANAGERS', 20, 1),
