@@ -102,7 +102,12 @@ function isExecutable(p) {
 const script = benchScript('bench', { onError: () => state.hubLog && process.stderr.write(`--- hub log ${state.hubLog}\n${tail(state.hubLog)}\n`) });
 const { log } = script;
 /** What the phases share: the configuration, the hub under test, the lead generator, the running load. */
-const state = {};
+const state = {
+  /** The script is ending (watchdog, signal, failure): phases stop early. */
+  get aborting() {
+    return script.aborting;
+  },
+};
 const mb = (kb) => (kb === null ? null : round(kb / 1024, 1));
 
 function mapValues(obj, fn) {
@@ -426,8 +431,8 @@ async function settle(db, maxMs = 10_000) {
 // ---------------------------------------------------------------------------------------------
 // pgbench
 
-function runPgbench(vars) {
-  if (script.aborting) return Promise.reject(new Error('aborted'));
+function runPgbench(state, vars) {
+  if (state.aborting) return Promise.reject(new Error('aborted'));
   const { cfg } = state;
   const args = [
     '-n',
@@ -446,9 +451,8 @@ function runPgbench(vars) {
   ];
   for (const [k, v] of Object.entries(vars)) args.push('-D', `${k}=${v}`);
   args.push(cfg.dbName);
-  const pg = state.database;
-  const env = { ...process.env, PGHOST: pg.host, PGPORT: String(pg.port), PGUSER: pg.user, PGAPPNAME: 'leadline-bench-pgbench' };
-  if (pg.password) env.PGPASSWORD = pg.password;
+  const env = { ...process.env, PGHOST: cfg.pg.host, PGPORT: String(cfg.pg.port), PGUSER: cfg.pg.user, PGAPPNAME: 'leadline-bench-pgbench' };
+  if (cfg.pg.password) env.PGPASSWORD = cfg.pg.password;
   else delete env.PGPASSWORD;
   log(`pgbench: ${cfg.pgbenchClients} clients, ${args[args.indexOf('-j') + 1]} threads, ${cfg.pgbenchSeconds} s, -M extended, ${path.relative(ROOT, PGBENCH_SCRIPT)}`);
   return new Promise((resolve, reject) => {
@@ -762,6 +766,8 @@ async function main() {
 
   const database = await freshDatabase(script, { dbName: cfg.dbName, adminUrl: cfg.adminUrl, keep: cfg.keepDb });
   state.database = database;
+  // Where pgbench connects: the server of the fresh database.
+  cfg.pg = { host: database.host, port: database.port, user: database.user, password: database.password };
   const serverVersion = database.serverVersion;
   const settings = {};
   for (const s of ['shared_buffers', 'synchronous_commit', 'max_connections']) settings[s] = (await database.admin.query(`SHOW ${s}`)).rows[0][s];
@@ -941,7 +947,7 @@ async function main() {
     const cpuBefore = machineCpu();
     const procCpu = new ProcCpuSampler();
     try {
-      pgbench = await runPgbench(vars);
+      pgbench = await runPgbench(state, vars);
     } catch (err) {
       procCpu.stop();
       throw err;
