@@ -18,7 +18,7 @@
 const os = require('node:os');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
-const { BENCH_ADMIN, ensureBuild, freshDatabase, loginAdmin, startHubFor, writeDocsSection } = require('./hub-process');
+const { BENCH_ADMIN, ensureBuild, freshDatabase, loginAdmin, startHubFor, writeResultDocs } = require('./hub-process');
 const { benchForm, benchScript, envInt, helpRequested, tempDir } = require('./support');
 
 const TARGET_MS = 1500;
@@ -102,7 +102,7 @@ ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()
 | cold, compression refused | ${median(plain.cold)} ms | ${Math.max(...plain.cold)} ms | ${Math.round(plain.bytes / 1024)} KB |
 
 Target: cold median under ${TARGET_MS} ms — ${ok ? 'met' : 'NOT met'}.`;
-  if (process.env.BENCH_WRITE_DOCS !== '0') writeDocsSection('bench:admin-inbox', markdown);
+  writeResultDocs(script, 'bench:admin-inbox', markdown);
   process.stdout.write(`\n${markdown}\n`);
   return ok ? 0 : 2;
 }

@@ -7,7 +7,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { sleep, freePort, tail, newestMtime, round } = require('./support');
+const { envFlag, sleep, freePort, tail, newestMtime, round } = require('./support');
 
 const ROOT = path.resolve(__dirname, '..');
 const MAIN_JS = path.join(ROOT, 'dist/apps/hub/src/main.js');
@@ -203,4 +203,15 @@ function writeDocsSection(name, markdown) {
   fs.writeFileSync(file, next);
 }
 
-module.exports = { ROOT, MAIN_JS, BENCH_ADMIN, ensureBuild, freshDatabase, connect, loginAdmin, startHub, startHubFor, stopHub, probeSnapshot, writeDocsSection };
+/**
+ * A script's result block in docs/BENCHMARKS.md, unless BENCH_WRITE_DOCS=0 (an exploratory run) or the
+ * script is being aborted (its figures are partial). True when written.
+ */
+function writeResultDocs(script, name, markdown) {
+  if (!envFlag('BENCH_WRITE_DOCS', true) || script.aborting) return false;
+  writeDocsSection(name, markdown);
+  script.log(`docs/BENCHMARKS.md updated (${name})`);
+  return true;
+}
+
+module.exports = { ROOT, MAIN_JS, BENCH_ADMIN, ensureBuild, freshDatabase, connect, loginAdmin, startHub, startHubFor, stopHub, probeSnapshot, writeDocsSection, writeResultDocs };

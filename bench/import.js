@@ -17,7 +17,7 @@
  */
 const os = require('node:os');
 const path = require('node:path');
-const { connect, ensureBuild, freshDatabase, loginAdmin, startHubFor, writeDocsSection } = require('./hub-process');
+const { connect, ensureBuild, freshDatabase, loginAdmin, startHubFor, writeResultDocs } = require('./hub-process');
 const { benchScript, cpuSeconds, envInt, helpRequested, machineLine, tempDir } = require('./support');
 
 const TARGET_S = 60;
@@ -131,10 +131,10 @@ async function main() {
   const ok = countsOk && run.seconds < TARGET_S;
   log(`expected ${JSON.stringify(expected)}; database ${JSON.stringify(db)}; counts ${countsOk ? 'right' : 'WRONG'}`);
   log(`target: import of ${cfg.rows} rows < ${TARGET_S} s — ${ok ? 'met' : 'MISSED'}`);
-  if (process.env.BENCH_WRITE_DOCS !== '0') {
-    writeDocsSection(
-      'bench:import',
-      `## Import: \`npm run bench:import\`
+  writeResultDocs(
+    script,
+    'bench:import',
+    `## Import: \`npm run bench:import\`
 
 A ${cfg.rows.toLocaleString('en')}-row CSV (${(csv.length / 1024 / 1024).toFixed(1)} MB, UTF-8, semicolons; phones in five formats, 2 % of rows
 repeating an earlier row's person, 5 % matching one of ${cfg.existing.toLocaleString('en')} existing contacts, 1 % with a broken phone, a deal on
@@ -152,9 +152,7 @@ Last run: ${new Date().toISOString().slice(0, 16)}Z, PostgreSQL ${pgVersion}, ${
 | import | ${run.seconds.toFixed(1)} | ${run.cpu.toFixed(1)} | ${run.load.toFixed(1)} | ${phases(run.body)} | ${t.created} | ${t.merged} | ${t.skipped} | ${t.deals} | ${t.companiesCreated} |
 
 Counts ${countsOk ? 'match' : 'do NOT match'} what the file was built to contain. Target: ${cfg.rows.toLocaleString('en')} rows in under ${TARGET_S} s — **${ok ? 'met' : 'missed'}**.`,
-    );
-    log('docs/BENCHMARKS.md updated');
-  }
+  );
   return ok ? 0 : 2;
 }
 

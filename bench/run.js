@@ -37,12 +37,11 @@ const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ROOT, ensureBuild, freshDatabase, loginAdmin, probeSnapshot, startHubFor, stopHub, writeDocsSection } = require('./hub-process');
+const { ROOT, ensureBuild, freshDatabase, loginAdmin, probeSnapshot, startHubFor, stopHub, writeResultDocs } = require('./hub-process');
 const { runPaced: pacedLoad } = require('./paced');
 const { api, benchForm, benchPhone, benchScript, clkTck, cpuSeconds, envFlag, envInt, helpRequested, loadAvg, machineCpu, percentile, round, rssKb, sleep, tail } = require('./support');
 
 const PGBENCH_SCRIPT = path.join(__dirname, 'intake-transaction.pgbench.sql');
-const DOCS = path.join(ROOT, 'docs/BENCHMARKS.md');
 
 const TARGET_P99_MS = 50;
 const TARGET_RATIO = 0.5;
@@ -70,7 +69,6 @@ function readConfig() {
     pgbenchClients: envInt('BENCH_PGBENCH_CLIENTS', Math.min(poolSize, maxConnections), 1, 200),
     pgbenchSeconds: envInt('BENCH_PGBENCH_SECONDS', 15, 1, 120),
     pgbench: process.env.BENCH_PGBENCH || findExecutable('pgbench', ['/usr/bin/pgbench']),
-    writeDocs: envFlag('BENCH_WRITE_DOCS', true),
     probe: envFlag('BENCH_PROBE', true),
     timeoutSeconds: envInt('BENCH_TIMEOUT_SECONDS', 175, 30, 3600),
     strict: envFlag('BENCH_STRICT', false),
@@ -1000,10 +998,7 @@ async function main() {
     for (const k of ['warmup', 'rate', 'paced', 'max']) if (phases[k] && phases[k].bad.length) log(`${k}: ${phases[k].bad.join(' | ')}`);
     return 1;
   }
-  if (cfg.writeDocs) {
-    writeDocsSection('bench:intake', docsBlock(result));
-    log(`updated ${path.relative(ROOT, DOCS)}`);
-  }
+  writeResultDocs(script, 'bench:intake', docsBlock(result));
   return cfg.strict && result.verdicts.some((v) => !v.met) ? 2 : 0;
 }
 

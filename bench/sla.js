@@ -25,7 +25,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { connect, ensureBuild, freshDatabase, loginAdmin, startHub, startHubFor, stopHub, ROOT, writeDocsSection } = require('./hub-process');
+const { connect, ensureBuild, freshDatabase, loginAdmin, startHub, startHubFor, stopHub, ROOT, writeResultDocs } = require('./hub-process');
 const { benchScript, envInt, helpRequested, loadAvg, machineLine, openEventStream, sleep, stats, tail, tempDir } = require('./support');
 
 const SLA_JS = path.join(ROOT, 'dist/libs/core/src/sla/sla.service.js');
@@ -43,7 +43,6 @@ const cfg = {
   strict: process.env.BENCH_STRICT === '1',
   timeoutSeconds: envInt('BENCH_TIMEOUT_SECONDS', 240, 1),
   pgliteStartSeconds: envInt('BENCH_PGLITE_START_SECONDS', 60),
-  writeDocs: process.env.BENCH_WRITE_DOCS !== '0',
   resultFile: process.env.BENCH_RESULT_FILE || null,
 };
 const hubs = [];
@@ -184,7 +183,7 @@ async function main() {
   console.log('=== summary ===');
   console.log(JSON.stringify(summary, null, 2));
   if (cfg.resultFile) fs.writeFileSync(cfg.resultFile, JSON.stringify(summary, null, 2));
-  if (cfg.writeDocs) writeDocsSection(pglite ? 'bench:sla:pglite' : 'bench:sla:postgres', docs(summary));
+  writeResultDocs(script, pglite ? 'bench:sla:pglite' : 'bench:sla:postgres', docs(summary));
   const ok = missed === 0 && exactlyOnce && indexScans !== false && (!cfg.strict || summary.met);
   return ok ? 0 : 2;
 }

@@ -19,7 +19,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { connect, ensureBuild, freshDatabase, loginAdmin, probeSnapshot, startHubFor, writeDocsSection } = require('./hub-process');
+const { connect, ensureBuild, freshDatabase, loginAdmin, probeSnapshot, startHubFor, writeResultDocs } = require('./hub-process');
 const { runPaced } = require('./paced');
 const { startFakeBotApi, telegramHubEnv } = require('./fake-bot-api');
 const { api, benchForm, benchPhone, benchScript, helpRequested, loadAvg, round, rssKb, sleep, tail, tempDir } = require('./support');
@@ -33,7 +33,6 @@ const cfg = {
   duration: Math.min(900, Math.max(10, arg('duration', 60))),
   rate: Math.max(1, arg('rate', 100)),
   managers: 8,
-  writeDocs: process.env.BENCH_WRITE_DOCS !== '0',
   keepDb: process.env.BENCH_KEEP_DB === '1',
   resultFile: process.env.BENCH_RESULT_FILE || null,
 };
@@ -149,7 +148,7 @@ async function main() {
   };
   console.log(JSON.stringify({ ...result, samples: samples.length }, null, 2));
   if (cfg.resultFile) fs.writeFileSync(cfg.resultFile, JSON.stringify(result, null, 2));
-  if (cfg.writeDocs) writeDocsSection('bench:soak', docs(result));
+  writeResultDocs(script, 'bench:soak', docs(result));
   return 0;
 }
 

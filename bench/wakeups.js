@@ -20,7 +20,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { ensureBuild, freshDatabase, connect, loginAdmin, startHubFor, writeDocsSection } = require('./hub-process');
+const { ensureBuild, freshDatabase, connect, loginAdmin, startHubFor, writeResultDocs } = require('./hub-process');
 const { runPaced } = require('./paced');
 const { startFakeBotApi, telegramHubEnv } = require('./fake-bot-api');
 const { api, benchForm, benchPhone, benchScript, envInt, helpRequested, loadAvg, openEventStream, round, rssKb, sleep, stats, tail, tempDir } = require('./support');
@@ -33,7 +33,6 @@ const cfg = {
   seconds: envInt('BENCH_SECONDS', 20, 1),
   managers: envInt('BENCH_MANAGERS', 20, 1),
   hubs: pglite ? 1 : envInt('BENCH_HUBS', 2, 1),
-  writeDocs: process.env.BENCH_WRITE_DOCS !== '0',
   keepDb: process.env.BENCH_KEEP_DB === '1',
   resultFile: process.env.BENCH_RESULT_FILE || null,
 };
@@ -245,7 +244,7 @@ async function main() {
   ];
   console.log(JSON.stringify(result, null, 2));
   if (cfg.resultFile) fs.writeFileSync(cfg.resultFile, JSON.stringify(result, null, 2));
-  if (cfg.writeDocs) writeDocsSection('bench:wakeups', docs(result));
+  writeResultDocs(script, 'bench:wakeups', docs(result));
   return 0;
 }
 
