@@ -17,50 +17,33 @@
  */
 const os = require('node:os');
 const path = require('node:path');
-const { Client } = require('pg');
 const { chromium } = require('playwright-core');
-const { ensureBuild, startHub, stopHub, writeDocsSection } = require('./hub-process');
+const { BENCH_ADMIN, ensureBuild, freshDatabase, loginAdmin, startHubFor, writeResultDocs } = require('./hub-process');
+const { benchForm, benchScript, envInt, helpRequested, tempDir } = require('./support');
 
 const TARGET_MS = 1500;
 // Slow 4G as the issue puts it (Lighthouse's "slow 4G" profile uses the same figures).
 const NETWORK = { offline: false, latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8 };
 const CPU_SLOWDOWN = 4;
-const log = (msg) => process.stdout.write(`[bench:admin-inbox] ${msg}\n`);
-const envInt = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const cfg = {
-  adminUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   dbName: process.env.BENCH_DB_NAME || 'leadline_inbox_bench',
-  leads: envInt('BENCH_LEADS', 30),
-  runs: envInt('BENCH_RUNS', 5),
+  leads: envInt('BENCH_LEADS', 30, 1),
+  runs: envInt('BENCH_RUNS', 5, 1),
 };
-if (!/^[a-z_][a-z0-9_]*$/.test(cfg.dbName)) throw new Error('BENCH_DB_NAME must be a plain identifier');
-const ADMIN = { email: 'bench-admin@leadline.local', password: 'bench-admin-password' };
-const state = { hub: null, admin: null, browser: null, created: false };
+const script = benchScript('bench:admin-inbox');
+const { log } = script;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 async function main() {
   ensureBuild(log);
-  state.admin = new Client({ connectionString: cfg.adminUrl });
-  await state.admin.connect();
-  await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`);
-  await state.admin.query(`CREATE DATABASE ${cfg.dbName}`);
-  state.created = true;
-  const url = new URL(cfg.adminUrl);
-  url.pathname = `/${cfg.dbName}`;
-  state.hub = await startHub({
-    databaseUrl: url.toString(),
-    logFile: path.join(os.tmpdir(), 'leadline-bench-admin-inbox.log'),
-    env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
-  });
-  const base = state.hub.base;
+  const database = await freshDatabase(script, { dbName: cfg.dbName });
+  const hub = await startHubFor(script, { databaseUrl: database.url, logFile: path.join(tempDir(script, 'leadline-bench-admin-inbox-', { keep: true }), 'hub.log') });
+  const base = hub.base;
   log(`hub on ${base}`);
 
-  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  const { token } = await login.json();
-  const forms = await (await fetch(`${base}/api/forms`, { headers: { authorization: `Bearer ${token}` } })).json();
-  await fetch(`${base}/api/forms/${forms[0].id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ rateLimitPerMinute: 10000 }) });
+  const form = await benchForm(base, await loginAdmin(base), 10_000);
   for (let i = 0; i < cfg.leads; i++) {
-    const res = await fetch(`${base}/api/inbound/forms/${forms[0].key}`, {
+    const res = await fetch(`${base}/api/inbound/forms/${form.key}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: `Bench Lead ${i + 1}`, phone: `+7912${String(5000000 + i).padStart(7, '0')}`, message: `Please call me back about order ${i + 1}`, utm_source: 'bench' }),
@@ -69,10 +52,11 @@ async function main() {
   }
   log(`${cfg.leads} leads posted`);
 
-  state.browser = await chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
   });
+  script.defer(() => browser.close());
 
   const cases = [];
   for (const [name, identity] of [
@@ -83,8 +67,8 @@ async function main() {
     const warm = [];
     let bytes = 0;
     for (let i = 0; i < cfg.runs; i++) {
-      const context = await state.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'en-US' });
-      await context.request.post(`${base}/api/auth/login`, { data: ADMIN });
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'en-US' });
+      await context.request.post(`${base}/api/auth/login`, { data: BENCH_ADMIN });
       const page = await context.newPage();
       const cdp = await context.newCDPSession(page);
       await cdp.send('Network.enable');
@@ -118,7 +102,7 @@ ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()
 | cold, compression refused | ${median(plain.cold)} ms | ${Math.max(...plain.cold)} ms | ${Math.round(plain.bytes / 1024)} KB |
 
 Target: cold median under ${TARGET_MS} ms — ${ok ? 'met' : 'NOT met'}.`;
-  if (process.env.BENCH_WRITE_DOCS !== '0') writeDocsSection('bench:admin-inbox', markdown);
+  writeResultDocs(script, 'bench:admin-inbox', markdown);
   process.stdout.write(`\n${markdown}\n`);
   return ok ? 0 : 2;
 }
@@ -143,20 +127,4 @@ async function timeToInbox(page, base) {
   return took;
 }
 
-main()
-  .then(async (code) => {
-    await cleanup();
-    process.exit(code);
-  })
-  .catch(async (err) => {
-    process.stderr.write(`[bench:admin-inbox] failed: ${err.stack || err}\n`);
-    await cleanup();
-    process.exit(1);
-  });
-
-async function cleanup() {
-  await state.browser?.close().catch(() => {});
-  await stopHub(state.hub).catch(() => {});
-  if (state.admin && state.created && process.env.BENCH_KEEP_DB !== '1') await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`).catch(() => {});
-  await state.admin?.end().catch(() => {});
-}
+if (!helpRequested(__filename)) script.run(main);

@@ -109,4 +109,19 @@ async function startFakeBotApi() {
   return fake;
 }
 
-module.exports = { startFakeBotApi };
+/**
+ * The environment of a hub as in production (outbox worker and SLA scheduler on) whose client and
+ * manager bots talk to this fake Bot API.
+ */
+function telegramHubEnv(fake, { clientToken, managerToken }) {
+  return {
+    OUTBOX_WORKER: 'true',
+    SLA_SCHEDULER: 'true',
+    TELEGRAM_BOT_TOKEN: clientToken,
+    TELEGRAM_MANAGER_BOT_TOKEN: managerToken,
+    TELEGRAM_API_ROOT: fake.url,
+    TELEGRAM_DEFAULT_LOCALE: 'en',
+  };
+}
+
+module.exports = { startFakeBotApi, telegramHubEnv };

@@ -15,30 +15,21 @@
  * Knobs: BENCH_DATABASE_URL, BENCH_DB_NAME (leadline_import_bench), BENCH_ROWS, BENCH_EXISTING, BENCH_KEEP_DB=1, BENCH_BUILD.
  * Exit 0 when the import took under 60 s and the counts are right, 2 when not.
  */
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { Client } = require('pg');
-const { ensureBuild, startHub, stopHub, writeDocsSection } = require('./hub-process');
+const { connect, ensureBuild, freshDatabase, loginAdmin, startHubFor, writeResultDocs } = require('./hub-process');
+const { benchScript, cpuSeconds, envInt, helpRequested, machineLine, tempDir } = require('./support');
 
 const TARGET_S = 60;
 const phases = (b) => ['read', 'plan', 'match', 'write'].map((k) => b.durationsMs[k]).join(' / ');
-const log = (msg) => process.stdout.write(`[bench:import] ${msg}\n`);
-const envInt = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const cfg = {
-  adminUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   dbName: process.env.BENCH_DB_NAME || 'leadline_import_bench',
-  rows: envInt('BENCH_ROWS', 100_000),
-  existing: envInt('BENCH_EXISTING', 10_000),
+  rows: envInt('BENCH_ROWS', 100_000, 1),
+  existing: envInt('BENCH_EXISTING', 10_000, 1),
 };
-if (!/^[a-z_][a-z0-9_]*$/.test(cfg.dbName)) throw new Error('BENCH_DB_NAME must be a plain identifier');
-const benchUrl = (() => {
-  const u = new URL(cfg.adminUrl);
-  u.pathname = `/${cfg.dbName}`;
-  return u.toString();
-})();
-const ADMIN = { email: 'bench-admin@leadline.local', password: 'bench-admin-password' };
-const state = { hub: null, admin: null, db: null, created: false };
+const script = benchScript('bench:import');
+const { log } = script;
+const state = { hub: null, db: null };
 
 /** The national number of person i: 916 + 7 digits (valid Russian mobiles). */
 const national = (i) => `916${String(i).padStart(7, '0')}`;
@@ -90,15 +81,8 @@ function buildCsv() {
   return { csv: Buffer.from(lines.join('\r\n') + '\r\n', 'utf8'), expected };
 }
 
-/** CPU seconds (user + system) the hub process has used so far, from /proc (Linux). */
-function hubCpuSeconds() {
-  try {
-    const fields = fs.readFileSync(`/proc/${state.hub.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
+/** CPU seconds (user + system) the hub process has used so far. */
+const hubCpuSeconds = () => cpuSeconds(state.hub.pid) ?? NaN;
 
 async function post(url, token, body) {
   const cpu = hubCpuSeconds();
@@ -111,19 +95,14 @@ async function post(url, token, body) {
 
 async function main() {
   ensureBuild(log);
-  state.admin = new Client({ connectionString: cfg.adminUrl });
-  await state.admin.connect();
-  const pgVersion = (await state.admin.query('SHOW server_version')).rows[0].server_version;
-  await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`);
-  await state.admin.query(`CREATE DATABASE ${cfg.dbName}`);
-  state.created = true;
-  state.hub = await startHub({
-    databaseUrl: benchUrl,
-    logFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-bench-import-')), 'hub.log'),
-    env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, DEFAULT_PHONE_REGION: 'RU' },
+  const database = await freshDatabase(script, { dbName: cfg.dbName });
+  const pgVersion = database.serverVersion;
+  state.hub = await startHubFor(script, {
+    databaseUrl: database.url,
+    logFile: path.join(tempDir(script, 'leadline-bench-import-', { keep: true }), 'hub.log'),
+    env: { DEFAULT_PHONE_REGION: 'RU' },
   });
-  state.db = new Client({ connectionString: benchUrl });
-  await state.db.connect();
+  state.db = await connect(script, database.url);
   await state.db.query(
     `WITH g AS (SELECT g, md5('e' || g)::uuid AS id FROM generate_series(0, $1::int - 1) g),
           c AS (INSERT INTO contact (id, name) SELECT id, 'Existing ' || g FROM g)
@@ -134,8 +113,7 @@ async function main() {
   const { csv, expected } = buildCsv();
   log(`${cfg.existing} existing contacts; file: ${cfg.rows} rows, ${(csv.length / 1024 / 1024).toFixed(1)} MB`);
 
-  const login = await fetch(`${state.hub.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  const token = (await login.json()).token;
+  const token = await loginAdmin(state.hub.base);
   const preview = await post('/api/import/preview', token, csv);
   log(`dry run: ${preview.seconds.toFixed(1)} s (hub CPU ${preview.cpu.toFixed(1)} s, load ${preview.load.toFixed(1)}) ${JSON.stringify(preview.body.totals)} ${JSON.stringify(preview.body.durationsMs)}`);
   const run = await post('/api/import', token, csv);
@@ -153,10 +131,10 @@ async function main() {
   const ok = countsOk && run.seconds < TARGET_S;
   log(`expected ${JSON.stringify(expected)}; database ${JSON.stringify(db)}; counts ${countsOk ? 'right' : 'WRONG'}`);
   log(`target: import of ${cfg.rows} rows < ${TARGET_S} s — ${ok ? 'met' : 'MISSED'}`);
-  if (process.env.BENCH_WRITE_DOCS !== '0') {
-    writeDocsSection(
-      'bench:import',
-      `## Import: \`npm run bench:import\`
+  writeResultDocs(
+    script,
+    'bench:import',
+    `## Import: \`npm run bench:import\`
 
 A ${cfg.rows.toLocaleString('en')}-row CSV (${(csv.length / 1024 / 1024).toFixed(1)} MB, UTF-8, semicolons; phones in five formats, 2 % of rows
 repeating an earlier row's person, 5 % matching one of ${cfg.existing.toLocaleString('en')} existing contacts, 1 % with a broken phone, a deal on
@@ -166,7 +144,7 @@ every third row, companies, tags and notes) uploaded to one built hub on Postgre
 (the PostgreSQL backend's CPU is not in it); the phases come from the answer's \`durationsMs\`.
 Knobs: see the header of \`bench/import.js\`.
 
-Last run: ${new Date().toISOString().slice(0, 16)}Z, PostgreSQL ${pgVersion}, ${os.cpus().length} × ${os.cpus()[0]?.model?.trim()} (shared with other work).
+Last run: ${new Date().toISOString().slice(0, 16)}Z, PostgreSQL ${pgVersion}, ${machineLine()} (shared with other work).
 
 | step | seconds | hub CPU s | load avg | read / plan / match / write ms | created | merged | skipped | deals | companies |
 |---|---|---|---|---|---|---|---|---|---|
@@ -174,22 +152,8 @@ Last run: ${new Date().toISOString().slice(0, 16)}Z, PostgreSQL ${pgVersion}, ${
 | import | ${run.seconds.toFixed(1)} | ${run.cpu.toFixed(1)} | ${run.load.toFixed(1)} | ${phases(run.body)} | ${t.created} | ${t.merged} | ${t.skipped} | ${t.deals} | ${t.companiesCreated} |
 
 Counts ${countsOk ? 'match' : 'do NOT match'} what the file was built to contain. Target: ${cfg.rows.toLocaleString('en')} rows in under ${TARGET_S} s — **${ok ? 'met' : 'missed'}**.`,
-    );
-    log('docs/BENCHMARKS.md updated');
-  }
-  await finish(ok ? 0 : 2);
+  );
+  return ok ? 0 : 2;
 }
 
-async function finish(code) {
-  if (state.db) await state.db.end().catch(() => {});
-  await stopHub(state.hub).catch(() => {});
-  if (state.admin && state.created && process.env.BENCH_KEEP_DB !== '1') await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`).catch(() => {});
-  if (state.admin) await state.admin.end().catch(() => {});
-  process.exit(code);
-}
-
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => finish(130));
-main().catch((err) => {
-  process.stderr.write(`[bench:import] failed: ${err.stack || err}\n`);
-  finish(1);
-});
+if (!helpRequested(__filename)) script.run(main);

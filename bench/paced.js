@@ -10,31 +10,14 @@
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');
 
-const round = (n, d = 1) => (n === null || n === undefined || Number.isNaN(n) ? null : Math.round(n * 10 ** d) / 10 ** d);
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-/** p50/p90/p99/max/mean of a list of ms (sorted in place). */
-function stats(values) {
-  values.sort((a, b) => a - b);
-  return {
-    n: values.length,
-    p50: round(percentile(values, 50), 2),
-    p90: round(percentile(values, 90), 2),
-    p99: round(percentile(values, 99), 2),
-    max: round(values[values.length - 1], 2),
-    mean: round(values.reduce((a, b) => a + b, 0) / Math.max(1, values.length), 2),
-  };
-}
+const { stats, round } = require('./support');
 
 /**
  * `body(i)` gives request i's JSON text; `onAnswer(i, status, text, dueAtMs)` sees each answer
- * (dueAtMs on the Date.now() clock, to match times measured elsewhere). `stop()` ends it early.
+ * (dueAtMs on the Date.now() clock, to match times measured elsewhere). `stop()` ends it early, and so
+ * does `shouldStop()` turning true. `slowest`: how many of the slowest answers the result lists.
  */
-function runPaced({ base, path, rate, duration, body, onAnswer = () => {}, maxSockets = 64, graceMs = 5000, shouldStop = () => false }) {
+function runPaced({ base, path, rate, duration, body, onAnswer = () => {}, maxSockets = 64, graceMs = 5000, shouldStop = () => false, slowest = 10 }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   const target = new URL(base);
   const total = Math.max(1, Math.round(rate * duration));
@@ -102,7 +85,8 @@ function runPaced({ base, path, rate, duration, body, onAnswer = () => {}, maxSo
         errors,
         abandoned,
         bad,
-        slowest: timeline.sort((x, y) => y[1] - x[1]).slice(0, 10),
+        // [seconds since start when due, latency ms] of the slowest answered requests
+        slowest: timeline.sort((x, y) => y[1] - x[1]).slice(0, slowest),
         responsesPerSecond: round(responses / Math.min(seconds, duration + graceMs / 1000), 1),
         latencyMs: stats(latencies),
       });
@@ -131,4 +115,4 @@ function runPaced({ base, path, rate, duration, body, onAnswer = () => {}, maxSo
   return { done, stop: () => stop && stop() };
 }
 
-module.exports = { runPaced, stats, percentile, round };
+module.exports = { runPaced };

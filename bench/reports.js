@@ -15,61 +15,38 @@
  * BENCH_BUILD (auto|always|never). Exit 0 when every p95 is under 200 ms and the year-long managers figures match
  * the same sums taken straight from the timeline, 2 when not.
  */
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { Client } = require('pg');
-const { ensureBuild, startHub, stopHub, writeDocsSection } = require('./hub-process');
+const { connect, ensureBuild, freshDatabase, loginAdmin, startHubFor, writeResultDocs } = require('./hub-process');
 const { generate } = require('./reports-data');
+const support = require('./support');
 
 const TARGET_MS = 200;
-const log = (msg) => process.stdout.write(`[bench:reports] ${msg}\n`);
-const envInt = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const cfg = {
-  adminUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   dbName: process.env.BENCH_DB_NAME || 'leadline_reports_bench',
-  deals: envInt('BENCH_DEALS', 100_000),
-  perDeal: envInt('BENCH_ACTIVITIES_PER_DEAL', 10),
-  runs: envInt('BENCH_RUNS', 10),
+  deals: support.envInt('BENCH_DEALS', 100_000, 1),
+  perDeal: support.envInt('BENCH_ACTIVITIES_PER_DEAL', 10),
+  runs: support.envInt('BENCH_RUNS', 10, 1),
 };
-if (!/^[a-z_][a-z0-9_]*$/.test(cfg.dbName)) throw new Error('BENCH_DB_NAME must be a plain identifier');
-const benchUrl = (() => {
-  const u = new URL(cfg.adminUrl);
-  u.pathname = `/${cfg.dbName}`;
-  return u.toString();
-})();
-const ADMIN = { email: 'bench-admin@leadline.local', password: 'bench-admin-password' };
-const state = { hub: null, admin: null, db: null, created: false };
+const script = support.benchScript('bench:reports');
+const { log } = script;
+const state = { hub: null, db: null };
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const localDate = (d) => d.toISOString().slice(0, 10);
 
-async function api(method, url, { token, body } = {}) {
-  const headers = { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) };
-  const res = await fetch(`${state.hub.base}${url}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 500)}`);
-  return JSON.parse(text);
-}
+/** A JSON request to the hub under test that must succeed. */
+const api = (method, url, options) => support.api(state.hub.base, method, url, { timeoutMs: 120_000, ...options });
 
 async function main() {
   const t0 = Date.now();
   ensureBuild(log);
-  state.admin = new Client({ connectionString: cfg.adminUrl });
-  await state.admin.connect();
-  const pgVersion = (await state.admin.query('SHOW server_version')).rows[0].server_version;
-  await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`);
-  await state.admin.query(`CREATE DATABASE ${cfg.dbName}`);
-  state.created = true;
-  state.hub = await startHub({
-    databaseUrl: benchUrl,
-    logFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-bench-reports-')), 'hub.log'),
-    env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
-  });
+  const database = await freshDatabase(script, { dbName: cfg.dbName });
+  const pgVersion = database.serverVersion;
+  state.hub = await startHubFor(script, { databaseUrl: database.url, logFile: path.join(support.tempDir(script, 'leadline-bench-reports-', { keep: true }), 'hub.log') });
   log('hub running, migrations applied');
 
-  state.db = new Client({ connectionString: benchUrl });
-  await state.db.connect();
+  state.db = await connect(script, database.url);
   const now = new Date();
   let t = Date.now();
   await generate(state.db, { deals: cfg.deals, activitiesPerDeal: cfg.perDeal, now });
@@ -81,7 +58,7 @@ async function main() {
   ).rows[0];
   log(`generated ${JSON.stringify(counts)} in ${genSeconds.toFixed(1)} s, VACUUM ANALYZE ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
-  const adminToken = (await api('POST', '/api/auth/login', { body: ADMIN })).token;
+  const adminToken = await loginAdmin(state.hub.base);
   const manager = await api('POST', '/api/managers', { token: adminToken, body: { name: 'Bench Viewer', email: 'bench.viewer@leadline.local', password: 'bench-viewer-pass', role: 'manager' } });
   // The viewer owns the deals of the first generated manager.
   const [firstOwner] = (await state.db.query(`SELECT owner_id FROM deal GROUP BY owner_id ORDER BY count(*) DESC, owner_id LIMIT 1`)).rows;
@@ -122,13 +99,13 @@ async function main() {
   for (const m of mismatches) log(`WRONG FIGURE ${m}`);
   const worst = Math.max(...results.map((r) => r.p95));
   const ok = worst < TARGET_MS && mismatches.length === 0;
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}`;
+  const machine = support.machineLine();
   log(`worst p95 ${worst.toFixed(1)} ms: target < ${TARGET_MS} ms ${ok ? 'met' : 'MISSED'}; total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  if (process.env.BENCH_WRITE_DOCS !== '0') {
-    const table = results.map((r) => `| ${r.report} | ${r.period} | ${r.viewer} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n');
-    writeDocsSection(
-      'bench:reports',
-      `## Reports: \`npm run bench:reports\`
+  const table = results.map((r) => `| ${r.report} | ${r.period} | ${r.viewer} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.max.toFixed(1)} |`).join('\n');
+  writeResultDocs(
+    script,
+    'bench:reports',
+    `## Reports: \`npm run bench:reports\`
 
 Every report answered over HTTP by one built hub (auth, validation, SQL aggregates, JSON) on PostgreSQL
 with ${counts.deals.toLocaleString('en')} deals, ${counts.activities.toLocaleString('en')} activities and ${counts.tasks.toLocaleString('en')} tasks spread over one year, generated by
@@ -152,10 +129,8 @@ same machine; load average ${os.loadavg()[0].toFixed(1)} at the end (on ${os.cpu
 | report | period | viewer | p50 ms | p95 ms | max ms |
 |---|---|---|---|---|---|
 ${table}`,
-    );
-    log('docs/BENCHMARKS.md updated');
-  }
-  await finish(ok ? 0 : 2);
+  );
+  return ok ? 0 : 2;
 }
 
 /** The year-long managers report against sums computed from the timeline itself: call_fact must agree with it. */
@@ -182,16 +157,4 @@ async function checkManagersFigures(token, period) {
     .map(([k, v]) => `managers ${k}: report ${sum(k)}, timeline ${v}`);
 }
 
-async function finish(code) {
-  if (state.db) await state.db.end().catch(() => {});
-  await stopHub(state.hub).catch(() => {});
-  if (state.admin && state.created && process.env.BENCH_KEEP_DB !== '1') await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`).catch(() => {});
-  if (state.admin) await state.admin.end().catch(() => {});
-  process.exit(code);
-}
-
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => finish(130));
-main().catch((err) => {
-  process.stderr.write(`[bench:reports] failed: ${err.stack || err}\n`);
-  finish(1);
-});
+if (!support.helpRequested(__filename)) script.run(main);

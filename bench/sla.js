@@ -24,46 +24,34 @@
  * BENCH_PGLITE_START_SECONDS (60: time allowed for the PGlite hub's start before the first task is due).
  */
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const http = require('node:http');
-const { ROOT, ensureBuild, startHub, stopHub, writeDocsSection } = require('./hub-process');
-const { stats, round } = require('./paced');
-const { sleep, tail } = require('./support');
+const { connect, ensureBuild, freshDatabase, loginAdmin, startHub, startHubFor, stopHub, ROOT, writeResultDocs } = require('./hub-process');
+const { benchScript, envInt, helpRequested, loadAvg, machineLine, openEventStream, sleep, stats, tail, tempDir } = require('./support');
 
 const SLA_JS = path.join(ROOT, 'dist/libs/core/src/sla/sla.service.js');
 const TARGET_P99_MS = 1000;
 const TARGET_MAX_MS = 2000;
-const ADMIN = { email: 'bench-admin@leadline.local', password: 'bench-admin-password' };
 
 const pglite = process.argv.includes('--pglite');
-const log = (msg) => process.stdout.write(`[bench:sla${pglite ? ':pglite' : ''}] ${msg}\n`);
-const envInt = (name, fallback) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number`);
-  return n;
-};
-
 const cfg = {
-  adminUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   dbName: process.env.BENCH_DB_NAME || 'leadline_sla_bench',
   tasks: envInt('BENCH_TASKS', 100_000),
-  dueSoon: envInt('BENCH_DUE_SOON', 500),
+  dueSoon: envInt('BENCH_DUE_SOON', 500, 1),
   spreadSeconds: envInt('BENCH_DUE_SPREAD_SECONDS', 10),
-  hubs: pglite ? 1 : Math.max(1, envInt('BENCH_HUBS', 2)),
+  hubs: pglite ? 1 : envInt('BENCH_HUBS', 2, 1),
   keepDb: process.env.BENCH_KEEP_DB === '1',
   strict: process.env.BENCH_STRICT === '1',
-  timeoutSeconds: envInt('BENCH_TIMEOUT_SECONDS', 240),
+  timeoutSeconds: envInt('BENCH_TIMEOUT_SECONDS', 240, 1),
   pgliteStartSeconds: envInt('BENCH_PGLITE_START_SECONDS', 60),
-  writeDocs: process.env.BENCH_WRITE_DOCS !== '0',
   resultFile: process.env.BENCH_RESULT_FILE || null,
 };
-if (!/^[a-z_][a-z0-9_]*$/.test(cfg.dbName)) throw new Error('BENCH_DB_NAME must be a plain identifier');
-
-const state = { hubs: [], admin: null, db: null, stream: null, dbCreated: false, cleaning: null, tmpDir: fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-bench-sla-')) };
-const hubEnv = { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SLA_SCHEDULER: 'true', OUTBOX_WORKER: 'true' };
+const hubs = [];
+const script = benchScript(pglite ? 'bench:sla:pglite' : 'bench:sla', {
+  timeoutSeconds: cfg.timeoutSeconds,
+  onError: () => hubs.forEach((h) => process.stderr.write(`--- hub log ${h.logFile}\n${tail(h.logFile)}\n`)),
+});
+const { log } = script;
+const hubEnv = { SLA_SCHEDULER: 'true', OUTBOX_WORKER: 'true' };
 
 /** Contacts, deals and open callback tasks; due times from the SQL expression `due` (g = 1..count). */
 function insertTasksSql(due) {
@@ -80,46 +68,17 @@ const COUNTS_SQL = `SELECT (SELECT count(*) FROM activity WHERE kind = 'task_ove
               (SELECT count(*) FROM outbox WHERE payload->>'event' = 'task_overdue' AND kind = 'notify.manager')::int AS to_assignee,
               (SELECT count(*) FROM outbox WHERE payload->>'event' = 'task_overdue' AND kind = 'notify.admins')::int AS to_admins`;
 
-/** The admin's Inbox stream: first arrival of each task's task_overdue notice. */
-function openAdminStream(base, token, seen) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(`${base}/api/events`, { headers: { authorization: `Bearer ${token}` } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`GET /api/events: ${res.statusCode}`));
-      res.setEncoding('utf8');
-      let buf = '';
-      res.on('data', (chunk) => {
-        const at = Date.now();
-        buf += chunk;
-        let end;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const data = buf.slice(0, end).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-          buf = buf.slice(end + 2);
-          if (!data) continue;
-          const n = JSON.parse(data);
-          if (n.event === 'task_overdue' && n.payload && n.payload.taskId && !seen.has(n.payload.taskId)) seen.set(n.payload.taskId, at);
-        }
-      });
-      res.on('error', () => undefined);
-      resolve(req);
-    });
-    req.on('error', reject);
-  });
-}
-
-async function login(base) {
-  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  if (res.status !== 200) throw new Error(`login: ${res.status}`);
-  return (await res.json()).token;
+/** First arrival of each task's task_overdue notice on an admin's Inbox stream. */
+function overdueNotices(seen) {
+  return (n, at) => {
+    if (n.event === 'task_overdue' && n.payload && n.payload.taskId && !seen.has(n.payload.taskId)) seen.set(n.payload.taskId, at);
+  };
 }
 
 async function main() {
-  const watchdog = setTimeout(() => {
-    process.stderr.write(`[bench:sla] watchdog: still running after ${cfg.timeoutSeconds} s\n`);
-    finish(1);
-  }, cfg.timeoutSeconds * 1000);
-  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => finish(130));
   ensureBuild(log);
-  const loadBefore = os.loadavg().map((n) => round(n, 2));
+  const tmpDir = tempDir(script, 'leadline-bench-sla-', { keep: cfg.keepDb });
+  const loadBefore = loadAvg();
   const spreadMs = (cfg.spreadSeconds * 1000) / Math.max(1, cfg.dueSoon);
   const sse = new Map();
   const visible = new Map();
@@ -129,22 +88,12 @@ async function main() {
   let server;
 
   if (!pglite) {
-    const { Client } = require('pg');
-    state.admin = new Client({ connectionString: cfg.adminUrl, connectionTimeoutMillis: 5000 });
-    await state.admin.connect();
-    server = `PostgreSQL ${(await state.admin.query('SHOW server_version')).rows[0].server_version}`;
-    await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`);
-    state.dbCreated = true;
-    await state.admin.query(`CREATE DATABASE ${cfg.dbName}`);
-    const u = new URL(cfg.adminUrl);
-    u.pathname = `/${cfg.dbName}`;
-    const benchUrl = u.toString();
+    const database = await freshDatabase(script, { dbName: cfg.dbName });
+    server = `PostgreSQL ${database.serverVersion}`;
     // The first hub runs the migrations; the others start after it.
-    for (let i = 0; i < cfg.hubs; i++) state.hubs.push(await startHub({ databaseUrl: benchUrl, logFile: path.join(state.tmpDir, `hub-${i}.log`), env: hubEnv }));
+    for (let i = 0; i < cfg.hubs; i++) hubs.push(await startHubFor(script, { databaseUrl: database.url, logFile: path.join(tmpDir, `hub-${i}.log`), env: hubEnv }));
     log(`${cfg.hubs} hub process(es) with the SLA scheduler and outbox worker on`);
-    const db = new Client({ connectionString: benchUrl });
-    await db.connect();
-    state.db = db;
+    const db = await connect(script, database.url);
     const [manager] = (await db.query(MANAGER_SQL)).rows;
     const t0 = Date.now();
     await db.query(insertTasksSql(`now() + interval '1 hour' + g * interval '0.9 seconds'`), ['bg', cfg.tasks, manager.id]);
@@ -152,7 +101,9 @@ async function main() {
     log(`${cfg.tasks} open tasks inserted and analyzed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const { slaClaimSql } = require(SLA_JS);
     for (const step of ['remind', 'overdue', 'escalate']) plans[step] = (await db.query(`EXPLAIN ${slaClaimSql(step)}`, [new Date(), 500])).rows.map((r) => r['QUERY PLAN']).join('\n');
-    state.stream = await openAdminStream(state.hubs[state.hubs.length - 1].base, await login(state.hubs[state.hubs.length - 1].base), sse);
+    const streamHub = hubs[hubs.length - 1];
+    const stream = await openEventStream(streamHub.base, await loginAdmin(streamHub.base), overdueNotices(sse));
+    script.defer(() => stream.destroy());
     await db.query(insertTasksSql(`now() + interval '3 seconds' + g * (${spreadMs} * interval '1 millisecond')`), ['soon', cfg.dueSoon, manager.id]);
     soon = (await db.query(SOON_SQL)).rows;
     const ids = soon.map((r) => r.id);
@@ -168,10 +119,10 @@ async function main() {
     [counts] = (await db.query(COUNTS_SQL)).rows;
   } else {
     const { PGlite } = require('@electric-sql/pglite');
-    const dataDir = path.join(state.tmpDir, 'pglite');
+    const dataDir = path.join(tmpDir, 'pglite');
     server = 'PGlite (embedded, in the hub process)';
     // 1. the hub creates the directory and runs the migrations; 2. this script writes the tasks.
-    await stopHub(await startHub({ databaseUrl: null, logFile: path.join(state.tmpDir, 'hub-setup.log'), env: { ...hubEnv, SLA_SCHEDULER: 'false', PGLITE_DATA_DIR: dataDir } }));
+    await stopHub(await startHub({ databaseUrl: null, logFile: path.join(tmpDir, 'hub-setup.log'), env: { ...hubEnv, SLA_SCHEDULER: 'false', PGLITE_DATA_DIR: dataDir } }));
     let db = await PGlite.create({ dataDir });
     const [manager] = (await db.query(MANAGER_SQL)).rows;
     const t0 = Date.now();
@@ -184,12 +135,14 @@ async function main() {
     await db.close();
     const firstDue = Math.min(...soon.map((r) => new Date(r.due_at).getTime()));
     const lastDue = Math.max(...soon.map((r) => new Date(r.due_at).getTime()));
-    state.hubs.push(await startHub({ databaseUrl: null, logFile: path.join(state.tmpDir, 'hub-0.log'), env: { ...hubEnv, PGLITE_DATA_DIR: dataDir } }));
-    state.stream = await openAdminStream(state.hubs[0].base, await login(state.hubs[0].base), sse);
+    const hub = await startHubFor(script, { databaseUrl: null, logFile: path.join(tmpDir, 'hub-0.log'), env: { ...hubEnv, PGLITE_DATA_DIR: dataDir } });
+    hubs.push(hub);
+    const stream = await openEventStream(hub.base, await loginAdmin(hub.base), overdueNotices(sse));
+    script.defer(() => stream.destroy());
     if (Date.now() > firstDue - 1000) throw new Error(`the hub took longer than BENCH_PGLITE_START_SECONDS=${cfg.pgliteStartSeconds} to start: raise it`);
     log(`1 hub on PGlite; ${soon.length} tasks coming due in ${Math.round((firstDue - Date.now()) / 1000)}–${Math.round((lastDue - Date.now()) / 1000)} s`);
     while (sse.size < soon.length && Date.now() < lastDue + 15_000) await sleep(100);
-    await stopHub(state.hubs[0]);
+    await stopHub(hub);
     db = await PGlite.create({ dataDir });
     soon = (await db.query(`SELECT id, due_at, overdue_at FROM task WHERE id = ANY($1::uuid[])`, [soon.map((r) => r.id)])).rows;
     [counts] = (await db.query(COUNTS_SQL)).rows;
@@ -209,8 +162,8 @@ async function main() {
   const summary = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     database: server,
-    machine: `${os.cpus().length} × ${os.cpus()[0]?.model?.trim()}`,
-    loadAvg: { before: loadBefore, after: os.loadavg().map((n) => round(n, 2)) },
+    machine: machineLine(),
+    loadAvg: { before: loadBefore, after: loadAvg() },
     hubs: cfg.hubs,
     openTasks: cfg.tasks + cfg.dueSoon,
     dueDuringRun: soon.length,
@@ -230,10 +183,9 @@ async function main() {
   console.log('=== summary ===');
   console.log(JSON.stringify(summary, null, 2));
   if (cfg.resultFile) fs.writeFileSync(cfg.resultFile, JSON.stringify(summary, null, 2));
-  if (cfg.writeDocs) writeDocsSection(pglite ? 'bench:sla:pglite' : 'bench:sla:postgres', docs(summary));
-  clearTimeout(watchdog);
+  writeResultDocs(script, pglite ? 'bench:sla:pglite' : 'bench:sla:postgres', docs(summary));
   const ok = missed === 0 && exactlyOnce && indexScans !== false && (!cfg.strict || summary.met);
-  await finish(ok ? 0 : 2);
+  return ok ? 0 : 2;
 }
 
 function docs(s) {
@@ -253,27 +205,4 @@ function docs(s) {
     .join('\n');
 }
 
-async function finish(code) {
-  if (state.cleaning) return state.cleaning;
-  state.cleaning = (async () => {
-    const hard = setTimeout(() => process.exit(code || 1), 20_000);
-    hard.unref();
-    if (state.stream) state.stream.destroy();
-    if (state.db) await state.db.end().catch(() => {});
-    await Promise.all(state.hubs.map((h) => stopHub(h).catch(() => {})));
-    if (state.admin && state.dbCreated) {
-      if (cfg.keepDb) log(`database ${cfg.dbName} kept (BENCH_KEEP_DB=1)`);
-      else await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`).then(() => log(`database ${cfg.dbName} dropped`), () => {});
-    }
-    if (state.admin) await state.admin.end().catch(() => {});
-    if (!cfg.keepDb) fs.rmSync(state.tmpDir, { recursive: true, force: true });
-    process.exit(code);
-  })();
-  return state.cleaning;
-}
-
-main().catch((err) => {
-  process.stderr.write(`[bench:sla] failed: ${err.stack || err}\n`);
-  for (const h of state.hubs) process.stderr.write(`--- hub log ${h.logFile}\n${tail(h.logFile)}\n`);
-  finish(1);
-});
+if (!helpRequested(__filename)) script.run(main);

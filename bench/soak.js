@@ -14,88 +14,53 @@
  * outbox lag (age of the oldest due row not yet delivered) and the leads so far, and reports the RSS
  * when 10,000 and 100,000 leads were reached (issue 18: within 20 % of each other; peak < 250 MB).
  *
- * Knobs: BENCH_DATABASE_URL (admin connection), BENCH_RESULT_FILE, BENCH_WRITE_DOCS (1), BENCH_KEEP_DB.
+ * Knobs: BENCH_DATABASE_URL (admin connection), BENCH_DB_NAME (leadline_soak_bench), BENCH_RESULT_FILE,
+ * BENCH_WRITE_DOCS (1), BENCH_KEEP_DB.
  */
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { ensureBuild, startHub, stopHub, probeSnapshot, rssKb, writeDocsSection } = require('./hub-process');
-const { runPaced, round } = require('./paced');
-const { startFakeBotApi } = require('./fake-bot-api');
-const { sleep, tail } = require('./support');
+const { connect, ensureBuild, freshDatabase, loginAdmin, probeSnapshot, startHubFor, writeResultDocs } = require('./hub-process');
+const { runPaced } = require('./paced');
+const { startFakeBotApi, telegramHubEnv } = require('./fake-bot-api');
+const { api, benchForm, benchPhone, benchScript, helpRequested, loadAvg, round, rssKb, sleep, tail, tempDir } = require('./support');
 
 const arg = (name, fallback) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   return a ? Number(a.split('=')[1]) : fallback;
 };
 const cfg = {
-  adminUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
-  dbName: 'leadline_soak_bench',
+  dbName: process.env.BENCH_DB_NAME || 'leadline_soak_bench',
   duration: Math.min(900, Math.max(10, arg('duration', 60))),
   rate: Math.max(1, arg('rate', 100)),
   managers: 8,
-  writeDocs: process.env.BENCH_WRITE_DOCS !== '0',
   keepDb: process.env.BENCH_KEEP_DB === '1',
   resultFile: process.env.BENCH_RESULT_FILE || null,
 };
 const CLIENT_TOKEN = '8200000001:AAsoak-client-token-0000000000000000';
 const MANAGER_TOKEN = '8200000002:AAsoak-manager-token-000000000000000';
-const ADMIN = { email: 'bench-admin@leadline.local', password: 'bench-admin-password' };
-const log = (msg) => process.stdout.write(`[bench:soak] ${msg}\n`);
-const state = { hub: null, admin: null, db: null, fake: null, dbCreated: false, tmpDir: fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-bench-soak-')) };
-
-async function api(base, method, url, { token, body } = {}) {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
+let hub = null;
+const script = benchScript('bench:soak', { timeoutSeconds: cfg.duration + 180, onError: () => hub && process.stderr.write(`--- hub log\n${tail(hub.logFile)}\n`) });
+const { log } = script;
 
 async function main() {
   const startedAt = Date.now();
-  const watchdog = setTimeout(() => finish(1, 'watchdog'), (cfg.duration + 180) * 1000);
-  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => finish(130, sig));
   ensureBuild(log);
-  const loadBefore = os.loadavg().map((n) => round(n, 2));
-  const { Client } = require('pg');
-  state.admin = new Client({ connectionString: cfg.adminUrl });
-  await state.admin.connect();
-  await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`);
-  state.dbCreated = true;
-  await state.admin.query(`CREATE DATABASE ${cfg.dbName}`);
-  const u = new URL(cfg.adminUrl);
-  u.pathname = `/${cfg.dbName}`;
-  const databaseUrl = u.toString();
-  state.fake = await startFakeBotApi();
-  state.fake.record = false;
-  state.hub = await startHub({
-    databaseUrl,
-    logFile: path.join(state.tmpDir, 'hub.log'),
+  const tmpDir = tempDir(script, 'leadline-bench-soak-', { keep: cfg.keepDb });
+  const loadBefore = loadAvg();
+  const database = await freshDatabase(script, { dbName: cfg.dbName });
+  const fake = await startFakeBotApi();
+  script.defer(() => fake.stop());
+  fake.record = false;
+  hub = await startHubFor(script, {
+    databaseUrl: database.url,
+    logFile: path.join(tmpDir, 'hub.log'),
     probe: true,
-    env: {
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      OUTBOX_WORKER: 'true',
-      SLA_SCHEDULER: 'true',
-      TELEGRAM_BOT_TOKEN: CLIENT_TOKEN,
-      TELEGRAM_MANAGER_BOT_TOKEN: MANAGER_TOKEN,
-      TELEGRAM_API_ROOT: state.fake.url,
-      TELEGRAM_DEFAULT_LOCALE: 'en',
-    },
+    env: telegramHubEnv(fake, { clientToken: CLIENT_TOKEN, managerToken: MANAGER_TOKEN }),
   });
-  const base = state.hub.base;
-  const admin = (await api(base, 'POST', '/api/auth/login', { body: ADMIN })).token;
-  const forms = await api(base, 'GET', '/api/forms', { token: admin });
-  const form = forms.find((f) => f.active) || forms[0];
-  await api(base, 'PATCH', `/api/forms/${form.id}`, { token: admin, body: { rateLimitPerMinute: 1_000_000 } });
-  const db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-  state.db = db;
+  const base = hub.base;
+  const admin = await loginAdmin(base);
+  const form = await benchForm(base, admin);
+  const db = await connect(script, database.url);
   for (let i = 1; i <= cfg.managers; i++) {
     const m = await api(base, 'POST', '/api/managers', { token: admin, body: { name: `Soak Manager ${i}`, email: `soak${i}@bench.local`, role: 'manager' } });
     await db.query(`INSERT INTO telegram_manager_binding (manager_id, user_id, chat_id) VALUES ($1, $2, $2) ON CONFLICT (manager_id) DO UPDATE SET user_id = EXCLUDED.user_id, chat_id = EXCLUDED.chat_id`, [m.id, String(910000000 + i)]);
@@ -108,7 +73,7 @@ async function main() {
   let answers = 0;
   const side = (async () => {
     for (let i = 0; !stopSide; i++) {
-      state.fake.pushText(CLIENT_TOKEN, 920000000 + (i % 200), `Soak message ${i}: is the offer still on?`);
+      fake.pushText(CLIENT_TOKEN, 920000000 + (i % 200), `Soak message ${i}: is the offer still on?`);
       clientMessages++;
       if (i % 2 === 0) {
         const [c] = (await db.query(`SELECT contact_id FROM contact_identity WHERE kind = 'telegram' ORDER BY random() LIMIT 1`)).rows;
@@ -123,7 +88,7 @@ async function main() {
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const snap = await probeSnapshot(state.hub);
+      const snap = await probeSnapshot(hub);
       const [row] = (
         await db.query(
           `SELECT (SELECT count(*) FROM inbound_receipt)::int AS leads,
@@ -134,7 +99,7 @@ async function main() {
       const s = {
         t: round((Date.now() - startedAt) / 1000, 0),
         leads: row.leads,
-        rssMb: round(rssKb(state.hub.pid) / 1024),
+        rssMb: round(rssKb(hub.pid) / 1024),
         heapMb: snap ? round(snap.memory.heapUsed / 1048576) : null,
         eventLoopP99Ms: snap ? round(snap.eventLoopDelayMs.p99, 1) : null,
         outboxLagMs: round(row.lag_ms, 0),
@@ -153,10 +118,10 @@ async function main() {
     rate: cfg.rate,
     duration: cfg.duration,
     maxSockets: 32,
+    shouldStop: () => script.aborting,
     body: () => {
       seq++;
-      const d = String(seq).padStart(7, '0');
-      return JSON.stringify({ name: `Soak Lead ${seq}`, phone: `+7 999 ${d.slice(0, 3)}-${d.slice(3, 5)}-${d.slice(5)}`, email: `soak${seq}@bench.local`, message: 'Please call me back' });
+      return JSON.stringify({ name: `Soak Lead ${seq}`, phone: benchPhone(seq), email: `soak${seq}@bench.local`, message: 'Please call me back' });
     },
   });
   const load = await run.done;
@@ -171,11 +136,11 @@ async function main() {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     durationSeconds: cfg.duration,
     rate: cfg.rate,
-    loadAvg: { before: loadBefore, after: os.loadavg().map((n) => round(n, 2)) },
+    loadAvg: { before: loadBefore, after: loadAvg() },
     load: { requests: load.requests, responses: load.responses, statuses: load.statuses, abandoned: load.abandoned, latencyMs: load.latencyMs },
     clientMessages,
     answers,
-    cardsAndMessagesSent: state.fake.calls,
+    cardsAndMessagesSent: fake.calls,
     samples,
     marks,
     rssPeakMb: peak,
@@ -183,9 +148,8 @@ async function main() {
   };
   console.log(JSON.stringify({ ...result, samples: samples.length }, null, 2));
   if (cfg.resultFile) fs.writeFileSync(cfg.resultFile, JSON.stringify(result, null, 2));
-  if (cfg.writeDocs) writeDocsSection('bench:soak', docs(result));
-  clearTimeout(watchdog);
-  await finish(0);
+  writeResultDocs(script, 'bench:soak', docs(result));
+  return 0;
 }
 
 function docs(r) {
@@ -204,25 +168,4 @@ ${rows.join('\n')}
 `;
 }
 
-async function finish(code, why) {
-  if (state.finishing) return state.finishing;
-  if (why) process.stderr.write(`[bench:soak] stopping: ${why}\n`);
-  state.finishing = (async () => {
-    const hard = setTimeout(() => process.exit(code || 1), 20_000);
-    hard.unref();
-    if (state.db) await state.db.end().catch(() => undefined);
-    await stopHub(state.hub).catch(() => undefined);
-    if (state.fake) await state.fake.stop().catch(() => undefined);
-    if (state.admin && state.dbCreated && !cfg.keepDb) await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`).catch(() => undefined);
-    if (state.admin) await state.admin.end().catch(() => undefined);
-    if (!cfg.keepDb) fs.rmSync(state.tmpDir, { recursive: true, force: true });
-    process.exit(code);
-  })();
-  return state.finishing;
-}
-
-main().catch((err) => {
-  process.stderr.write(`[bench:soak] failed: ${err.stack || err}\n`);
-  if (state.hub) process.stderr.write(`--- hub log\n${tail(state.hub.logFile)}\n`);
-  finish(1);
-});
+if (!helpRequested(__filename)) script.run(main);

@@ -13,85 +13,39 @@
  * in the same run and under the same load, the floor each one stands on: a bare LISTEN/NOTIFY round
  * trip between two plain connections, and a bare fetch (sendMessage) from this process to the fake.
  *
- * Knobs: BENCH_DATABASE_URL (admin connection), BENCH_RATE (50 leads/s), BENCH_SECONDS (20),
+ * Knobs: BENCH_DATABASE_URL (admin connection), BENCH_DB_NAME (leadline_wakeups_bench), BENCH_RATE (50 leads/s), BENCH_SECONDS (20),
  * BENCH_MANAGERS (20: every manager its own Telegram chat and Inbox stream), BENCH_HUBS (2),
  * BENCH_RESULT_FILE (write the result JSON there), BENCH_WRITE_DOCS (1), BENCH_KEEP_DB, BENCH_BUILD.
  * Flags: --pglite (one hub on embedded PGlite; the LISTEN/NOTIFY floor is then PGlite's own).
  */
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const http = require('node:http');
-const { ensureBuild, startHub, stopHub, rssKb, writeDocsSection } = require('./hub-process');
-const { runPaced, stats, round } = require('./paced');
-const { startFakeBotApi } = require('./fake-bot-api');
-const { sleep } = require('./support');
+const { ensureBuild, freshDatabase, connect, loginAdmin, startHubFor, writeResultDocs } = require('./hub-process');
+const { runPaced } = require('./paced');
+const { startFakeBotApi, telegramHubEnv } = require('./fake-bot-api');
+const { api, benchForm, benchPhone, benchScript, envInt, helpRequested, loadAvg, openEventStream, round, rssKb, sleep, stats, tail, tempDir } = require('./support');
 
 const TARGETS = { sse: { p50: 100, p99: 300 }, card: { p50: 150, p99: 300 } };
-const log = (msg) => process.stdout.write(`[bench:wakeups] ${msg}\n`);
-const envInt = (name, fallback) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number`);
-  return n;
-};
-
 const pglite = process.argv.includes('--pglite');
 const cfg = {
-  adminUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
-  dbName: 'leadline_wakeups_bench',
-  rate: envInt('BENCH_RATE', 50),
-  seconds: envInt('BENCH_SECONDS', 20),
-  managers: envInt('BENCH_MANAGERS', 20),
-  hubs: pglite ? 1 : Math.max(1, envInt('BENCH_HUBS', 2)),
-  writeDocs: process.env.BENCH_WRITE_DOCS !== '0',
+  dbName: process.env.BENCH_DB_NAME || 'leadline_wakeups_bench',
+  rate: envInt('BENCH_RATE', 50, 1),
+  seconds: envInt('BENCH_SECONDS', 20, 1),
+  managers: envInt('BENCH_MANAGERS', 20, 1),
+  hubs: pglite ? 1 : envInt('BENCH_HUBS', 2, 1),
   keepDb: process.env.BENCH_KEEP_DB === '1',
   resultFile: process.env.BENCH_RESULT_FILE || null,
 };
 const CLIENT_TOKEN = '8100000001:AAbench-client-token-000000000000000';
 const MANAGER_TOKEN = '8100000002:AAbench-manager-token-00000000000000';
 const BARE_TOKEN = '8100000003:AAbench-bare-fetch-token-000000000000';
-const ADMIN = { email: 'bench-admin@leadline.local', password: 'bench-admin-password' };
 
-const state = { hubs: [], admin: null, fake: null, streams: [], tmpDir: fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-bench-wakeups-')), dbCreated: false };
-
-async function api(base, method, url, { token, body } = {}) {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
-
-/** An Inbox stream (GET /api/events) as the admin UI opens it; calls onEvent(data, receivedAt). */
-function openStream(base, token, onEvent) {
-  return new Promise((resolve, reject) => {
-    const req = http.get(`${base}/api/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`GET /api/events: ${res.statusCode}`));
-      res.setEncoding('utf8');
-      let buf = '';
-      res.on('data', (chunk) => {
-        const at = Date.now();
-        buf += chunk;
-        let end;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-          if (data) onEvent(JSON.parse(data), at);
-        }
-      });
-      res.on('error', () => undefined);
-      resolve(req);
-    });
-    req.on('error', reject);
-  });
-}
+const hubs = [];
+const script = benchScript('bench:wakeups', {
+  timeoutSeconds: 420,
+  onError: () => hubs.forEach((h) => process.stderr.write(`--- hub log ${h.logFile}\n${tail(h.logFile)}\n`)),
+});
+const { log } = script;
 
 /** Bare LISTEN/NOTIFY round trips between two plain connections, every `everyMs`, until stopped. */
 async function notifyFloor(databaseUrl, everyMs) {
@@ -156,51 +110,25 @@ function fetchFloor(url, everyMs) {
 
 async function main() {
   const startedAt = Date.now();
-  const watchdog = setTimeout(() => {
-    process.stderr.write('[bench:wakeups] watchdog: still running after 420 s\n');
-    finish(1);
-  }, 420_000);
-  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => finish(130));
   ensureBuild(log);
-  const loadBefore = os.loadavg().map((n) => round(n, 2));
+  const tmpDir = tempDir(script, 'leadline-bench-wakeups-', { keep: cfg.keepDb });
+  const loadBefore = loadAvg();
 
-  let databaseUrl = null;
-  if (!pglite) {
-    const { Client } = require('pg');
-    state.admin = new Client({ connectionString: cfg.adminUrl });
-    await state.admin.connect();
-    await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`);
-    state.dbCreated = true;
-    await state.admin.query(`CREATE DATABASE ${cfg.dbName}`);
-    const u = new URL(cfg.adminUrl);
-    u.pathname = `/${cfg.dbName}`;
-    databaseUrl = u.toString();
-  }
-
-  state.fake = await startFakeBotApi();
+  const databaseUrl = pglite ? null : (await freshDatabase(script, { dbName: cfg.dbName })).url;
+  const fake = await startFakeBotApi();
+  script.defer(() => fake.stop());
   const env = {
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    OUTBOX_WORKER: 'true',
-    SLA_SCHEDULER: 'true',
-    TELEGRAM_BOT_TOKEN: CLIENT_TOKEN,
-    TELEGRAM_MANAGER_BOT_TOKEN: MANAGER_TOKEN,
-    TELEGRAM_API_ROOT: state.fake.url,
-    TELEGRAM_DEFAULT_LOCALE: 'en',
-    ...(pglite ? { PGLITE_DATA_DIR: path.join(state.tmpDir, 'pglite') } : {}),
+    ...telegramHubEnv(fake, { clientToken: CLIENT_TOKEN, managerToken: MANAGER_TOKEN }),
+    ...(pglite ? { PGLITE_DATA_DIR: path.join(tmpDir, 'pglite') } : {}),
   };
-  for (let i = 0; i < cfg.hubs; i++) {
-    state.hubs.push(await startHub({ databaseUrl, logFile: path.join(state.tmpDir, `hub-${i}.log`), env }));
-  }
-  const [postHub] = state.hubs;
-  const streamHub = state.hubs[state.hubs.length - 1];
+  for (let i = 0; i < cfg.hubs; i++) hubs.push(await startHubFor(script, { databaseUrl, logFile: path.join(tmpDir, `hub-${i}.log`), env }));
+  const [postHub] = hubs;
+  const streamHub = hubs[hubs.length - 1];
   log(`${cfg.hubs} hub(s) on ${pglite ? 'PGlite' : 'PostgreSQL'} with the outbox worker, SLA scheduler and Telegram (fake Bot API) on`);
 
   // Managers, each bound to its own Telegram chat (as /start <code> would), each with an open Inbox.
-  const admin = (await api(postHub.base, 'POST', '/api/auth/login', { body: ADMIN })).token;
-  const forms = await api(postHub.base, 'GET', '/api/forms', { token: admin });
-  const form = forms.find((f) => f.active) || forms[0];
-  await api(postHub.base, 'PATCH', `/api/forms/${form.id}`, { token: admin, body: { rateLimitPerMinute: 1_000_000 } });
+  const admin = await loginAdmin(postHub.base);
+  const form = await benchForm(postHub.base, admin);
   // In parallel: each needs a password hash (scrypt), slow on a busy machine.
   const managers = await Promise.all(
     Array.from({ length: cfg.managers }, async (_, k) => {
@@ -214,18 +142,14 @@ async function main() {
   const bindSql = `INSERT INTO telegram_manager_binding (manager_id, user_id, chat_id) SELECT x.id, x.chat, x.chat FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, chat text) ON CONFLICT (manager_id) DO UPDATE SET user_id = EXCLUDED.user_id, chat_id = EXCLUDED.chat_id`;
   const bindRows = JSON.stringify(managers.map((m) => ({ id: m.id, chat: String(m.chat) })));
   if (databaseUrl) {
-    const { Client } = require('pg');
-    const db = new Client({ connectionString: databaseUrl });
-    await db.connect();
-    await db.query(bindSql, [bindRows]);
-    await db.end();
+    await (await connect(script, databaseUrl)).query(bindSql, [bindRows]);
   } else {
     // PGlite belongs to the hub: bind through the manager bot like a manager would, with /start <code>.
     const connected = new Set();
-    state.fake.onSend = (call) => call.token === MANAGER_TOKEN && connected.add(call.chat);
+    fake.onSend = (call) => call.token === MANAGER_TOKEN && connected.add(call.chat);
     for (const m of managers) {
       const link = await api(postHub.base, 'POST', `/api/managers/${m.id}/telegram-link`, { token: admin });
-      state.fake.pushText(MANAGER_TOKEN, m.chat, `/start ${link.code}`);
+      fake.pushText(MANAGER_TOKEN, m.chat, `/start ${link.code}`);
     }
     for (let i = 0; i < 300 && connected.size < managers.length; i++) await sleep(100);
     if (connected.size < managers.length) throw new Error(`only ${connected.size} of ${managers.length} managers bound through the bot`);
@@ -234,23 +158,22 @@ async function main() {
   const sse = new Map(); // dealId -> received at
   const tokens = await Promise.all(managers.map(async (m) => (await api(streamHub.base, 'POST', '/api/auth/login', { body: { email: m.email, password: 'bench-manager-pass' } })).token));
   for (const token of tokens) {
-    state.streams.push(
-      await openStream(streamHub.base, token, (n, at) => {
-        if (n.event === 'lead_assigned' && n.payload && n.payload.dealId && !sse.has(n.payload.dealId)) sse.set(n.payload.dealId, at);
-      }),
-    );
+    const stream = await openEventStream(streamHub.base, token, (n, at) => {
+      if (n.event === 'lead_assigned' && n.payload && n.payload.dealId && !sse.has(n.payload.dealId)) sse.set(n.payload.dealId, at);
+    });
+    script.defer(() => stream.destroy());
   }
   const cards = new Map(); // lead seq -> sendMessage arrival
-  state.fake.onSend = (call) => {
+  fake.onSend = (call) => {
     const m = call.token === MANAGER_TOKEN && /Bench Wake (\d+)/.exec(call.text);
     if (m && !cards.has(Number(m[1]))) cards.set(Number(m[1]), call.at);
   };
-  state.fake.record = false;
+  fake.record = false;
   await sleep(1000);
 
   const floorNotify = await notifyFloor(databaseUrl, 100);
-  const floorFetch = fetchFloor(state.fake.url, 100);
-  const rss0 = state.hubs.map((h) => rssKb(h.pid));
+  const floorFetch = fetchFloor(fake.url, 100);
+  const rss0 = hubs.map((h) => rssKb(h.pid));
   const leads = new Map(); // seq -> { dueAt, answeredAt, dealId }
   log(`paced open loop: ${cfg.rate} leads/s for ${cfg.seconds} s to hub 1; Inbox streams on hub ${cfg.hubs}`);
   const run = runPaced({
@@ -258,10 +181,8 @@ async function main() {
     path: `/api/inbound/forms/${form.key}`,
     rate: cfg.rate,
     duration: cfg.seconds,
-    body: (i) => {
-      const d = String(i + 1).padStart(7, '0');
-      return JSON.stringify({ name: `Bench Wake ${i + 1}`, phone: `+7 999 ${d.slice(0, 3)}-${d.slice(3, 5)}-${d.slice(5)}`, message: 'Please call me back' });
-    },
+    shouldStop: () => script.aborting,
+    body: (i) => JSON.stringify({ name: `Bench Wake ${i + 1}`, phone: benchPhone(i + 1), message: 'Please call me back' }),
     onAnswer: (i, status, text, dueAt) => {
       let dealId = null;
       try {
@@ -277,7 +198,7 @@ async function main() {
   for (let i = 0; i < 100 && (sse.size < leads.size || cards.size < leads.size); i++) await sleep(100);
   await floorNotify.stop();
   await floorFetch.stop();
-  const rss1 = state.hubs.map((h) => rssKb(h.pid));
+  const rss1 = hubs.map((h) => rssKb(h.pid));
 
   const sseMs = [];
   const cardMs = [];
@@ -308,14 +229,14 @@ async function main() {
     rate: cfg.rate,
     loadSeconds: cfg.seconds,
     load: { requests: load.requests, responses: load.responses, statuses: load.statuses, abandoned: load.abandoned, errors: load.errors },
-    loadAvg: { before: loadBefore, after: os.loadavg().map((n) => round(n, 2)) },
+    loadAvg: { before: loadBefore, after: loadAvg() },
     intakeMs: stats(intakeMs),
     sseMs: stats(sseMs),
     cardMs: stats(cardMs),
     afterCommit: { sseMs: stats(afterCommitSse), cardMs: stats(afterCommitCard) },
     missing: { sse: missingSse, cards: missingCards },
     floor: { listenNotifyMs: stats(floorNotify.samples), fetchMs: stats(floorFetch.samples) },
-    rssMb: state.hubs.map((h, i) => ({ before: round(rss0[i] / 1024), after: round(rss1[i] / 1024) })),
+    rssMb: hubs.map((h, i) => ({ before: round(rss0[i] / 1024), after: round(rss1[i] / 1024) })),
   };
   result.verdicts = [
     { what: 'form lead → SSE on the owner’s Inbox', met: missingSse === 0 && result.sseMs.p50 < TARGETS.sse.p50 && result.sseMs.p99 < TARGETS.sse.p99 },
@@ -323,9 +244,8 @@ async function main() {
   ];
   console.log(JSON.stringify(result, null, 2));
   if (cfg.resultFile) fs.writeFileSync(cfg.resultFile, JSON.stringify(result, null, 2));
-  if (cfg.writeDocs) writeDocsSection('bench:wakeups', docs(result));
-  clearTimeout(watchdog);
-  await finish(0);
+  writeResultDocs(script, 'bench:wakeups', docs(result));
+  return 0;
 }
 
 function docs(r) {
@@ -344,28 +264,4 @@ Last run: ${r.date}, ${r.database}, ${r.hubs} hub process(es) with the outbox wo
 `;
 }
 
-async function finish(code) {
-  if (state.finishing) return state.finishing;
-  state.finishing = (async () => {
-    const hard = setTimeout(() => process.exit(code || 1), 20_000);
-    hard.unref();
-    for (const s of state.streams) s.destroy();
-    await Promise.all(state.hubs.map((h) => stopHub(h).catch(() => undefined)));
-    if (state.fake) await state.fake.stop().catch(() => undefined);
-    if (state.admin && state.dbCreated) {
-      if (cfg.keepDb) log(`database ${cfg.dbName} kept`);
-      else await state.admin.query(`DROP DATABASE IF EXISTS ${cfg.dbName} WITH (FORCE)`).catch(() => undefined);
-    }
-    if (state.admin) await state.admin.end().catch(() => undefined);
-    if (!cfg.keepDb) fs.rmSync(state.tmpDir, { recursive: true, force: true });
-    process.exit(code);
-  })();
-  return state.finishing;
-}
-
-main().catch((err) => {
-  process.stderr.write(`[bench:wakeups] failed: ${err.stack || err}\n`);
-  const { tail } = require('./support');
-  for (const h of state.hubs) process.stderr.write(`--- hub log ${h.logFile}\n${tail(h.logFile)}\n`);
-  finish(1);
-});
+if (!helpRequested(__filename)) script.run(main);

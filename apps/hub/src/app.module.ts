@@ -2,6 +2,7 @@ import { ActivityMediaModule, EmailModule, TelegramModule, TelephonyModule, Twil
 import { CoreModule, OutboxModule, type Clock, type CoreOptions } from '@leadline/core';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditController } from './api/audit.controller';
 import { AuthController } from './api/auth.controller';
@@ -127,6 +128,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         // The server was waited for (and the database created) before start; a failure here is one error.
+        // Fixed schedules (@Cron / @Interval, SchedulerRegistry), stopped when the app closes.
+        ScheduleModule.forRoot(),
         TypeOrmModule.forRootAsync({
           useFactory: async () => ({ ...(await dataSourceOptions(config)), retryAttempts: 1, retryDelay: 1000 }),
         }),

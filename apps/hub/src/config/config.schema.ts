@@ -51,7 +51,7 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-/** Every environment variable the hub reads. `.env.example` documents each one; keep them in step. */
+/** Every environment variable the hub reads; each is described in config.reference.ts (`npm run docs:config` writes docs/configuration.md and .env.example). */
 export const envSchema = z
   .object({
     PORT: int('PORT', 1, 65535, 3000),

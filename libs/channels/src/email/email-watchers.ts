@@ -1,5 +1,6 @@
 import { AdvisoryLeases, ChannelStatusRegistry } from '@leadline/core';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { EmailIntake } from './email-intake.service';
 import { EMAIL_OPTIONS, type EmailOptions } from './email-options';
 import { MailboxState } from './mailbox-state';
@@ -7,7 +8,9 @@ import { MailboxWatcher } from './mailbox-watcher';
 import { MailboxesService } from './mailboxes.service';
 
 /** How often a process re-reads the mailbox table, so changes made through another process's API take effect. */
-const RECONCILE_MS = 30_000;
+export const RECONCILE_MS = 30_000;
+/** Its name in the app's SchedulerRegistry (ScheduleModule, AppModule), which clears it on shutdown. */
+export const RECONCILE_INTERVAL = 'email.mailboxes.reconcile';
 
 /**
  * Runs one watcher per enabled mailbox in this process (each takes its mailbox's lease, so with
@@ -17,8 +20,9 @@ const RECONCILE_MS = 30_000;
 export class EmailWatchers implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('Email');
   private readonly watchers = new Map<string, MailboxWatcher>();
-  private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** A reconcile started by the interval still running: the next tick is skipped, not queued behind it. */
+  private ticking = false;
   private reconciling: Promise<void> = Promise.resolve();
 
   constructor(
@@ -28,18 +32,21 @@ export class EmailWatchers implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly leases: AdvisoryLeases,
     private readonly state: MailboxState,
     private readonly status: ChannelStatusRegistry,
+    private readonly scheduler: SchedulerRegistry,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.mailboxes.syncEnvMailbox();
     if (!this.options.watch) return;
     await this.reconcile();
-    this.schedule();
+    if (this.stopped) return;
+    // unref: as before, this timer alone never keeps a process alive; onModuleDestroy removes it.
+    this.scheduler.addInterval(RECONCILE_INTERVAL, setInterval(() => this.tick(), RECONCILE_MS).unref());
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.scheduler.doesExist('interval', RECONCILE_INTERVAL)) this.scheduler.deleteInterval(RECONCILE_INTERVAL);
     await this.reconciling.catch(() => undefined);
     await Promise.all([...this.watchers.values()].map((w) => w.stop()));
     this.watchers.clear();
@@ -58,14 +65,12 @@ export class EmailWatchers implements OnApplicationBootstrap, OnModuleDestroy {
     return run;
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.reconcile()
-        .catch((err) => this.log.warn({ msg: 'mailbox reconcile failed', error: (err as Error).message }))
-        .finally(() => this.schedule());
-    }, RECONCILE_MS);
-    this.timer.unref();
+  private tick(): void {
+    if (this.ticking) return;
+    this.ticking = true;
+    this.reconcile()
+      .catch((err) => this.log.warn({ msg: 'mailbox reconcile failed', error: (err as Error).message }))
+      .finally(() => (this.ticking = false));
   }
 
   private async reconcileNow(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Cron, CronExpression } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../errors/domain-error';
@@ -14,7 +15,8 @@ export type FormSpamReason = 'honeypot' | 'too_fast';
 
 /** Held-back submissions nobody restored are deleted after this long (bots would fill the table). */
 export const FORM_SPAM_KEEP_DAYS = 90;
-const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/** The pruning job's name in the app's SchedulerRegistry (ScheduleModule in AppModule runs it). */
+export const FORM_SPAM_PRUNE_JOB = 'forms.spam.prune';
 
 export interface FormSpamView {
   id: string;
@@ -50,8 +52,6 @@ interface SpamRow {
  */
 @Injectable()
 export class FormSpamService {
-  private lastPrune = 0;
-
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly intake: IntakeService,
@@ -65,11 +65,24 @@ export class FormSpamService {
       // jsonb refuses NUL and lone surrogates: a spam receipt keeps the storable text of what was posted.
       [input.formId, input.reason, JSON.stringify(sanitizeForDatabase(input.raw)), input.ip, input.origin?.slice(0, 300) ?? null],
     );
-    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
-      this.lastPrune = Date.now();
-      await execute(this.db, `DELETE FROM web_form_spam WHERE restored_at IS NULL AND received_at < now() - make_interval(days => $1)`, [FORM_SPAM_KEEP_DAYS]);
-    }
     return row.id;
+  }
+
+  /**
+   * Deletes held-back submissions nobody restored within FORM_SPAM_KEEP_DAYS, so bots cannot fill the
+   * table; returns how many went. At the top of every hour (a wall-clock schedule, so frequent restarts
+   * do not postpone it as an interval counted from start would), in every hub process: the same DELETE
+   * twice is harmless.
+   */
+  @Cron(CronExpression.EVERY_HOUR, { name: FORM_SPAM_PRUNE_JOB })
+  async prune(): Promise<number> {
+    const row = await queryRow<{ n: number }>(
+      this.db,
+      `WITH gone AS (DELETE FROM web_form_spam WHERE restored_at IS NULL AND received_at < now() - make_interval(days => $1) RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [FORM_SPAM_KEEP_DAYS],
+    );
+    return row?.n ?? 0;
   }
 
   async list(opts: { formId?: string; includeRestored?: boolean; limit?: number } = {}): Promise<FormSpamView[]> {
