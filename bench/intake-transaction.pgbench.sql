@@ -19,10 +19,8 @@
 -- The statement texts are the hub's (captured from the running hub); each $n parameter is replaced by
 -- an SQL expression that yields the same kind of value (ids: md5(...)::uuid where the hub uses
 -- crypto.randomUUID(); JSON parameters built by concatenation, about as long as the hub's).
--- Run with -M prepared: the hub marks these statements hot (libs/core/src/database/hot-statement.ts)
--- and on PostgreSQL sends them as named statements, parsed and planned once per connection and then
--- only bound and executed, which is what pgbench's "prepared" mode does (DB_PREPARED_STATEMENTS=false
--- turns it off in the hub; compare with -M extended then).
+-- Run with -M extended: node-pg sends every parameterised query as an unnamed extended-protocol
+-- statement (Parse/Bind/Execute, re-planned each time), exactly what pgbench's "extended" mode does.
 --
 -- Paths (what the hub does for a new lead, by the managers' state):
 --   capacity=0            managers without a limit: no lock, no count                  6 statements

@@ -429,18 +429,13 @@ async function settle(db, maxMs = 10_000) {
 // ---------------------------------------------------------------------------------------------
 // pgbench
 
-/** The protocol the hub uses for the intake's statements: named (prepared) unless DB_PREPARED_STATEMENTS=false. */
-function pgbenchMode() {
-  return process.env.DB_PREPARED_STATEMENTS === 'false' ? 'extended' : 'prepared';
-}
-
 function runPgbench(state, vars) {
   if (state.aborting) return Promise.reject(new Error('aborted'));
   const { cfg } = state;
   const args = [
     '-n',
     '-M',
-    pgbenchMode(),
+    'extended',
     '-f',
     PGBENCH_SCRIPT,
     '-c',
@@ -457,7 +452,7 @@ function runPgbench(state, vars) {
   const env = { ...process.env, PGHOST: cfg.pg.host, PGPORT: String(cfg.pg.port), PGUSER: cfg.pg.user, PGAPPNAME: 'leadline-bench-pgbench' };
   if (cfg.pg.password) env.PGPASSWORD = cfg.pg.password;
   else delete env.PGPASSWORD;
-  log(`pgbench: ${cfg.pgbenchClients} clients, ${args[args.indexOf('-j') + 1]} threads, ${cfg.pgbenchSeconds} s, -M ${pgbenchMode()}, ${path.relative(ROOT, PGBENCH_SCRIPT)}`);
+  log(`pgbench: ${cfg.pgbenchClients} clients, ${args[args.indexOf('-j') + 1]} threads, ${cfg.pgbenchSeconds} s, -M extended, ${path.relative(ROOT, PGBENCH_SCRIPT)}`);
   return new Promise((resolve, reject) => {
     const child = spawn(cfg.pgbench, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     state.pgbenchChild = child;
@@ -539,7 +534,6 @@ function scriptStatements(vars) {
 function statementShape(sql, tables) {
   const s = sql
     .replace(/--[^\n]*/g, ' ')
-    .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .replace(/'(?:[^']|'')*'/g, "''")
     .replace(/\s+/g, ' ')
     .trim()

@@ -47,7 +47,6 @@ export * from './outbox/outbox-options';
 export * from './outbox/outbox.module';
 export * from './outbox/outbox.worker';
 export * from './database/returned-rows';
-export * from './database/hot-statement';
 export * from './database/query-rows';
 export * from './database/sql-params';
 export * from './notifications/notice-relay';

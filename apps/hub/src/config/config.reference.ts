@@ -67,11 +67,6 @@ export const CONFIG_REFERENCE: Partial<Record<EnvVariable, VariableDoc>> = {
     section: 'Storage',
     description: 'How long a request waits for a free pool connection (or a new one) before answering 503. A burst larger than the pool queues up to this long; raise it (or DB_POOL_SIZE) rather than shed leads.',
   },
-  DB_PREPARED_STATEMENTS: {
-    section: 'Storage',
-    description:
-      "The intake's statements are kept prepared on each PostgreSQL connection (planned once, not per lead). false for a connection pooler in transaction mode that cannot keep named statements (PgBouncer before 1.21).",
-  },
   DB_START_ATTEMPTS: { section: 'Storage', description: 'Start-up with the database server down: tries this many times, DB_START_RETRY_MS apart, one log line per attempt, then exits with one line.' },
   DB_START_RETRY_MS: { section: 'Storage', description: 'Pause between the start-up attempts of DB_START_ATTEMPTS.' },
   PGLITE_DATA_DIR: { section: 'Storage', description: 'Where the embedded database lives when DATABASE_URL is unset (leadline.lock there keeps a second hub out).' },

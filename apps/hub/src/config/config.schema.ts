@@ -62,7 +62,6 @@ export const envSchema = z
     // A slow or hung database answers 503 within these bounds instead of holding every sender (PostgreSQL).
     DB_STATEMENT_TIMEOUT_MS: int('DB_STATEMENT_TIMEOUT_MS', 0, 3_600_000, 5000),
     DB_ACQUIRE_TIMEOUT_MS: int('DB_ACQUIRE_TIMEOUT_MS', 100, 600_000, 5000),
-    DB_PREPARED_STATEMENTS: bool('DB_PREPARED_STATEMENTS', true),
     DB_START_ATTEMPTS: int('DB_START_ATTEMPTS', 1, 10_000, 10),
     DB_START_RETRY_MS: int('DB_START_RETRY_MS', 100, 600_000, 3000),
     PGLITE_DATA_DIR: optionalString.transform((v) => v ?? './data/pglite'),

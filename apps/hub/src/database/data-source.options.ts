@@ -3,7 +3,6 @@ import type { DataSourceOptions } from 'typeorm';
 import type { HubConfig } from '../config/config.schema';
 import { MIGRATIONS } from './migrations';
 import { openPglite, pgliteDriverModule } from './pglite-driver';
-import { HotStatementClient } from './prepared-statements';
 
 export type StorageKind = 'postgres' | 'pglite';
 
@@ -12,7 +11,7 @@ export type StorageKind = 'postgres' | 'pglite';
  * migrations run on both at start; schema sync is never used.
  */
 export async function dataSourceOptions(
-  config: Pick<HubConfig, 'DATABASE_URL' | 'DB_POOL_SIZE' | 'PGLITE_DATA_DIR' | 'DB_STATEMENT_TIMEOUT_MS' | 'DB_ACQUIRE_TIMEOUT_MS' | 'DB_PREPARED_STATEMENTS'>,
+  config: Pick<HubConfig, 'DATABASE_URL' | 'DB_POOL_SIZE' | 'PGLITE_DATA_DIR' | 'DB_STATEMENT_TIMEOUT_MS' | 'DB_ACQUIRE_TIMEOUT_MS'>,
 ): Promise<DataSourceOptions> {
   const common = {
     type: 'postgres' as const,
@@ -26,8 +25,7 @@ export async function dataSourceOptions(
     logging: false,
   };
   if (config.DATABASE_URL) {
-    const extra = { ...postgresPoolOptions(config), ...(config.DB_PREPARED_STATEMENTS ? { Client: HotStatementClient } : {}) };
-    return { ...common, url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, extra };
+    return { ...common, url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, extra: postgresPoolOptions(config) };
   }
   const { db, release } = await openPglite(config.PGLITE_DATA_DIR);
   return { ...common, driver: pgliteDriverModule(db, release), poolSize: 1 };

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../core-options';
-import { hot } from '../database/hot-statement';
 import { isOnShift } from '../managers/shift-schedule';
 import { OutboxKind, OutboxService, type NewOutboxMessage } from '../outbox/outbox.service';
 import { TimelineService, type NewActivity } from '../timeline/timeline.service';
@@ -149,11 +148,11 @@ export class AssignmentService {
     // Open deals are counted only up to the capacity (all that matters is "full or not"), so the cost
     // does not grow with the database. The turn is drawn in the same statement (an InitPlan, once).
     const managers: ManagerRow[] = await em.query(
-      hot(`SELECT m.id, m.name, m.available, m.shift, m.timezone, m.capacity, m.weight,
+      `SELECT m.id, m.name, m.available, m.shift, m.timezone, m.capacity, m.weight,
               CASE WHEN m.capacity IS NULL THEN 0 ELSE (SELECT count(*) FROM (SELECT 1 FROM deal d
                    WHERE d.owner_id = m.id AND d.closed_at IS NULL LIMIT m.capacity) AS open) END AS open_deals,
               (SELECT nextval('assignment_turn_seq')) AS turn
-         FROM manager m WHERE m.active AND m.receives_leads ORDER BY m.id`),
+         FROM manager m WHERE m.active AND m.receives_leads ORDER BY m.id`,
     );
     if (managers.length === 0) {
       return { managerId: null, managerName: null, rule: 'queue', reason: 'no active managers: waiting in the unassigned queue', params: { eligible: 0, total: 0, excluded: [] } };
@@ -202,9 +201,9 @@ export class AssignmentService {
     // holding it while waiting for another manager's lock would deadlock with an intake that tried
     // the two in the other order. NO KEY UPDATE: rows that merely reference the manager stay insertable.
     await em.query(`SAVEPOINT claim_capacity`);
-    await em.query(hot(`SELECT id FROM manager WHERE id = $1 FOR NO KEY UPDATE`), [m.id]);
+    await em.query(`SELECT id FROM manager WHERE id = $1 FOR NO KEY UPDATE`, [m.id]);
     const [{ n }] = await em.query(
-      hot(`SELECT count(*) AS n FROM (SELECT 1 FROM deal WHERE owner_id = $1 AND closed_at IS NULL LIMIT $2) AS open`),
+      `SELECT count(*) AS n FROM (SELECT 1 FROM deal WHERE owner_id = $1 AND closed_at IS NULL LIMIT $2) AS open`,
       [m.id, m.capacity],
     );
     const free = Number(n) < (m.capacity ?? Infinity);

@@ -6,7 +6,6 @@ import { AssignmentService } from '../assignment/assignment.service';
 import { addBusinessMinutes } from '../business-hours/business-hours';
 import { ContactResolver, identityLockKeys, identityMatchesSql, type IdentityMatch, type LeadIdentity } from '../contacts/contact-resolver';
 import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
-import { hot } from '../database/hot-statement';
 import { databaseErrorCause, DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/domain-error';
 import { normalizeEmail } from '../identity/email';
 import { channelIdentityValue, isIdentityKind } from '../identity/identity-kind';
@@ -121,7 +120,7 @@ export class IntakeService {
     const textPhones = this.textPhonesOf(event, identities);
     const lockKeys = [...(event.dedupeKey ? [`receipt:${event.channel}:${event.dedupeKey}`] : []), ...identityLockKeys([...identities, ...textPhones])].sort();
     if (lockKeys.length) {
-      await em.query(hot(`SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM (SELECT unnest($1::text[]) AS k ORDER BY 1) AS keys`), [lockKeys]);
+      await em.query(`SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM (SELECT unnest($1::text[]) AS k ORDER BY 1) AS keys`, [lockKeys]);
     }
 
     const claim = await this.claimReceipt(em, event, raw, identities);
@@ -247,7 +246,7 @@ export class IntakeService {
    */
   private async claimReceipt(em: EntityManager, event: InboundEvent, raw: unknown, identities: LeadIdentity[]): Promise<{ receiptId: string; matches?: IdentityMatch[] } | IngestResult> {
     const [row]: Array<{ receipt_id: string | null; recent_result: IngestResult | null; matches: IdentityMatch[] | null }> = await em.query(
-      hot(`WITH recent AS (
+      `WITH recent AS (
          SELECT result FROM inbound_receipt
           WHERE $3::text IS NOT NULL AND channel = $1 AND dedupe_key = $3 AND status = 'processed'
             AND received_at > now() - make_interval(secs => $5)
@@ -258,7 +257,7 @@ export class IntakeService {
          ON CONFLICT (channel, external_id) DO NOTHING RETURNING id
        )
        SELECT (SELECT id FROM claimed) AS receipt_id, (SELECT result FROM recent) AS recent_result,
-              (SELECT json_agg(m) FROM (${identityMatchesSql(6, 7)}) AS m) AS matches`),
+              (SELECT json_agg(m) FROM (${identityMatchesSql(6, 7)}) AS m) AS matches`,
       [
         event.channel,
         event.externalId,

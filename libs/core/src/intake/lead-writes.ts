@@ -1,6 +1,5 @@
 import { EntityManager } from 'typeorm';
 import { contactTouchSet } from '../contacts/contact-activity';
-import { hot } from '../database/hot-statement';
 import { ACTIVITY_COLUMNS, insertFromJson, type ColumnTypes } from '../database/json-rows';
 import { insertOutboxSql, outboxRow, type NewOutboxMessage } from '../outbox/outbox.service';
 import { RULE_TASK_COLUMNS, ruleTaskRow, type PlannedTask } from '../pipelines/stage-automation';
@@ -91,9 +90,7 @@ export class LeadWrites {
       parts.push(`UPDATE inbound_receipt SET status = 'processed', result = ${p(JSON.stringify(this.receipt.result))}, error = NULL, processed_at = now() WHERE id = ${p(this.receipt.id)}`);
     }
     if (parts.length === 0) return;
-    // Hot: the parts present depend only on the kind of lead (new contact or not, rule tasks, …),
-    // never on the values (parameters), so a handful of texts cover every lead.
-    const sql = hot(`WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(',\n')} SELECT 1`);
+    const sql = `WITH ${parts.map((part, i) => `w${i} AS (${part})`).join(',\n')} SELECT 1`;
     await em.query(sql, params);
   }
 }

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../data-source.options';
 
 /** A move is one long bulk job, not a request: no statement limit, and a patient wait for a connection. */
-const NO_TIMEOUTS = { DB_STATEMENT_TIMEOUT_MS: 0, DB_ACQUIRE_TIMEOUT_MS: 60_000, DB_PREPARED_STATEMENTS: false };
+const NO_TIMEOUTS = { DB_STATEMENT_TIMEOUT_MS: 0, DB_ACQUIRE_TIMEOUT_MS: 60_000 };
 import { planTables, quoteIdent, readSequences, tableFingerprint, type Query, type SequenceState, type TablePlan } from './table-plan';
 
 /** A refusal or failure with a plain one-line reason (the CLI prints it without a stack). */
