@@ -92,7 +92,7 @@ describe('Telegram manager bot (separate token, fake Bot API)', () => {
       const card = await cardOf(olegTg.id);
       expect(card.text).toContain('New lead: Ivan Petrov');
       expect(card.text).toContain('Phone: +79995554433');
-      expect(card.text).toContain('Channel: web form');
+      expect(card.text).toContain('Channel: Web form');
       expect(card.text).toContain('yandex / sofa');
       expect(card.text).toContain('Message: Need a sofa');
       expect(card.text).toContain('Call back by');

@@ -59,7 +59,7 @@ describe('WhatsApp clients in the Telegram manager bot', () => {
 
   it('shows the channel of the client\'s message; a reply to it goes out on WhatsApp; a later failure reaches the manager', async () => {
     const notice = await clientWrites('77013330001');
-    expect(notice.text).toMatch(/\(whatsapp\)/);
+    expect(notice.text).toMatch(/\(WhatsApp\):/);
     await replyTo(notice, 'Yes, we deliver tomorrow');
     await drainOutbox(hub);
     const sent = graph.sent.at(-1)!;

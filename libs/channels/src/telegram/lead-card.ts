@@ -10,6 +10,7 @@ export interface LeadCardData {
   phone: string | null;
   email: string | null;
   telegramUsername: string | null;
+  /** The channel's name in the reader's language. */
   channel: string;
   source: Record<string, unknown>;
   firstMessage: string | null;
@@ -40,7 +41,7 @@ export function cardText(t: BotTexts, d: LeadCardData, state: string | null): st
   if (d.phone) lines.push(`${t.card.phone}: ${d.phone}`);
   if (d.email) lines.push(`Email: ${d.email}`);
   if (d.telegramUsername) lines.push(`Telegram: @${d.telegramUsername}`);
-  lines.push(`${t.card.channel}: ${d.channel.replace('_', ' ')}`);
+  lines.push(`${t.card.channel}: ${d.channel}`);
   const source = sourceLine(d.source);
   if (source) lines.push(`${t.card.source}: ${source}`);
   if (d.firstMessage) lines.push(`${t.card.message}: ${d.firstMessage.slice(0, 1000)}`);

@@ -1,4 +1,4 @@
-import { Clock } from '@leadline/core';
+import { ChannelRegistry, Clock } from '@leadline/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -24,8 +24,15 @@ export class LeadCardsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly bots: TelegramBots,
     private readonly clock: Clock,
+    private readonly channels: ChannelRegistry,
     @Inject(TELEGRAM_OPTIONS) private readonly options: TelegramOptions,
   ) {}
+
+  /** A channel as managers read it ("WhatsApp", "Сайт"), from the channel's own registration; an unknown key as it is. */
+  channelLabel(channel: string | null, locale: Reader['locale']): string {
+    if (!channel) return '—';
+    return this.channels.get(channel)?.label[locale] ?? channel.replace(/_/g, ' ');
+  }
 
   async load(dealId: string, reader: Reader): Promise<LeadCardData | null> {
     const [row] = await this.db.query(
@@ -51,7 +58,7 @@ export class LeadCardsService {
       phone: row.phone,
       email: row.email,
       telegramUsername: row.tg_username,
-      channel: row.source_channel,
+      channel: this.channelLabel(row.source_channel, reader.locale),
       source: row.source ?? {},
       firstMessage: row.first_message,
       dueAt: row.due_at ? new Date(row.due_at) : null,

@@ -156,7 +156,7 @@ export class TelegramNoticesService {
     );
     if (!a) return;
     const name = a.name ?? t.client;
-    const channel = String(a.channel ?? '');
+    const channel = this.cards.channelLabel(a.channel, manager.locale);
     const words = [a.payload?.subject ? `[${a.payload.subject}]` : null, a.payload?.message ?? null].filter(Boolean).join('\n');
     const media: TgMedia | undefined = a.channel === 'telegram' ? a.payload?.details?.media : undefined;
     const remember = (messageId: number) => this.cards.remember(manager, messageId, a.contact_id, a.deal_id, 'message', a.channel);
