@@ -7,6 +7,7 @@ import { touchContact } from '../contacts/contact-activity';
 import { ContactsService } from '../contacts/contacts.service';
 import { Clock, CORE_OPTIONS, type CoreOptions } from '../core-options';
 import { languageOfText, type ClientLanguage } from './client-language';
+import { failureNotices } from './failure-notices';
 import { returnedRows } from '../database/returned-rows';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { OutboxKind, OutboxService } from '../outbox/outbox.service';
@@ -204,13 +205,13 @@ export class ConversationsService {
       const patch = { status: 'failed', error: error.slice(0, 1000), failedAt: this.clock.now().toISOString(), ...(failure.reason ? { errorState: failure.reason } : {}) };
       const [row] = await this.transition(em, activityId, 'failed', patch, {});
       if (!row) return;
-      await this.tellAsker(em, row, 'failed', patch.error);
-      if (failure.notifyAuthor && row.actor_id) {
-        await this.outbox.enqueue(em, {
-          kind: OutboxKind.NotifyManager,
-          payload: { event: 'message_failed', managerId: row.actor_id, contactId: row.contact_id, dealId: row.deal_id, activityId, channel: row.channel, reason: failure.reason ?? 'failed', error },
-        });
-      }
+      await this.outbox.enqueue(
+        em,
+        ...failureNotices(
+          { activityId, contactId: row.contact_id, dealId: row.deal_id, channel: row.channel, actorId: row.actor_id, confirm: row.confirm },
+          { reason: failure.reason ?? 'failed', error: patch.error, notifyAuthor: !!failure.notifyAuthor },
+        ),
+      );
     });
   }
 

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../core-options';
-import { OutboxKind, OutboxService } from '../outbox/outbox.service';
+import { OutboxService } from '../outbox/outbox.service';
+import { failureNotices } from './failure-notices';
 import { TasksService, type OutboundChannel } from '../tasks/tasks.service';
 import { execute, mutateRows, queryRow } from '../database/query-rows';
 
@@ -115,18 +116,8 @@ export class DeliveryStatusService {
   /** The manager who wrote is told it did not go through, and so is a Telegram bot reply waiting to hear (confirm). */
   private async tellFailed(em: EntityManager, row: OutboundRow, channel: string, patch: Record<string, unknown>): Promise<void> {
     const deal = await queryRow<{ deal_id: string | null }>(em, `SELECT deal_id FROM activity WHERE id = $1`, [row.id]);
-    if (row.actor_id) {
-      await this.outbox.enqueue(em, {
-        kind: OutboxKind.NotifyManager,
-        payload: { event: 'message_failed', managerId: row.actor_id, contactId: row.contact_id, dealId: deal?.deal_id ?? null, activityId: row.id, channel, reason: patch.errorState, error: patch.error },
-      });
-    }
-    if (row.confirm) {
-      await this.outbox.enqueue(em, {
-        kind: OutboxKind.MessageDeliveryResult,
-        payload: { activityId: row.id, contactId: row.contact_id, channel, status: 'failed', error: patch.error, confirm: row.confirm },
-      });
-    }
+    const message = { activityId: row.id, contactId: row.contact_id, dealId: deal?.deal_id ?? null, channel, actorId: row.actor_id, confirm: row.confirm };
+    await this.outbox.enqueue(em, ...failureNotices(message, { reason: String(patch.errorState ?? 'failed'), error: String(patch.error ?? ''), notifyAuthor: true }));
   }
 }
 
