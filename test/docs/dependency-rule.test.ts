@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 /**
  * The dependency rule of docs/architecture.md, checked on the sources: libs/core imports nothing of
- * ours, libs/channels reaches the core only through its public index, the admin UI imports no hub,
+ * ours but the contract types, libs/channels reaches the core only through its public index, the admin UI imports no hub,
  * core or channel code. A violation is listed as file:line and the import.
  */
 const ROOT = join(__dirname, '../..');

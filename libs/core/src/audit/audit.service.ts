@@ -4,6 +4,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
 import { redactSecrets } from './redact';
 import { execute, queryRows } from '../database/query-rows';
+// The wire shape is defined once, in libs/contracts: the view this service returns is that type.
+import type * as Wire from '@leadline/contracts';
 
 /** Who did it: a logged-in manager, or the system (CLI, scheduler) with a name. */
 export interface AuditActor {
@@ -29,20 +31,7 @@ export interface NewAuditEntry {
   request?: { method: string; path: string } | null;
 }
 
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor: { id: string | null; name: string | null; email: string | null };
-  action: string;
-  entityType: string | null;
-  entityId: string | null;
-  summary: string | null;
-  before: unknown;
-  after: unknown;
-  details: Record<string, unknown>;
-  ip: string | null;
-  request: { method: string; path: string } | null;
-}
+export type AuditEntry = Wire.AuditEntry;
 
 export interface AuditFilter {
   actorId?: string;

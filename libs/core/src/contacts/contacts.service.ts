@@ -12,6 +12,8 @@ import { formatPhone } from '../identity/phone-format';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
 import type { ActivityRow, ContactCardRow, ContactDealRow, ContactListRow, ContactSummaryRow } from './contact-queries';
 import { contactOrdering, type ContactSort, type SortOrder } from './contact-sort';
+// The wire shape is defined once, in libs/contracts: the view this service returns is that type.
+import type * as Wire from '@leadline/contracts';
 
 export interface ContactSummary {
   id: string;
@@ -24,15 +26,7 @@ export interface ContactSummary {
   createdAt: string;
 }
 
-export interface TimelineEntry {
-  id: string;
-  kind: string;
-  channel: string | null;
-  dealId: string | null;
-  actorId: string | null;
-  occurredAt: string;
-  payload: Record<string, unknown>;
-}
+export type TimelineEntry = Wire.TimelineEntry;
 
 /** Reading contacts and their timelines, scoped to what the viewer may see. */
 @Injectable()

@@ -12,28 +12,10 @@ import { StageAutomation, type EnteredStage } from '../pipelines/stage-automatio
 import { TimelineService } from '../timeline/timeline.service';
 import { selectDeals, toDealView, type DealAmountRow, type DealForMoveRow, type StageRefRow } from './deal-queries';
 import { isClosingKind } from './pipeline';
+// The wire shape is defined once, in libs/contracts: the view this service returns is that type.
+import type * as Wire from '@leadline/contracts';
 
-export interface DealView {
-  id: string;
-  contactId: string;
-  contactName: string | null;
-  ownerId: string | null;
-  title: string | null;
-  /** The stage's key (stable; `new`, `qualified`, … in the default pipeline). */
-  stage: string;
-  stageId: string;
-  stageName: string;
-  pipelineId: string;
-  sourceChannel: string;
-  source: Record<string, unknown>;
-  amount: string | null;
-  /** ISO 4217 code of the amount; null: the hub's default currency. */
-  currency: string | null;
-  lostReason: string | null;
-  firstResponseAt: string | null;
-  closedAt: string | null;
-  createdAt: string;
-}
+export type DealView = Wire.Deal;
 
 /** Where a deal should go: a stage key (within the deal's pipeline or `pipelineId`), a stage id, or just another pipeline (its first stage). */
 export interface StageTarget {

@@ -9,6 +9,8 @@ import { clampLimit } from '../pagination/cursor';
 import { InboundReplayRegistry } from '../receipts/inbound-replay.registry';
 import { sanitizeForDatabase } from '../text/database-text';
 import { execute, queryRow, queryRows } from '../database/query-rows';
+// The wire shape is defined once, in libs/contracts: the view this service returns is that type.
+import type * as Wire from '@leadline/contracts';
 
 /** Why a submission was kept as spam instead of becoming a lead. */
 export type FormSpamReason = 'honeypot' | 'too_fast';
@@ -18,19 +20,7 @@ export const FORM_SPAM_KEEP_DAYS = 90;
 /** The pruning job's name in the app's SchedulerRegistry (ScheduleModule in AppModule runs it). */
 export const FORM_SPAM_PRUNE_JOB = 'forms.spam.prune';
 
-export interface FormSpamView {
-  id: string;
-  formId: string | null;
-  formName: string | null;
-  reason: FormSpamReason;
-  ip: string | null;
-  origin: string | null;
-  receivedAt: string;
-  restoredAt: string | null;
-  dealId: string | null;
-  /** The submission as received (fields under `body`). */
-  raw: unknown;
-}
+export type FormSpamView = Wire.FormSpamItem;
 
 interface SpamRow {
   id: string;

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { FORM_FIELD_TARGETS, WebForm, type FormFieldTarget, type FormThankYou } from '../entities';
 import { DomainError } from '../errors/domain-error';
 import { execute, queryRows } from '../database/query-rows';
+// The wire shape is defined once, in libs/contracts: the view this service returns is that type.
+import type * as Wire from '@leadline/contracts';
 
 export interface WebFormInput {
   name?: string;
@@ -19,13 +21,7 @@ export interface WebFormInput {
 }
 
 /** An origin that posted to a form (or tried to): what an owner tightens the allowed list from. */
-export interface FormOriginSeen {
-  origin: string;
-  accepted: number;
-  refused: number;
-  firstSeenAt: string;
-  lastSeenAt: string;
-}
+export type FormOriginSeen = Wire.FormOriginSeen;
 
 /** Distinct origins kept per form; beyond it new ones are not recorded (a flood of forged Origin headers). */
 const MAX_ORIGINS_PER_FORM = 200;

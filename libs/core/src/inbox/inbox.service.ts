@@ -5,39 +5,13 @@ import { isAdmin, type Viewer } from '../access/viewer';
 import { Clock } from '../core-options';
 import { formatPhone } from '../identity/phone-format';
 import { queryRows } from '../database/query-rows';
+// The wire shape is defined once, in libs/contracts: the view this service returns is that type.
+import type * as Wire from '@leadline/contracts';
 
 /** One lead as the callback cockpit shows it: who, how to reach them, what they wrote, and the clock. */
-export interface InboxItem {
-  dealId: string;
-  contactId: string;
-  contactName: string | null;
-  /** E.164, for `tel:` links and click-to-call. */
-  phone: string | null;
-  /** The number as people of its country write it ("+7 999 123-45-67"). */
-  phoneDisplay: string | null;
-  email: string | null;
-  sourceChannel: string;
-  /** utm_source, else the referrer's host, else the form name: where the lead came from. */
-  source: string | null;
-  /** The first words of the lead's message (at most 140 characters). */
-  excerpt: string | null;
-  ownerId: string | null;
-  ownerName: string | null;
-  /** The open callback task (else the earliest open task) of the deal; null when none is open. */
-  task: { id: string; kind: string; title: string; dueAt: string; assigneeId: string | null; assigneeName: string | null } | null;
-  createdAt: string;
-}
+export type InboxItem = Wire.InboxItem;
 
-export interface InboxView {
-  /** Open deals nobody owns, oldest first. */
-  queue: InboxItem[];
-  /** Open deals owned by the viewer (admins too) that still wait for the first response, soonest due first. */
-  mine: InboxItem[];
-  /** Open tasks past due: the viewer's own, or everyone's for admins (with who is late). */
-  overdue: InboxItem[];
-  /** The server's now: the UI's countdowns run from it, not from a skewed client clock. */
-  now: string;
-}
+export type InboxView = Wire.InboxView;
 
 const EXCERPT_CHARS = 140;
 const LIST_LIMIT = 100;

@@ -6,26 +6,12 @@ import { execute, mutateRows, queryRow, queryRows } from '../database/query-rows
 import { DomainError } from '../errors/domain-error';
 import { StageAutomation } from './stage-automation';
 import { StageRulesService, type StageRuleView } from './stage-rules.service';
+// The wire shape is defined once, in libs/contracts: the view this service returns is that type.
+import type * as Wire from '@leadline/contracts';
 
-export interface StageView {
-  id: string;
-  pipelineId: string;
-  key: string;
-  name: string;
-  position: number;
-  kind: StageKind;
-  /** Deals (open and closed) in this stage: a stage can be deleted only when this is 0. */
-  deals: number;
-  rules: StageRuleView[];
-}
+export type StageView = Wire.Stage;
 
-export interface PipelineView {
-  id: string;
-  name: string;
-  isDefault: boolean;
-  stages: StageView[];
-  createdAt: string;
-}
+export type PipelineView = Wire.Pipeline;
 
 export interface NewStage {
   name: string;

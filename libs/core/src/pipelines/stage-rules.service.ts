@@ -6,20 +6,10 @@ import { dueMinutes } from '../deals/pipeline';
 import type { StageRuleDueUnit, StageRuleTarget } from '../entities';
 import { DomainError } from '../errors/domain-error';
 import { StageAutomation } from './stage-automation';
+// The wire shape is defined once, in libs/contracts: the view this service returns is that type.
+import type * as Wire from '@leadline/contracts';
 
-export interface StageRuleView {
-  id: string;
-  stageId: string;
-  title: string;
-  /** owner: the deal's owner (follows it when the deal is reassigned); admins: the least busy active admin; manager: `managerId`. */
-  assignTo: StageRuleTarget;
-  managerId: string | null;
-  managerName: string | null;
-  dueIn: number;
-  dueUnit: StageRuleDueUnit;
-  active: boolean;
-  createdAt: string;
-}
+export type StageRuleView = Wire.StageRule;
 
 export interface StageRuleInput {
   title?: string;

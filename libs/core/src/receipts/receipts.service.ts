@@ -8,16 +8,10 @@ import { clampLimit } from '../pagination/cursor';
 import { InboundReplayRegistry } from './inbound-replay.registry';
 import { parseRawPayload } from './raw-payload';
 import { queryRow, queryRows } from '../database/query-rows';
+// The wire shape is defined once, in libs/contracts: the view this service returns is that type.
+import type * as Wire from '@leadline/contracts';
 
-export interface FailedReceiptView {
-  id: string;
-  channel: string;
-  externalId: string;
-  error: string | null;
-  attempts: number;
-  receivedAt: string;
-  raw: unknown;
-}
+export type FailedReceiptView = Wire.FailedReceipt;
 
 /** Failed inbound payloads: listed for admins and replayed once the bug is fixed. */
 @Injectable()

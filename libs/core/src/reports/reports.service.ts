@@ -7,6 +7,8 @@ import { CORE_OPTIONS, Clock, type CoreOptions } from '../core-options';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { clampLimit, decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
 import { resolvePeriod, type ReportPeriod } from './report-period';
+// The wire shape is defined once, in libs/contracts: the view this service returns is that type.
+import type * as Wire from '@leadline/contracts';
 
 export interface ReportQuery {
   from?: string;
@@ -20,91 +22,21 @@ export interface ReportQuery {
   pipelineId?: string;
 }
 
-export interface ReportHeader {
-  period: { from: string; to: string; timezone: string; fromAt: string; toAt: string };
-  filters: { ownerId: string | null; channel: string | null; utmSource: string | null; utmCampaign: string | null; pipelineId: string | null };
-}
+export type ReportHeader = Wire.ReportHeader;
 
-export interface FunnelStep {
-  stage: string;
-  /** Deals of the cohort at this stage now. */
-  deals: number;
-  /** Deals that got at least this far (a later stage implies the earlier ones). */
-  reached: number;
-  /** reached / reached of the previous step (null for the first step or when the previous is 0). */
-  conversionFromPrevious: number | null;
-  conversionFromFirst: number | null;
-  /** Lost deals whose furthest stage was this one. */
-  lostHere: number;
-}
+export type FunnelStep = Wire.FunnelStep;
 
-export interface FunnelReport extends ReportHeader {
-  totals: { deals: number; open: number; won: number; lost: number; wonAmount: number; conversion: number | null };
-  steps: FunnelStep[];
-}
+export type FunnelReport = Wire.FunnelReport;
 
-export interface SourceRow {
-  leads: number;
-  won: number;
-  lost: number;
-  conversion: number | null;
-  revenue: number;
-}
-export interface LeadSourcesReport extends ReportHeader {
-  totals: SourceRow;
-  byChannel: Array<SourceRow & { channel: string }>;
-  byUtm: Array<SourceRow & { utmSource: string | null; utmCampaign: string | null }>;
-}
+export type SourceRow = Wire.SourceRow;
+export type LeadSourcesReport = Wire.LeadSourcesReport;
 
-export interface ManagerRow {
-  managerId: string;
-  name: string;
-  active: boolean;
-  leadsAssigned: number;
-  callsMade: number;
-  callsAnswered: number;
-  callsMissed: number;
-  talkSeconds: number;
-  responded: number;
-  avgFirstResponseSeconds: number | null;
-  p90FirstResponseSeconds: number | null;
-  calledBackWithinSla: number;
-  calledBackWithinSlaShare: number | null;
-  won: number;
-  lost: number;
-  openTasks: number;
-  overdueTasks: number;
-}
-export interface ManagersReport extends ReportHeader {
-  slaMinutes: number;
-  managers: ManagerRow[];
-}
+export type ManagerRow = Wire.ManagerReportRow;
+export type ManagersReport = Wire.ManagersReport;
 
-export interface SlaDay {
-  date: string;
-  leads: number;
-  answered: number;
-  answeredWithinSla: number;
-  /** answeredWithinSla / leads; null on a day without leads. */
-  share: number | null;
-}
-export interface UnansweredLead {
-  dealId: string;
-  contactId: string;
-  contactName: string | null;
-  ownerId: string | null;
-  ownerName: string | null;
-  stage: string;
-  sourceChannel: string;
-  createdAt: string;
-}
-export interface SlaReport extends ReportHeader {
-  slaMinutes: number;
-  totals: { leads: number; answered: number; answeredWithinSla: number; share: number | null; neverAnswered: number };
-  days: SlaDay[];
-  /** The oldest never-answered leads of the period (all of them: GET /api/reports/sla/unanswered). */
-  neverAnswered: UnansweredLead[];
-}
+export type SlaDay = Wire.SlaDay;
+export type UnansweredLead = Wire.UnansweredLead;
+export type SlaReport = Wire.SlaReport;
 
 
 /** count(*) and sum() come back as bigint/numeric, which the drivers answer as text. */

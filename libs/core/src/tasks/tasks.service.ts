@@ -23,29 +23,12 @@ import {
   type TaskRow,
   type TaskViewRow,
 } from './task-queries';
+// The wire shape is defined once, in libs/contracts: the view this service returns is that type.
+import type * as Wire from '@leadline/contracts';
 
 export { TASK_RESULTS, type TaskResult, type TaskRow, type TaskViewRow } from './task-queries';
 
-export interface TaskView {
-  id: string;
-  dealId: string;
-  contactId: string;
-  contactName: string | null;
-  assigneeId: string | null;
-  kind: string;
-  title: string;
-  dueAt: string;
-  status: string;
-  overdue: boolean;
-  /** Missed calls from the contact while this callback task was open (telephony). */
-  missedCalls: number;
-  /** Outbound calls to the contact that did not connect while this callback task was open (telephony). */
-  callAttempts: number;
-  completedAt: string | null;
-  /** What came of it, when completed by hand with a result. */
-  result: TaskResult | null;
-  createdAt: string;
-}
+export type TaskView = Wire.Task;
 
 /** A task moved to a later due time. */
 export interface SnoozedTask {
