@@ -6,7 +6,7 @@ import type { Viewer } from '../access/viewer';
 import { touchContact } from '../contacts/contact-activity';
 import { ContactsService } from '../contacts/contacts.service';
 import { Clock, CORE_OPTIONS, type CoreOptions } from '../core-options';
-import { languageOfText, type ClientLanguage } from './client-language';
+import { clientLanguageOf, type ClientLanguage } from './client-language';
 import { failureNotices } from './failure-notices';
 import { returnedRows } from '../database/returned-rows';
 import { DomainError, ErrorCode } from '../errors/domain-error';
@@ -91,21 +91,9 @@ export class ConversationsService {
     @Inject(CORE_OPTIONS) private readonly options: CoreOptions,
   ) {}
 
-  /**
-   * The language to write our own words to a client in: that of their latest words to us (a form's
-   * message, an email, a chat message), else the hub's default.
-   */
-  private async clientLanguage(em: EntityManager, contactId: string): Promise<ClientLanguage> {
-    const rows: Array<{ words: string | null }> = await em.query(
-      `SELECT COALESCE(payload->>'text', payload->>'message', payload->>'subject') AS words FROM activity
-        WHERE contact_id = $1 AND kind IN ('lead', 'repeat_lead', 'message_in') ORDER BY occurred_at DESC LIMIT 5`,
-      [contactId],
-    );
-    for (const r of rows) {
-      const lang = languageOfText(r.words);
-      if (lang) return lang;
-    }
-    return this.options.defaultLocale ?? 'en';
+  /** The language to write our own words to a client in (clientLanguageOf), else the hub's default. */
+  private clientLanguage(em: EntityManager, contactId: string): Promise<ClientLanguage> {
+    return clientLanguageOf(em, contactId, this.options.defaultLocale ?? 'en');
   }
 
   async send(viewer: Viewer, input: SendMessage): Promise<SentMessage> {

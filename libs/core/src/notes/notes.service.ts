@@ -8,17 +8,7 @@ import { ContactsService, toTimelineEntry, type TimelineEntry } from '../contact
 import { Clock } from '../core-options';
 import { TimelineService } from '../timeline/timeline.service';
 import { queryRows } from '../database/query-rows';
-
-/** An `activity` row as the timeline shows it. */
-interface NoteRow {
-  id: string;
-  kind: string;
-  channel: string | null;
-  deal_id: string | null;
-  actor_id: string | null;
-  occurred_at: Date | string;
-  payload: Record<string, unknown>;
-}
+import type { ActivityRow } from '../contacts/contact-queries';
 
 /** Notes for the team on a contact's timeline. */
 @Injectable()
@@ -44,7 +34,7 @@ export class NotesService {
       await this.timeline.record(em, { id, contactId, dealId: openDeal?.id ?? null, kind: 'note', actorId: viewer.id, occurredAt: at, payload: { text } });
       await touchContact(em, contactId, at);
     });
-    const [row] = await queryRows<NoteRow>(this.db, `SELECT id, kind, channel, deal_id, actor_id, occurred_at, payload FROM activity WHERE id = $1`, [id]);
+    const [row] = await queryRows<ActivityRow>(this.db, `SELECT id, kind, channel, deal_id, actor_id, occurred_at, payload FROM activity WHERE id = $1`, [id]);
     return toTimelineEntry(row);
   }
 }
