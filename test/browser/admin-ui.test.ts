@@ -241,6 +241,30 @@ describe('admin UI in the browser', () => {
       await page.setViewportSize({ width: 1280, height: 800 });
     });
 
+    it('shows a lead that landed while the event stream was still connecting', async () => {
+      // A slow network (or a reconnect after a dropped connection) opens the stream after the inbox was
+      // read: the lead's live event went to nobody, and the page must catch up once the stream opens.
+      let release = (): void => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route('**/api/events*', async (route) => {
+        await held;
+        await route.continue();
+      });
+      try {
+        const early = await postLead(hub, { name: 'Erik Early', phone: nextPhone().typed });
+        await page.goto(`${base}/admin/`);
+        // The inbox has been read once the earlier lead is on it.
+        await page.getByTestId('my-leads').locator(`[data-deal-id="${early.dealId}"]`).waitFor();
+        const late = await postLead(hub, { name: 'Lena Latecomer', phone: nextPhone().typed });
+        release();
+        // Well inside the inbox's 60-second background refresh: only the catch-up on open can show it.
+        await page.getByTestId('my-leads').locator(`[data-deal-id="${late.dealId}"]`).waitFor({ timeout: 5_000 });
+      } finally {
+        release();
+        await page.unroute('**/api/events*');
+      }
+    });
+
     it('renders a script payload in a lead name as text, never running it', async () => {
       const dialogs: string[] = [];
       page.on('dialog', (d) => {

@@ -5,7 +5,7 @@ import { InboxProvider, useInbox } from './cockpit/inboxStore';
 import { NotificationsBell } from './cockpit/NotificationsPanel';
 import { chime, showDesktop } from './cockpit/desktopNotices';
 import { noticeText } from './cockpit/notices';
-import { INBOX_EVENT, NOTIFICATION_EVENT } from './hooks';
+import { INBOX_EVENT, NOTIFICATION_EVENT, STREAM_OPEN_EVENT } from './hooks';
 import { useI18n, type Lang } from './i18n';
 import { InboxPage } from './pages/InboxPage';
 import { LoginPage } from './pages/LoginPage';
@@ -52,9 +52,14 @@ function Shell({ user, onLogout }: { user: User; onLogout: () => void }) {
   const tRef = useRef(t);
   tRef.current = t;
   useEffect(() => {
-    api<Notification[]>('/api/notifications?unread=true&limit=500').then((n) => setUnread(n.length), () => undefined);
+    const countUnread = () => api<Notification[]>('/api/notifications?unread=true&limit=500').then((n) => setUnread(n.length), () => undefined);
+    void countUnread();
     // The browser reconnects by itself (the hub sends retry: 5000).
     const source = new EventSource('/api/events?inbox=1', { withCredentials: true });
+    source.addEventListener('open', () => {
+      void countUnread();
+      window.dispatchEvent(new CustomEvent(STREAM_OPEN_EVENT));
+    });
     source.addEventListener('notification', (ev) => {
       const notice = JSON.parse((ev as MessageEvent).data) as Notification;
       setUnread((n) => n + 1);

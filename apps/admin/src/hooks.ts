@@ -36,14 +36,23 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): { data: T 
 export const NOTIFICATION_EVENT = 'leadline:notification';
 /** The hub's data-less `inbox` ping: someone's inbox lists changed. */
 export const INBOX_EVENT = 'leadline:inbox';
+/**
+ * The event stream (re)opened. The hub keeps no backlog for it, so whatever happened before (the first
+ * page load races the stream's connect; a reconnect follows a dropped connection) is read again.
+ */
+export const STREAM_OPEN_EVENT = 'leadline:stream-open';
 
-/** Runs `fn` whenever the hub pushes a notification (new lead, assignment, overdue task…). */
+/** Runs `fn` whenever the hub pushes a notification (new lead, assignment, overdue task…) or the stream reopens. */
 export function useLiveEvents(fn: () => void): void {
   const ref = useRef(fn);
   ref.current = fn;
   useEffect(() => {
     const handler = () => ref.current();
     window.addEventListener(NOTIFICATION_EVENT, handler);
-    return () => window.removeEventListener(NOTIFICATION_EVENT, handler);
+    window.addEventListener(STREAM_OPEN_EVENT, handler);
+    return () => {
+      window.removeEventListener(NOTIFICATION_EVENT, handler);
+      window.removeEventListener(STREAM_OPEN_EVENT, handler);
+    };
   }, []);
 }

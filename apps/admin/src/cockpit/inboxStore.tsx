@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, type InboxView } from '../api';
 import { takeBoot, type BootAnswer } from '../boot';
-import { INBOX_EVENT, NOTIFICATION_EVENT } from '../hooks';
+import { INBOX_EVENT, NOTIFICATION_EVENT, STREAM_OPEN_EVENT } from '../hooks';
 
 interface InboxState {
   data: InboxView | undefined;
@@ -55,10 +55,12 @@ export function InboxProvider({ children, title }: { children: ReactNode; title:
     void load();
     window.addEventListener(NOTIFICATION_EVENT, reload);
     window.addEventListener(INBOX_EVENT, reload);
+    window.addEventListener(STREAM_OPEN_EVENT, reload);
     const every = setInterval(() => void load(), REFRESH_MS);
     return () => {
       window.removeEventListener(NOTIFICATION_EVENT, reload);
       window.removeEventListener(INBOX_EVENT, reload);
+      window.removeEventListener(STREAM_OPEN_EVENT, reload);
       clearInterval(every);
       if (timer.current) clearTimeout(timer.current);
     };
