@@ -24,11 +24,11 @@
 --
 -- Paths (what the hub does for a new lead, by the managers' state):
 --   capacity=0            managers without a limit: no lock, no count                  6 statements
---   capacity=1, full=0    savepoint, the chosen manager's row locked, its open deals
---                         re-counted                                                   9 statements
+--   capacity=1, full=0    savepoint, the chosen manager's row locked with its
+--                         capacity_used read                                           8 statements
 --   capacity=1, full=1    every manager at capacity: no manager is eligible, the deal
 --                         goes to the unassigned queue (owner NULL, admins notified)   6 statements
--- (Not modelled: a manager that filled up between the listing and the re-count, after which the
+-- (Not modelled: a manager that filled up between the listing and the locked read, after which the
 -- hub draws another turn with one more nextval round trip; rare.)
 --
 -- Variables given by bench/run.js with -D:
@@ -81,27 +81,25 @@ SELECT (SELECT id FROM claimed) AS receipt_id, (SELECT result FROM recent) AS re
                                                              ARRAY['+79' || lpad(:n::text, 9, '0'), 'pgb' || :n::text || '@bench.local']::text[]))) AS m) AS matches
 \gset
 
--- assignment.roundRobin: managers with their open deals counted up to the capacity, and the turn
--- (nextval in an InitPlan, drawn once); 4 rows, \aset keeps the last (turn is the same in every row)
-SELECT m.id, m.name, m.available, m.capacity, m.weight,
-       CASE WHEN m.capacity IS NULL THEN 0 ELSE (SELECT count(*) FROM (SELECT 1 FROM deal d
-            WHERE d.owner_id = m.id AND d.closed_at IS NULL LIMIT m.capacity) AS open) END AS open_deals,
+-- assignment.roundRobin: managers with the open deals they hold against their capacity (capacity_used,
+-- kept by the database's deal triggers) and the turn (nextval in an InitPlan, drawn once); 4 rows, \aset
+-- keeps the last (turn is the same in every row)
+SELECT m.id, m.name, m.available, m.shift, m.timezone, m.capacity, m.weight, m.capacity_used,
        (SELECT nextval('assignment_turn_seq')) AS turn
-  FROM manager m WHERE m.active AND m.role = 'manager' ORDER BY m.id
+  FROM manager m WHERE m.active AND m.receives_leads ORDER BY m.id
 \aset mgr_
 \set pick 1 + :mgr_turn % :nm
 -- owner: index into mids, 0 (= NULL owner) when every manager is at capacity
 \set oi :pick * (1 - :full)
 
 -- assignment.claimCapacity (a manager with a capacity limit was chosen): a savepoint (rolled back to
--- give the lock up when the manager turns out full; left to the commit otherwise), lock its row until
--- commit, then re-count its open deals, again only up to the capacity
+-- give the lock up when the manager turns out full; left to the commit otherwise), then the row locked
+-- until commit and its capacity_used read as the transaction it waited for left it
 \if :capacity
 \if :full
 \else
 SAVEPOINT claim_capacity;
-SELECT id FROM manager WHERE id = (:mids::uuid[])[:oi::int] FOR NO KEY UPDATE;
-SELECT count(*) AS n FROM (SELECT 1 FROM deal WHERE owner_id = (:mids::uuid[])[:oi::int] AND closed_at IS NULL LIMIT :mgr_capacity::int) AS open;
+SELECT capacity, capacity_used FROM manager WHERE id = (:mids::uuid[])[:oi::int] FOR NO KEY UPDATE;
 \endif
 \endif
 

@@ -737,7 +737,7 @@ function docsBlock(r) {
 /** Which path of the pgbench script ran (see its header). */
 function pgbenchPath(r) {
   if (r.config.managerCapacity === null) return 'managers without capacity: no lock, no count';
-  return r.pgbench.full ? 'every manager at capacity: leads go to the unassigned queue' : 'chosen manager locked and its open deals re-counted';
+  return r.pgbench.full ? 'every manager at capacity: leads go to the unassigned queue' : 'chosen manager locked and its capacity_used read';
 }
 function fmtStatuses(s) {
   return Object.entries(s)

@@ -71,8 +71,8 @@ interface ManagerRow {
   timezone: string;
   capacity: number | null;
   weight: number;
-  /** Counted only for managers with a capacity limit, and only up to it. */
-  open_deals: string | number;
+  /** Open deals held against the capacity; kept by the database only while `capacity` is set. */
+  capacity_used: number;
   turn: string;
 }
 
@@ -145,12 +145,12 @@ export class AssignmentService {
 
   /** `exclude`: a manager who must not get the deal (the owner it is escalated away from). */
   async roundRobin(em: EntityManager, exclude?: { id: string; why: Unavailability }): Promise<AssignmentDecision> {
-    // Open deals are counted only up to the capacity (all that matters is "full or not"), so the cost
-    // does not grow with the database. The turn is drawn in the same statement (an InitPlan, once).
+    // A limited manager's open deals are the database's running count (capacity_used, see the
+    // ManagerCapacityUsed migration), so the listing costs the same however many deals are open. It is
+    // a snapshot: claimCapacity re-reads it under the row lock. The turn is drawn in the same statement
+    // (an InitPlan, once).
     const managers: ManagerRow[] = await em.query(
-      `SELECT m.id, m.name, m.available, m.shift, m.timezone, m.capacity, m.weight,
-              CASE WHEN m.capacity IS NULL THEN 0 ELSE (SELECT count(*) FROM (SELECT 1 FROM deal d
-                   WHERE d.owner_id = m.id AND d.closed_at IS NULL LIMIT m.capacity) AS open) END AS open_deals,
+      `SELECT m.id, m.name, m.available, m.shift, m.timezone, m.capacity, m.weight, m.capacity_used,
               (SELECT nextval('assignment_turn_seq')) AS turn
          FROM manager m WHERE m.active AND m.receives_leads ORDER BY m.id`,
     );
@@ -162,7 +162,7 @@ export class AssignmentService {
       const away = this.unavailability(m);
       if (exclude && m.id === exclude.id) excluded.set(m.id, { name: m.name, why: exclude.why });
       else if (away) excluded.set(m.id, { name: m.name, why: away });
-      else if (m.capacity !== null && Number(m.open_deals) >= m.capacity) excluded.set(m.id, { name: m.name, why: 'at_capacity' });
+      else if (m.capacity !== null && m.capacity_used >= m.capacity) excluded.set(m.id, { name: m.name, why: 'at_capacity' });
     }
     let eligible = managers.filter((m) => !excluded.has(m.id));
     let turn: bigint = BigInt(managers[0].turn);
@@ -192,21 +192,21 @@ export class AssignmentService {
   }
 
   /**
-   * Locks the manager row (until commit), then re-counts open deals: true when a slot is free. Two
-   * statements on purpose: a count in the locking statement would read the snapshot taken before the
-   * wait and miss the deal of the transaction it waited for.
+   * Locks the manager row until commit and reads its open deals: true when a slot is free. A locking
+   * read returns the row as the transaction it waited for left it, and every deal written for a limited
+   * manager moves capacity_used in the same transaction, so the last free slot goes to one lead only.
    */
   private async claimCapacity(em: EntityManager, m: ManagerRow): Promise<boolean> {
     // A full manager's lock is given back (rollback to the savepoint) before the next one is tried:
     // holding it while waiting for another manager's lock would deadlock with an intake that tried
     // the two in the other order. NO KEY UPDATE: rows that merely reference the manager stay insertable.
     await em.query(`SAVEPOINT claim_capacity`);
-    await em.query(`SELECT id FROM manager WHERE id = $1 FOR NO KEY UPDATE`, [m.id]);
-    const [{ n }] = await em.query(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM deal WHERE owner_id = $1 AND closed_at IS NULL LIMIT $2) AS open`,
-      [m.id, m.capacity],
+    const [row]: Array<{ capacity: number | null; capacity_used: number }> = await em.query(
+      `SELECT capacity, capacity_used FROM manager WHERE id = $1 FOR NO KEY UPDATE`,
+      [m.id],
     );
-    const free = Number(n) < (m.capacity ?? Infinity);
+    // The limit as it is now (an admin may have changed it since the listing); no row: deleted meanwhile.
+    const free = !!row && (row.capacity === null || row.capacity_used < row.capacity);
     // A free manager's savepoint is simply left to the commit (releasing it would be one more round trip).
     if (!free) await em.query(`ROLLBACK TO SAVEPOINT claim_capacity`);
     return free;

@@ -19,6 +19,7 @@ import { Cockpit1764000800000 } from './1764000800000-cockpit';
 import { MessageSendOutbox1764100100000 } from './1764100100000-message-send-outbox';
 import { GenericIdentities1764100200000 } from './1764100200000-generic-identities';
 import { MessageDelivery1764100500000 } from './1764100500000-message-delivery';
+import { ManagerCapacityUsed1764200000000 } from './1764200000000-manager-capacity-used';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   MessageSendOutbox1764100100000,
   GenericIdentities1764100200000,
   MessageDelivery1764100500000,
+  ManagerCapacityUsed1764200000000,
 ];
