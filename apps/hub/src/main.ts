@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { FirstStartService } from './bootstrap/first-start.service';
+import { applyHeapGrowth } from './bootstrap/heap-growth';
 import { printWelcome } from './bootstrap/welcome';
 import { ConfigError, loadConfig } from './config/load-config';
 import { createHubApp } from './create-app';
@@ -10,6 +11,7 @@ import { createRootLogger } from './logging/logger';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  applyHeapGrowth(config.HEAP_GROWTH_PERCENT);
   if (storageKind(config) === 'pglite') assertDataDirFree(config.PGLITE_DATA_DIR);
   const logger = createRootLogger(config.LOG_LEVEL);
   if (config.DATABASE_URL) {

@@ -205,6 +205,7 @@ export const envSchema = z
     // Operations (issue 20): Prometheus metrics at GET /metrics.
     METRICS_ENABLED: bool('METRICS_ENABLED', false),
     METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'METRICS_TOKEN must be at least 16 characters'),
+    HEAP_GROWTH_PERCENT: int('HEAP_GROWTH_PERCENT', 0, 400, 40),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' })
       .optional()

@@ -108,11 +108,15 @@ export class SlaService {
 
   /**
    * The earliest instant any open task has a step pending at (null: none), read through the three
-   * partial indexes (a min() of each is one index probe). Lets the scheduler wake exactly then
-   * instead of at its next tick.
+   * partial indexes, one index probe each. Lets the scheduler wake exactly then instead of at its
+   * next tick. Written as ORDER BY … LIMIT 1, not min(): with statistics that lag behind the table
+   * (a burst of new tasks before ANALYZE) the planner aggregated min() over every open task instead,
+   * 15 ms instead of 0.1 ms at 15,000 of them.
    */
   async nextInstant(): Promise<Date | null> {
-    const parts = Object.values(STEP_COLUMNS).map(({ instant, stamp }) => `(SELECT min(${instant}) FROM task WHERE status = 'open' AND ${stamp} IS NULL)`);
+    const parts = Object.values(STEP_COLUMNS).map(
+      ({ instant, stamp }) => `(SELECT ${instant} FROM task WHERE status = 'open' AND ${stamp} IS NULL ORDER BY ${instant} LIMIT 1)`,
+    );
     const [row] = await this.db.query(`SELECT least(${parts.join(', ')}) AS next`);
     return row?.next ? new Date(row.next) : null;
   }
