@@ -10,8 +10,9 @@
  *   wakeups   bench/wakeups.js: lead → SSE / → Telegram card at 50 leads/s, two hubs (LISTEN/NOTIFY and
  *             bare-fetch floors)
  *   sla       bench/sla.js on PostgreSQL (two hubs) and on PGlite (one hub), 100,000 open tasks
- *   soak      bench/soak.js, 60 s at 100 leads/s by default (BENCH_SOAK_SECONDS; the 10-minute soak is
- *             `npm run bench:soak -- --duration=600`)
+ *   soak      bench/soak.js, 60 s at 100 leads/s by default (BENCH_SOAK_SECONDS, BENCH_SOAK_RATE; the
+ *             100,000-lead soak is BENCH_SOAK_SECONDS=560 BENCH_SOAK_RATE=180, or
+ *             `npm run bench:soak -- --duration=900 --rate=112` alone)
  * BENCH_ONLY=intake,wakeups,... runs a subset; BENCH_WRITE_DOCS=0 leaves the docs alone.
  */
 const { spawnSync } = require('node:child_process');
@@ -24,13 +25,14 @@ const log = (msg) => process.stdout.write(`[bench] ${msg}\n`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leadline-bench-all-'));
 const only = (process.env.BENCH_ONLY || '').split(',').filter(Boolean);
 const soakSeconds = Number(process.env.BENCH_SOAK_SECONDS || 60);
+const soakRate = Number(process.env.BENCH_SOAK_RATE || 100);
 
 const RUNS = [
   { key: 'intake', args: ['bench/run.js', 'intake'], env: { BENCH_RATE_SECONDS: '10', BENCH_PACED_SECONDS: '15', BENCH_MAX_SECONDS: '10', BENCH_PGBENCH_SECONDS: '10' } },
   { key: 'wakeups', args: ['bench/wakeups.js'], env: {} },
   { key: 'sla', args: ['bench/sla.js'], env: {} },
   { key: 'slaPglite', args: ['bench/sla.js', '--pglite'], env: {} },
-  { key: 'soak', args: ['bench/soak.js', `--duration=${soakSeconds}`, '--rate=100'], env: {} },
+  { key: 'soak', args: ['bench/soak.js', `--duration=${soakSeconds}`, `--rate=${soakRate}`], env: {} },
 ];
 
 function run({ key, args, env }) {
