@@ -44,7 +44,8 @@ function run({ key, args, env }) {
     cwd: path.resolve(__dirname, '..'),
     env: { ...process.env, ...env, BENCH_RESULT_FILE: file, BENCH_WRITE_DOCS: '0', BENCH_BUILD: 'never' },
     stdio: ['ignore', 'inherit', 'inherit'],
-    timeout: 480_000,
+    // Each run is bounded; the soak by its own duration plus its set-up and the final readings.
+    timeout: key === 'soak' ? (soakSeconds + 180) * 1000 : 480_000,
   });
   log(`${key}: exit ${res.status} after ${Math.round((Date.now() - t0) / 1000)} s`);
   try {
