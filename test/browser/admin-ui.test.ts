@@ -265,6 +265,45 @@ describe('admin UI in the browser', () => {
       }
     });
 
+    it('a live update reads the inbox afresh even when boot.js arrived after the app had started', async () => {
+      // boot.js loads async: on a warm cache the app's own script can run first and read the inbox by
+      // itself. A prefetch boot.js started after that is older than the app's read, and the next read
+      // took it for fresh: a lead that landed meanwhile stayed missing until the 60-second refresh.
+      const holds = ['**/admin/boot.js', '**/api/events*'];
+      const releases: Array<() => void> = [];
+      for (const pattern of holds) {
+        const held = new Promise<void>((resolve) => releases.push(resolve));
+        await page.route(pattern, async (route) => {
+          await held;
+          await route.continue().catch(() => undefined);
+        });
+      }
+      const [releaseBoot, releaseStream] = releases;
+      const inboxReads: string[] = [];
+      const onRequest = (r: { url: () => string }) => {
+        if (new URL(r.url()).pathname === '/api/inbox') inboxReads.push(r.url());
+      };
+      page.on('request', onRequest);
+      try {
+        // Not until "load": the held async script holds the load event too.
+        await page.goto(`${base}/admin/`, { waitUntil: 'domcontentloaded' });
+        await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+        releaseBoot();
+        await page.waitForFunction(() => (globalThis as any).performance.getEntriesByType('resource').some((e: { name: string }) => e.name.endsWith('/admin/boot.js')));
+        // Time for a late boot.js to ask (it used to, at once) and be answered.
+        await new Promise((r) => setTimeout(r, 500));
+        expect(inboxReads).toHaveLength(1);
+        // A lead lands before the stream is up: the read on the stream's open is the one that must see it.
+        const lead = await postLead(hub, { name: 'Bora Bootlate', phone: nextPhone().typed });
+        releaseStream();
+        await page.getByTestId('my-leads').locator(`[data-deal-id="${lead.dealId}"]`).waitFor({ timeout: 5_000 });
+      } finally {
+        releases.forEach((release) => release());
+        page.off('request', onRequest);
+        for (const pattern of holds) await page.unroute(pattern);
+      }
+    });
+
     it('renders a script payload in a lead name as text, never running it', async () => {
       const dialogs: string[] = [];
       page.on('dialog', (d) => {

@@ -4,6 +4,9 @@
 // Each answer carries when it was asked and answered, so the inbox can set its countdowns to the hub's
 // clock from the first answer on.
 (function () {
+  // This script loads async: when the app's own script ran first it has asked by itself and left a
+  // mark here. Answers fetched now would only ever be older than the app's, so nothing is asked.
+  if (window.__leadlineBoot) return;
   function get(url) {
     var sent = Date.now();
     return fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }).then(function (res) {

@@ -32,8 +32,9 @@ export function InboxProvider({ children, title }: { children: ReactNode; title:
     const seq = ++inFlight.current;
     const sent = Date.now();
     // The first answer may already be here (public/boot.js asked before the app's script ran); when it
-    // failed (not logged in then) the inbox is asked for again.
-    const boot = takeBoot<InboxView>('inbox');
+    // failed (not logged in then) the inbox is asked for again. Only the first read may take it: every
+    // later one answers an event, and must see what the hub holds now.
+    const boot = seq === 1 ? takeBoot<InboxView>('inbox') : null;
     try {
       const answer = await (boot ? boot.catch(() => timed(sent, api<InboxView>('/api/inbox'))) : timed(sent, api<InboxView>('/api/inbox')));
       if (seq !== inFlight.current) return; // a newer answer is on its way
