@@ -142,6 +142,53 @@ describe('callback cockpit in the browser', () => {
     await context.close();
   });
 
+  it('the result dialog keeps focus while the live inbox re-sorts the row that opened it, and takes it back when it drops (en, desktop)', async () => {
+    const { context, page, errors } = await open(mira.email, 'manager-pass-1', DESKTOP, 'en');
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    const [first, second, third] = [
+      await postLead(hub, { name: 'Focus First', phone: nextPhone().typed, message: 'first' }),
+      await postLead(hub, { name: 'Focus Second', phone: nextPhone().typed, message: 'second' }),
+      await postLead(hub, { name: 'Focus Third', phone: nextPhone().typed, message: 'third' }),
+    ];
+    const order = () => page.getByTestId('my-leads').locator('[data-deal-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-deal-id')));
+    await until(async () => JSON.stringify(await order()) === JSON.stringify([first.dealId, second.dealId, third.dealId]));
+
+    await page.getByTestId('my-leads').locator(`[data-deal-id="${first.dealId}"]`).getByTestId('complete-task').click();
+    await page.getByTestId('result-dialog').waitFor();
+    const focusInDialog = () => page.evaluate(() => !!(globalThis as any).document.activeElement?.closest('[role=dialog]'));
+    expect(await focusInDialog()).toBe(true);
+    // The same callback is put off elsewhere (the bot, another tab) while this dialog is open; the next
+    // lead's notice pings every open inbox, which reads the lists again: the row moves to the end.
+    const snoozed = await hub.request({ method: 'POST', url: `/api/tasks/${first.taskId}/snooze`, token: mira.token, body: { until: new Date(Date.now() + 30 * 60_000).toISOString() } });
+    expect(snoozed.status).toBe(200);
+    const fourth = await postLead(hub, { name: 'Focus Fourth', phone: nextPhone().typed, message: 'fourth' });
+    await until(async () => JSON.stringify(await order()) === JSON.stringify([second.dealId, third.dealId, fourth.dealId, first.dealId]));
+    expect(await focusInDialog()).toBe(true);
+    // Focus dropped to the page behind (what a removed or re-created focused node leaves): the next Tab,
+    // forwards or back, lands in the dialog again, never on the page behind it.
+    for (const key of ['Tab', 'Shift+Tab']) {
+      await page.evaluate(() => (globalThis as any).document.activeElement?.blur());
+      expect(await page.evaluate(() => (globalThis as any).document.activeElement?.tagName)).toBe('BODY');
+      await page.keyboard.press(key);
+      expect(await focusInDialog()).toBe(true);
+    }
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      expect(await focusInDialog()).toBe(true);
+    }
+    // The dialog still answers for the row that opened it.
+    await page.getByTestId('result-dialog').getByRole('button', { name: 'Reached' }).click();
+    await until(async () => (await hub.query(`SELECT status FROM task WHERE id = $1`, [first.taskId]))[0].status === 'done');
+    expect(await hub.query(`SELECT result FROM task WHERE id = $1`, [first.taskId])).toEqual([{ result: 'reached' }]);
+
+    for (const lead of [second, third, fourth]) {
+      const done = await hub.request({ method: 'POST', url: `/api/tasks/${lead.taskId}/complete`, token: mira.token, body: {} });
+      expect(done.status).toBe(200);
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('the unassigned queue is live for managers, with the count in the tab title; Take moves it to my leads (ru, phone)', async () => {
     const { context, page, errors } = await open(mira.email, 'manager-pass-1', PHONE, 'ru');
     await page.getByRole('heading', { name: 'Входящие' }).waitFor();
