@@ -139,6 +139,39 @@ describe('in-app notifications', () => {
       expect(annaTab1.events).toHaveLength(1);
     });
 
+    it('pings every ?inbox=1 stream when a task or deal changes, whoever changed it, and not for writes the lists do not show', async () => {
+      const lead = await leadFor(anna.id, 'Ping Anna');
+      await drain();
+      // Boris's cockpit: Anna's changes move the admins' and the queue's lists, so every cockpit is pinged.
+      const tab = await stream(boris.token, `${base}/api/events?inbox=1`);
+      const plain = await stream(boris.token);
+      const pings = () => tab.events.filter((e) => e.event === 'inbox').length;
+      const quiet = async () => {
+        const before = pings();
+        await new Promise((r) => setTimeout(r, 400));
+        expect(pings()).toBe(before);
+      };
+      const pinged = async (change: () => Promise<{ status: number }>, status = 200) => {
+        await quiet();
+        const before = pings();
+        expect((await change()).status).toBe(status);
+        await tab.until(() => pings() > before);
+      };
+      // A note is on the timeline, not on any list: nobody is pinged.
+      expect((await hub.request({ method: 'POST', url: `/api/contacts/${lead.contactId}/notes`, token: anna.token, body: { text: 'no ping' } })).status).toBe(201);
+      await quiet();
+      await pinged(() => hub.request({ method: 'POST', url: `/api/tasks/${lead.taskId}/snooze`, token: anna.token, body: { until: new Date(T0.getTime() + 3600_000).toISOString() } }));
+      await pinged(() => hub.request({ method: 'POST', url: `/api/tasks/${lead.taskId}/complete`, token: anna.token, body: { result: 'no_answer' } }));
+      await pinged(() => hub.request({ method: 'PATCH', url: `/api/deals/${lead.dealId}`, token: anna.token, body: { stage: 'lost', lostReason: 'test' } }));
+      // A writer that is not the API (the bot, a worker, an import) reaches the cockpits the same way.
+      await pinged(async () => {
+        await hub.query(`UPDATE contact SET name = 'Ping Anna Renamed' WHERE id = $1`, [lead.contactId]);
+        return { status: 200 };
+      });
+      // Streams that did not ask for inbox pings get none.
+      expect(plain.events.filter((e) => e.event === 'inbox')).toEqual([]);
+    });
+
     it('sends keep-alive comments', async () => {
       const streamsService = hub.app.get(EventStreams);
       streamsService.keepAliveMs = 30;

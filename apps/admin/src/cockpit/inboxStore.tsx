@@ -15,7 +15,8 @@ interface InboxState {
 
 const InboxContext = createContext<InboxState | null>(null);
 
-// A burst of events (ten leads in a second) becomes one fetch.
+// A burst of events (ten leads in a second) becomes one read, at most one per this interval; a steady
+// stream of changes never holds the reads off.
 const DEBOUNCE_MS = 250;
 // Catches what no event announces (a stream that reconnected after missing some).
 const REFRESH_MS = 60_000;
@@ -48,8 +49,12 @@ export function InboxProvider({ children, title }: { children: ReactNode; title:
     }
   }, []);
   const reload = useCallback(() => {
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => void load(), DEBOUNCE_MS);
+    // A read is already due: it starts after this change committed, so it will show it too.
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      void load();
+    }, DEBOUNCE_MS);
   }, [load]);
 
   useEffect(() => {
@@ -64,6 +69,7 @@ export function InboxProvider({ children, title }: { children: ReactNode; title:
       window.removeEventListener(STREAM_OPEN_EVENT, reload);
       clearInterval(every);
       if (timer.current) clearTimeout(timer.current);
+      timer.current = null;
     };
   }, [load, reload]);
 

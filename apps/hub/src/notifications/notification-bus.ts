@@ -23,8 +23,9 @@ export abstract class NotificationBus {
   }
 
   /**
-   * Calls `listener` (no data) whenever any notice was stored for anyone: the inbox's lists (queue,
-   * overdue) change with every lead, take and escalation, also for managers who got no notice of it.
+   * Calls `listener` (no data) whenever the inbox's lists may have changed for anyone: a notice was
+   * stored (a lead, a take, an overdue alert at its due time), or a write the lists show committed
+   * (InboxChangeRelay). Managers who got no notice of it are pinged too.
    */
   subscribeInboxChanges(listener: () => void): () => void {
     this.local.on(INBOX_CHANGED, listener);
@@ -35,7 +36,8 @@ export abstract class NotificationBus {
     this.local.emit(notification.managerId, notification);
   }
 
-  protected announceInboxChange(): void {
+  /** Pings every `?inbox=1` stream of this process: "the lists changed, read them again". */
+  announceInboxChange(): void {
     this.local.emit(INBOX_CHANGED);
   }
 }

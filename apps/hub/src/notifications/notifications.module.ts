@@ -7,6 +7,7 @@ import { NotificationsController } from '../api/notifications.controller';
 import type { HubConfig } from '../config/config.schema';
 import { EventStreams } from './event-streams';
 import { InAppNotifier } from './in-app-notifier';
+import { InboxChangeRelay } from './inbox-change-relay';
 import { LocalNotificationBus, NotificationBus, PgNotificationBus } from './notification-bus';
 import { NotificationsService } from './notifications.service';
 
@@ -25,6 +26,7 @@ export class NotificationsModule {
         },
         NotificationsService,
         InAppNotifier,
+        InboxChangeRelay,
         EventStreams,
       ],
       exports: [NotificationsService, NotificationBus, EventStreams],

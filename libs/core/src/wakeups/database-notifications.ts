@@ -21,3 +21,6 @@ export abstract class DatabaseNotifications {
 
 /** NOTIFY channel of the outbox: a trigger announces rows that became pending (migration 1764000600000). */
 export const OUTBOX_CHANNEL = 'leadline_outbox';
+
+/** NOTIFY channel of the inbox lists: a trigger announces writes they show (migration 1764200100000). */
+export const INBOX_CHANNEL = 'leadline_inbox';

@@ -20,6 +20,7 @@ import { MessageSendOutbox1764100100000 } from './1764100100000-message-send-out
 import { GenericIdentities1764100200000 } from './1764100200000-generic-identities';
 import { MessageDelivery1764100500000 } from './1764100500000-message-delivery';
 import { ManagerCapacityUsed1764200000000 } from './1764200000000-manager-capacity-used';
+import { InboxChanged1764200100000 } from './1764200100000-inbox-changed';
 
 /** In timestamp order. A new migration is appended here as well as added as a file. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   GenericIdentities1764100200000,
   MessageDelivery1764100500000,
   ManagerCapacityUsed1764200000000,
+  InboxChanged1764200100000,
 ];
