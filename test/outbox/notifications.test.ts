@@ -160,6 +160,7 @@ describe('in-app notifications', () => {
       // A note is on the timeline, not on any list: nobody is pinged.
       expect((await hub.request({ method: 'POST', url: `/api/contacts/${lead.contactId}/notes`, token: anna.token, body: { text: 'no ping' } })).status).toBe(201);
       await quiet();
+      await pinged(() => hub.request({ method: 'POST', url: `/api/contacts/${lead.contactId}/tasks`, token: anna.token, body: { title: 'Send the offer', dueAt: new Date(T0.getTime() + 7200_000).toISOString() } }), 201);
       await pinged(() => hub.request({ method: 'POST', url: `/api/tasks/${lead.taskId}/snooze`, token: anna.token, body: { until: new Date(T0.getTime() + 3600_000).toISOString() } }));
       await pinged(() => hub.request({ method: 'POST', url: `/api/tasks/${lead.taskId}/complete`, token: anna.token, body: { result: 'no_answer' } }));
       await pinged(() => hub.request({ method: 'PATCH', url: `/api/deals/${lead.dealId}`, token: anna.token, body: { stage: 'lost', lostReason: 'test' } }));
@@ -168,6 +169,14 @@ describe('in-app notifications', () => {
         await hub.query(`UPDATE contact SET name = 'Ping Anna Renamed' WHERE id = $1`, [lead.contactId]);
         return { status: 200 };
       });
+      // A new lead is announced by its assignment notice (the intake transaction itself notifies nothing):
+      // quiet until the outbox delivers the notice, then pinged.
+      const before = pings();
+      await leadFor(anna.id, 'Ping Next');
+      await quiet();
+      expect(pings()).toBe(before);
+      await drain();
+      await tab.until(() => pings() > before);
       // Streams that did not ask for inbox pings get none.
       expect(plain.events.filter((e) => e.event === 'inbox')).toEqual([]);
     });

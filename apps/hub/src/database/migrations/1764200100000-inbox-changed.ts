@@ -10,6 +10,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * closed and whether it was answered; the contact's name. Other writes (notes, SLA stamps, counters)
  * notify nobody. PostgreSQL delivers at commit, merges the identical notifications of one transaction
  * into one, and sends none for a rollback. Runs on PostgreSQL and PGlite alike.
+ *
+ * A new deal and its callback task are not announced here: every new deal is assigned or queued in
+ * the same transaction, and that stores a notice (lead_assigned, deal_unassigned) which pings already.
+ * So the intake transaction, the hottest write and the one with a p99 budget, fires none of these.
  */
 export class InboxChanged1764200100000 implements MigrationInterface {
   name = 'InboxChanged1764200100000';
@@ -21,13 +25,14 @@ export class InboxChanged1764200100000 implements MigrationInterface {
         PERFORM pg_notify('leadline_inbox', '');
         RETURN NULL;
       END $$`);
-    await q.query(`CREATE TRIGGER tr_task_inbox_insert_delete AFTER INSERT OR DELETE ON task FOR EACH ROW EXECUTE FUNCTION leadline_inbox_changed()`);
+    await q.query(`CREATE TRIGGER tr_task_inbox_insert AFTER INSERT ON task FOR EACH ROW WHEN (NEW.kind <> 'callback') EXECUTE FUNCTION leadline_inbox_changed()`);
+    await q.query(`CREATE TRIGGER tr_task_inbox_delete AFTER DELETE ON task FOR EACH ROW EXECUTE FUNCTION leadline_inbox_changed()`);
     await q.query(`
       CREATE TRIGGER tr_task_inbox_update AFTER UPDATE OF status, due_at, assignee_id, title ON task FOR EACH ROW
         WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.due_at IS DISTINCT FROM NEW.due_at
               OR OLD.assignee_id IS DISTINCT FROM NEW.assignee_id OR OLD.title IS DISTINCT FROM NEW.title)
         EXECUTE FUNCTION leadline_inbox_changed()`);
-    await q.query(`CREATE TRIGGER tr_deal_inbox_insert_delete AFTER INSERT OR DELETE ON deal FOR EACH ROW EXECUTE FUNCTION leadline_inbox_changed()`);
+    await q.query(`CREATE TRIGGER tr_deal_inbox_delete AFTER DELETE ON deal FOR EACH ROW EXECUTE FUNCTION leadline_inbox_changed()`);
     await q.query(`
       CREATE TRIGGER tr_deal_inbox_update AFTER UPDATE OF owner_id, closed_at, first_response_at ON deal FOR EACH ROW
         WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.closed_at IS DISTINCT FROM NEW.closed_at
@@ -42,9 +47,10 @@ export class InboxChanged1764200100000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TRIGGER IF EXISTS tr_contact_inbox_update ON contact`);
     await q.query(`DROP TRIGGER IF EXISTS tr_deal_inbox_update ON deal`);
-    await q.query(`DROP TRIGGER IF EXISTS tr_deal_inbox_insert_delete ON deal`);
+    await q.query(`DROP TRIGGER IF EXISTS tr_deal_inbox_delete ON deal`);
     await q.query(`DROP TRIGGER IF EXISTS tr_task_inbox_update ON task`);
-    await q.query(`DROP TRIGGER IF EXISTS tr_task_inbox_insert_delete ON task`);
+    await q.query(`DROP TRIGGER IF EXISTS tr_task_inbox_delete ON task`);
+    await q.query(`DROP TRIGGER IF EXISTS tr_task_inbox_insert ON task`);
     await q.query(`DROP FUNCTION IF EXISTS leadline_inbox_changed()`);
   }
 }
