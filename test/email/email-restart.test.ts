@@ -54,10 +54,12 @@ describe('email across hub restarts and processes', () => {
     const second = await TestHub.start(env(), undefined, { existing: db });
     try {
       const before = await counts(second, 'r');
-      // It really was stopped in the middle, and the stored position matches what committed.
+      // It really was stopped in the middle, and the stored position matches what committed. The second
+      // hub is already reading: it commits a message's receipt, then moves the position past it, so one
+      // snapshot may fall between the two — the position never runs ahead, and trails by that one at most.
       expect(before.receipts).toBeLessThan(200);
       expect(before.receipts).toBeGreaterThanOrEqual(stoppedAt);
-      expect(Number(before.last_uid)).toBe(uids[before.receipts - 1]);
+      expect([uids[before.receipts - 2], uids[before.receipts - 1]]).toContain(Number(before.last_uid));
       await waitFor('all 200 taken', async () => Number((await counts(second, 'r')).last_uid) === uids[199], 150_000);
       const after = await counts(second, 'r');
       expect(after.receipts).toBe(200);
