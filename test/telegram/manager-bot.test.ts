@@ -1,5 +1,6 @@
 import { SlaService } from '@leadline/core';
 import type { TestHub } from '../support/test-hub';
+import { SseClient } from '../outbox/sse-client';
 import { FakeBotApi } from './fake-bot-api';
 import { raiseFormRateLimit } from '../http/http-helpers';
 import { HUB_START_MS } from './telegram-helpers';
@@ -126,9 +127,20 @@ describe('Telegram manager bot (separate token, fake Bot API)', () => {
       expect(edit.params.text).toContain('Snoozed until');
     });
 
-    it('Called ✓ completes the callback task and the card shows it', async () => {
+    it('Called ✓ completes the callback task, the card shows it, and Oleg’s open web inbox is told at once', async () => {
       const card = await cardOf(olegTg.id);
-      await press(olegTg, { message_id: card.message_id }, `called:${dealId}`);
+      // Oleg also has the admin UI open: its event stream asks for inbox pings.
+      const cockpit = await SseClient.open(`${await hub.listen()}/api/events?inbox=1`, oleg.token);
+      try {
+        expect(cockpit.status).toBe(200);
+        const pings = () => cockpit.events.filter((e) => e.event === 'inbox').length;
+        await new Promise((r) => setTimeout(r, 300));
+        expect(pings()).toBe(0);
+        await press(olegTg, { message_id: card.message_id }, `called:${dealId}`);
+        await cockpit.until(() => pings() > 0, 5_000);
+      } finally {
+        cockpit.close();
+      }
       const [task] = await hub.query(`SELECT status, completed_by_id FROM task WHERE deal_id = $1 AND kind = 'callback'`, [dealId]);
       expect(task).toEqual({ status: 'done', completed_by_id: oleg.id });
       const edit = fake.sent('editMessageText').at(-1)!;
